@@ -1,0 +1,51 @@
+"""The outer-gradient estimator interface.
+
+An estimator is a strategy object passed to :func:`metaloss.outer_train` (in the
+manner of diffrax's adjoints): it turns a point in outer coordinates into a loss
+and a gradient estimate. State lets truncated and persistent estimators carry the
+inner run between calls; stateless estimators return ``None``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+
+from metaloss.meta import MetaLoss
+from metaloss.space import Space
+
+Coords = Mapping[str, jax.Array]
+
+
+def outer_fn(meta: MetaLoss, space: Space, *, differentiable: bool = True):
+    """``(coords, key) -> outer loss``: the meta-loss seen from outer coordinates."""
+
+    def f(coords, key):
+        return meta.evaluate(space.to_hparams(coords), key, differentiable=differentiable).loss
+
+    return f
+
+
+class Estimator(abc.ABC):
+    """Abstract estimator; subclasses are frozen dataclasses (hashable for caching)."""
+
+    def init(self, meta: MetaLoss, space: Space, coords: Coords, key: jax.Array) -> Any:
+        """Estimator state before the first outer step (``None`` when stateless)."""
+        return None
+
+    @abc.abstractmethod
+    def estimate(
+        self, meta: MetaLoss, space: Space, coords: Coords, key: jax.Array, state: Any
+    ) -> tuple[jax.Array, dict[str, jax.Array], Any]:
+        """Returns ``(loss, grad, state)``; ``grad`` has the structure of ``coords``.
+
+        ``key`` is fresh for every call and owned by the estimator: it draws both
+        the inner run's randomness and any perturbations from it.
+        """
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
