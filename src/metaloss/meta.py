@@ -53,6 +53,8 @@ class MetaLoss:
       steps: inner steps, >= 1.
       objective: one of :data:`OBJECTIVES`.
       divergence: divergence policy (see :mod:`metaloss.unroll`), or ``None``.
+      fixed: hyperparameter values that replace the optimizer's defaults (a call's
+        own values still win), e.g. ``{"momentum": 0.5}`` to train only ``lr``.
 
     Example:
       >>> meta = MetaLoss(problems.Wavy1D(), optimizers.SGDM(), steps=50)
@@ -64,8 +66,19 @@ class MetaLoss:
     steps: int = 50
     objective: str = "mean"
     divergence: Divergence | None = Divergence()
+    fixed: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
+        # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
+        fixed = tuple(sorted(dict(self.fixed).items()))
+        object.__setattr__(self, "fixed", fixed)
+        unknown = [n for n, _ in fixed if n not in self.optimizer.hparam_names]
+        if unknown:
+            raise ValueError(
+                f"unknown hyperparameter {unknown[0]!r} for {self.optimizer.name}; "
+                f"it has {', '.join(self.optimizer.hparam_names)}"
+            )
+        self.optimizer.validate(dict(fixed))
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
             raise ValueError(f"steps must be an integer >= 1, got {self.steps!r}")
         if self.objective not in OBJECTIVES:
@@ -88,8 +101,9 @@ class MetaLoss:
         self.optimizer.validate(values)
         dtype = jnp.result_type(float)
         out = {}
+        base = {**self.optimizer.defaults, **dict(self.fixed)}
         for name in self.hparam_names:
-            v = values.get(name, self.optimizer.defaults[name])
+            v = values.get(name, base[name])
             out[name] = v if isinstance(v, jax.Array) else jnp.asarray(v, dtype)
         return out
 
@@ -169,4 +183,5 @@ class MetaLoss:
             "steps": self.steps,
             "objective": self.objective,
             "divergence": None if self.divergence is None else self.divergence.factor,
+            "fixed": dict(self.fixed),
         }

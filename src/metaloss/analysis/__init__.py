@@ -1,5 +1,6 @@
 """Analysis of meta-loss landscapes."""
 
+from metaloss.analysis.points import evaluate_points
 from metaloss.analysis.slices import slices
 
-__all__ = ["slices"]
+__all__ = ["evaluate_points", "slices"]

@@ -46,6 +46,14 @@ class Estimator(abc.ABC):
         the inner run's randomness and any perturbations from it.
         """
 
+    def inner_steps(self, meta: MetaLoss) -> float:
+        """Inner steps one ``estimate`` runs (averaged over an inner run if it varies).
+
+        The unit of the budget in :mod:`metaloss.compare`; the default is one full
+        unroll, right for :class:`Backprop` and :class:`Forward`.
+        """
+        return meta.steps
+
     @property
     def name(self) -> str:
         return type(self).__name__

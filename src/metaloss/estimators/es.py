@@ -1,10 +1,12 @@
-"""Antithetic evolution strategies: a zeroth-order gradient of the Gaussian-smoothed loss.
+"""Evolution strategies: a zeroth-order gradient of the Gaussian-smoothed loss.
 
 Salimans et al., "Evolution Strategies as a Scalable Alternative to Reinforcement
-Learning" (2017); antithetic sampling as in Rechenberg/Schwefel-style mirrored
-sampling. The estimate targets the gradient of ``E[L(theta + std * eps)]``, which
-smooths away ripples narrower than ``std``: on chaotic meta-losses it follows the
-trend that exact gradients cannot see.
+Learning" (2017), with mirrored (antithetic) sampling (Brockhoff et al., "Mirrored
+Sampling and Sequential Selection for Evolution Strategies", PPSN 2010) and
+fitness shaping (Wierstra et al., "Natural Evolution Strategies", JMLR 2014).
+The estimate targets the gradient of ``E[L(theta + std * eps)]``, which smooths
+away ripples narrower than ``std``: on chaotic meta-losses it follows the trend
+that exact gradients cannot see.
 """
 
 from __future__ import annotations
@@ -16,39 +18,102 @@ import jax.numpy as jnp
 
 from metaloss.estimators.base import Estimator, outer_fn
 
+FITNESS = ("raw", "centered_ranks", "normalized")
+"""Fitness shaping: the losses as they are (an unbiased estimate of the smoothed
+gradient); their centred ranks in [-0.5, 0.5] (invariant to any increasing
+transform of the loss, robust to the capped losses of diverged runs); or their
+z-scores. Shaped estimates are not unbiased, but their scale no longer follows
+the loss's."""
+
+
+def check_sampling(owner: str, std, pairs) -> None:
+    if not std > 0:
+        raise ValueError(f"{owner} std must be positive, got {std!r}")
+    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
+        raise ValueError(f"{owner} pairs must be an integer >= 1, got {pairs!r}")
+
+
+def centered_ranks(x: jax.Array) -> jax.Array:
+    """Ranks of ``x`` scaled to [-0.5, 0.5]; ties share their average rank."""
+    n = x.shape[0]
+    below = jnp.sum(x[None, :] < x[:, None], axis=1)
+    ties = jnp.sum(x[None, :] == x[:, None], axis=1) - 1
+    return (below + 0.5 * ties) / max(n - 1, 1) - 0.5
+
+
+def shape_fitness(losses: jax.Array, fitness: str) -> jax.Array:
+    """Applies a :data:`FITNESS` transform across all evaluations (any shape)."""
+    flat = losses.ravel()
+    if fitness == "centered_ranks":
+        flat = centered_ranks(flat)
+    elif fitness == "normalized":
+        spread = jnp.std(flat)
+        flat = jnp.where(spread > 0, (flat - jnp.mean(flat)) / jnp.where(spread > 0, spread, 1), 0)
+    return flat.reshape(losses.shape)
+
+
+def flatten_coords(coords):
+    """``coords`` -> (stacked vector, rebuild function)."""
+    leaves, treedef = jax.tree.flatten(coords)
+    theta = jnp.stack([jnp.asarray(x) for x in leaves])
+    return theta, lambda v: jax.tree.unflatten(treedef, list(v))
+
 
 @dataclasses.dataclass(frozen=True)
 class ES(Estimator):
-    """Antithetic ES with ``pairs`` mirrored perturbations of scale ``std``.
+    """ES with ``2 * pairs`` evaluations at perturbations of scale ``std`` per step.
 
-    ``grad = mean_i (L(theta + std e_i) - L(theta - std e_i)) / (2 std) * e_i`` and the
-    reported loss is the mean of all 2 * pairs evaluations. Every pair shares the
-    inner run's key (common random numbers). Use it when the outer loss is rugged
-    or gradients explode; cost is 2 * pairs unrolls per step, no backward pass.
+    Antithetic (the default): ``grad = mean_i (F(theta + std e_i) - F(theta - std e_i))
+    / (2 std) * e_i`` with ``F`` the (shaped) loss. Otherwise ``2 * pairs``
+    independent perturbations with a leave-one-out mean baseline for raw losses
+    (which keeps the estimate unbiased), and no baseline for shaped ones (already
+    centred). The reported loss is the mean of the raw evaluations. Every
+    evaluation shares the inner run's key (common random numbers).
+
+    Use it when the outer loss is rugged or gradients explode; cost is
+    ``2 * pairs`` unrolls per step, no backward pass.
+
+    Args:
+      std: perturbation scale, in outer coordinates.
+      pairs: half the evaluations per step.
+      antithetic: mirrored pairs ``+e, -e`` instead of independent draws.
+      fitness: one of :data:`FITNESS`.
     """
 
     std: float = 0.1
     pairs: int = 1
+    antithetic: bool = True
+    fitness: str = "raw"
 
     def __post_init__(self):
-        if not self.std > 0:
-            raise ValueError(f"ES std must be positive, got {self.std!r}")
-        if isinstance(self.pairs, bool) or not isinstance(self.pairs, int) or self.pairs < 1:
-            raise ValueError(f"ES pairs must be an integer >= 1, got {self.pairs!r}")
+        check_sampling("ES", self.std, self.pairs)
+        if self.fitness not in FITNESS:
+            raise ValueError(
+                f"unknown ES fitness {self.fitness!r}; choose one of {', '.join(FITNESS)}"
+            )
 
     def estimate(self, meta, space, coords, key, state):
+        loss, grad = self.estimate_at_scale(meta, space, coords, key, self.std)
+        return loss, grad, state
+
+    def estimate_at_scale(self, meta, space, coords, key, std):
+        """``(loss, grad)`` at perturbation scale ``std`` (may be traced), not ``self.std``."""
         f = outer_fn(meta, space, differentiable=False)
         k_noise, k_inner = jax.random.split(key)
-        leaves, treedef = jax.tree.flatten(coords)
-        theta = jnp.stack([jnp.asarray(x) for x in leaves])
-        eps = jax.random.normal(k_noise, (self.pairs, theta.shape[0]), theta.dtype)
+        theta, rebuild = flatten_coords(coords)
+        n = 2 * self.pairs
+        if self.antithetic:
+            half = jax.random.normal(k_noise, (self.pairs, theta.shape[0]), theta.dtype)
+            eps = jnp.concatenate([half, -half])
+        else:
+            eps = jax.random.normal(k_noise, (n, theta.shape[0]), theta.dtype)
+        losses = jax.vmap(lambda e: f(rebuild(theta + std * e), k_inner))(eps)
+        weights = shape_fitness(losses, self.fitness)
+        if not self.antithetic and self.fitness == "raw":
+            weights = weights - (jnp.sum(weights) - weights) / (n - 1)
+        # Antithetic pairs need no baseline: a constant cancels between +e and -e.
+        grad = jnp.mean(weights[:, None] * eps, axis=0) / std
+        return jnp.mean(losses), rebuild(grad)
 
-        def pair(e):
-            pos = f(jax.tree.unflatten(treedef, list(theta + self.std * e)), k_inner)
-            neg = f(jax.tree.unflatten(treedef, list(theta - self.std * e)), k_inner)
-            return pos, neg
-
-        pos, neg = jax.vmap(pair)(eps)
-        grad = jnp.mean(((pos - neg) / (2.0 * self.std))[:, None] * eps, axis=0)
-        loss = jnp.mean((pos + neg) / 2.0)
-        return loss, jax.tree.unflatten(treedef, list(grad)), state
+    def inner_steps(self, meta):
+        return 2 * self.pairs * meta.steps

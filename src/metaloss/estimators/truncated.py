@@ -1,0 +1,111 @@
+"""Truncated backpropagation through time: gradients over windows of K inner steps.
+
+Williams & Peng, "An Efficient Gradient-Based Algorithm for On-Line Training of
+Recurrent Network Trajectories" (Neural Computation, 1990); for hyperparameters,
+e.g. Shaban et al., "Truncated Back-propagation for Bilevel Optimization"
+(AISTATS 2019). Each outer step continues the inner run for K steps from where
+the last window stopped and differentiates only that window, treating its
+starting state as a constant. Cheap (K inner steps and memory per outer step)
+and well-behaved on long unrolls, but biased: it ignores how the hyperparameters
+shaped the state the window starts from, which is exactly where long-horizon
+effects (and exploding gradients) live. Wu et al., "Understanding Short-Horizon
+Bias in Stochastic Meta-Optimization" (ICLR 2018) show where that bias misleads.
+
+The helpers here are shared with :mod:`metaloss.estimators.pes`, which runs the
+same windows with perturbed hyperparameters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+
+from metaloss.estimators.base import Estimator
+from metaloss.meta import MetaLoss
+from metaloss.unroll import InnerState, final_loss, tree_where
+
+
+def check_window(owner: str, K) -> None:
+    if isinstance(K, bool) or not isinstance(K, int) or K < 1:
+        raise ValueError(f"{owner} window K must be an integer >= 1, got {K!r}")
+
+
+def windows_per_run(meta: MetaLoss, K: int) -> int:
+    """Windows in one inner run of ``meta.steps`` steps (the last may be shorter)."""
+    return -(-meta.steps // K)
+
+
+def window_loss(meta: MetaLoss, state: InnerState, records, n: int) -> jax.Array:
+    """The part of the outer loss one window contributes, scaled by the window count.
+
+    Scaling by ``n`` makes the outer loss the *mean* of its windows' losses over
+    one inner run, so a window's gradient is on the scale of the full gradient.
+    Mean objectives sum the window's per-step losses; final objectives count only
+    in the window that reaches the horizon.
+    """
+    if meta.objective in ("mean", "val_mean"):
+        per_step = records.loss if meta.objective == "mean" else records.val_loss
+        return jnp.sum(per_step) * (n / meta.steps)
+    value = final_loss(
+        meta.problem, state, meta.divergence, validation=meta.objective == "val_final"
+    )
+    return jnp.where(state.step >= meta.steps, n * value, jnp.zeros_like(value))
+
+
+def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differentiable=True):
+    """Continues ``state`` for one window: ``K`` steps, fewer if the horizon comes first.
+
+    Returns ``(window loss, new state)``; differentiable in ``hparams``.
+    """
+    n = windows_per_run(meta, K)
+    last = meta.steps - (n - 1) * K
+
+    def run(length):
+        def f(hp, s):
+            s, rec = meta.run(hp, s, length, differentiable=differentiable)
+            return window_loss(meta, s, rec, n), s
+
+        return f
+
+    if last == K:
+        return run(K)(hparams, state)
+    # Window lengths must be static, so the shorter last window is its own branch.
+    return jax.lax.cond(state.step + K > meta.steps, run(last), run(K), hparams, state)
+
+
+def restart_finished(meta: MetaLoss, state: InnerState, key: jax.Array) -> InnerState:
+    """A fresh inner run (from ``key``) wherever ``state`` reached the horizon."""
+    return tree_where(state.step >= meta.steps, meta.init_state(key), state)
+
+
+@dataclasses.dataclass(frozen=True)
+class TruncatedBackprop(Estimator):
+    """Reverse-mode gradient of the outer loss over the next ``K`` inner steps.
+
+    The inner run persists across outer steps and restarts at the horizon
+    (``meta.steps``). With ``K = meta.steps`` it is exactly :class:`Backprop`. Use it
+    when full unrolls are too long or their gradients explode, and a biased but
+    tame direction is acceptable; :class:`PES` removes the bias at the price of noise.
+
+    State: the :class:`~metaloss.InnerState` of the current inner run.
+    """
+
+    K: int = 10
+
+    def __post_init__(self):
+        check_window("TruncatedBackprop", self.K)
+
+    def init(self, meta, space, coords, key):
+        return meta.init_state(key)
+
+    def estimate(self, meta, space, coords, key, state):
+        def f(c):
+            return run_window(meta, space.to_hparams(c), state, self.K)
+
+        (loss, new_state), grad = jax.value_and_grad(f, has_aux=True)(coords)
+        return loss, grad, restart_finished(meta, new_state, key)
+
+    def inner_steps(self, meta):
+        return meta.steps / windows_per_run(meta, self.K)

@@ -1,0 +1,96 @@
+"""The command line: the pieces, and bad input as one line with exit code 2."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import metaloss as ml
+from metaloss.cli import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_landscape_command_writes_netcdf_and_plot(tmp_path, capsys):
+    out = tmp_path / "l.nc"
+    code, stdout, err = run(["landscape", "--axis", "lr=log:1e-3:1e2:12",
+                             "--axis", "momentum=1mlog:1e-3:1:5", "--steps", "20",
+                             "--out", str(out), "--plot", str(tmp_path / "l.png")], capsys)
+    assert code == 0, err
+    da = ml.load_netcdf(out)
+    assert da.dims == ("lr", "momentum") and da.shape == (12, 5)
+    np.testing.assert_allclose(da.momentum.values, 1 - ml.logspace(-3, 0, 5))
+    assert (tmp_path / "l.png").stat().st_size > 1000
+    meta = json.loads((tmp_path / "l.json").read_text())
+    assert meta["points"] == 60 and meta["non_finite"] == 0
+    assert "60 points" in stdout
+
+
+def test_train_command(tmp_path, capsys):
+    code, stdout, err = run(["train", "--estimator", "es", "--outer-steps", "20", "--steps", "20",
+                             "--init", "lr=-2", "--init", "momentum=-0.5", "--out",
+                             str(tmp_path)], capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "run.json").read_text())
+    assert set(summary["final"]) == {"lr", "momentum"}
+    npz = np.load(tmp_path / "run.npz")
+    assert npz["params_lr"].shape == (21,) and npz["params_lr"][0] == -2.0
+    assert np.isfinite(summary["final_true_loss"])
+
+
+def test_train_with_fixed_momentum(tmp_path, capsys):
+    code, _, err = run(["train", "--set", "momentum=0.5", "--outer-steps", "5", "--steps", "10",
+                        "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "run.json").read_text())
+    assert list(summary["final"]) == ["lr"] and summary["fixed"] == {"momentum": 0.5}
+
+
+BAD = [
+    (["landscape", "--axis", "lr=log:-1:1e2:10", "--out", "{tmp}/a.nc"], "positive"),
+    (["landscape", "--axis", "lr=log:0:1e2:10", "--out", "{tmp}/a.nc"], "positive"),
+    (["landscape", "--axis", "lr=log:1e-3:1e2:10", "--set", "momentum=1", "--out", "{tmp}/a.nc"],
+     "momentum must lie in [0, 1)"),
+    (["landscape", "--axis", "momentum=lin:0:1.5:10", "--out", "{tmp}/a.nc"],
+     "momentum must lie in [0, 1)"),
+    (["landscape", "--axis", "lr=log:1e-3:1e2:10", "--steps", "0", "--out", "{tmp}/a.nc"],
+     "steps must be an integer >= 1"),
+    (["landscape", "--axis", "lr=log:1e-3:1e2:0", "--out", "{tmp}/a.nc"], "grid size"),
+    (["landscape", "--axis", "lr=log:1e-3:1e2:x", "--out", "{tmp}/a.nc"], "grid size"),
+    (["landscape", "--axis", "lr=cubic:1:2:3", "--out", "{tmp}/a.nc"], "bad axis"),
+    (["landscape", "--problem", "nope", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/a.nc"],
+     "unknown problem"),
+    (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/file/a.nc"], "output directory"),
+    (["train", "--estimator", "sgd", "--out", "{tmp}/t"], "unknown estimator"),
+    (["train", "--outer-steps", "0", "--out", "{tmp}/t"], "outer steps"),
+    (["train", "--init", "momentum=0.3", "--out", "{tmp}/t"], "momentum must lie in [0, 1)"),
+    (["train", "--out", "{tmp}/file"], "output directory"),
+    (["reproduce", "--out", "{tmp}/file/x"], "output directory"),
+    (["landscape", "--nope"], "No such option"),
+    (["landscape", "--out", "{tmp}/a.nc"], "Missing option"),
+]
+
+
+@pytest.mark.parametrize("args,msg", BAD)
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, args, msg):
+    (tmp_path / "file").write_text("")  # a file where a directory is expected
+    code, _, err = run([a.replace("{tmp}", str(tmp_path)) for a in args], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and msg in lines[0]
+    assert "Traceback" not in err
+
+
+def test_console_script_exit_code(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "metaloss.cli", "landscape", "--axis",
+                           "lr=log:-1:1:3", "--out", str(tmp_path / "a.nc")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "positive" in proc.stderr

@@ -1,0 +1,108 @@
+"""Landscapes: against pointwise calls, chunked against unchunked, NetCDF round trip."""
+
+import jax
+import numpy as np
+import pytest
+
+import metaloss as ml
+from metaloss.landscape import grid as grid_mod
+
+
+@pytest.fixture(scope="module")
+def meta():
+    return ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=30)
+
+
+def test_grid_matches_pointwise_calls(meta):
+    lrs, moms = ml.logspace(-3, 1, 7), 1 - ml.logspace(-3, 0, 5)
+    da = ml.landscape(meta, {"lr": lrs, "momentum": moms}, progress=False)
+    assert da.dims == ("lr", "momentum") and da.shape == (7, 5)
+    np.testing.assert_array_equal(da.lr.values, lrs)
+    for i, lr in enumerate(lrs):
+        for j, m in enumerate(moms):
+            want = float(meta({"lr": lr, "momentum": m}))
+            assert float(da.values[i, j]) == pytest.approx(want, rel=2e-5, abs=1e-5)
+
+
+def test_dims_follow_the_given_order_and_scalars_are_fixed(meta):
+    da = ml.landscape(meta, {"momentum": 1 - ml.logspace(-2, 0, 3), "lr": ml.logspace(-2, 0, 4)},
+                      progress=False)
+    assert da.dims == ("momentum", "lr")
+    one = ml.landscape(meta, {"lr": ml.logspace(-2, 0, 4), "momentum": 0.5}, progress=False)
+    assert one.dims == ("lr",)
+    assert float(one.values[2]) == pytest.approx(float(meta({"lr": one.lr.values[2],
+                                                              "momentum": 0.5})), rel=2e-5)
+    assert '"fixed": {"momentum": 0.5}' in one.attrs["config"]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_chunked_equals_unchunked(meta, chunk):
+    axes = {"lr": ml.logspace(-3, 2, 23), "momentum": 1 - ml.logspace(-3, 0, 9)}
+    whole = ml.landscape(meta, axes, chunk=1024, progress=False)
+    parts = ml.landscape(meta, axes, chunk=chunk, progress=False)
+    # XLA may vectorize a length-1 batch differently: allow float32 rounding, nothing more
+    # (neighbouring grid points differ by far more, so any misplaced chunk fails)
+    np.testing.assert_allclose(parts.values, whole.values, rtol=1e-6)
+    np.testing.assert_array_equal(parts.diverged.values, whole.diverged.values)
+
+
+def test_no_recompile_when_only_values_change(meta):
+    axes = lambda a: {"lr": ml.logspace(a, a + 1, 16), "momentum": 0.5}
+    ml.landscape(meta, axes(-3), progress=False)
+    fn = grid_mod._chunk_fn(meta, ("lr",))
+    before = fn._cache_size()
+    ml.landscape(meta, axes(-2), progress=False)
+    ml.landscape(meta, {"lr": ml.logspace(-1, 0, 16), "momentum": 0.7}, progress=False)
+    assert fn._cache_size() == before
+
+
+def test_netcdf_round_trip(meta, tmp_path):
+    da = ml.landscape(meta, {"lr": ml.logspace(-3, 1, 6), "momentum": 1 - ml.logspace(-3, 0, 4)},
+                      progress=False)
+    path = ml.save_netcdf(da, tmp_path / "l.nc")
+    back = ml.load_netcdf(path)
+    np.testing.assert_array_equal(back.values, da.values)
+    np.testing.assert_array_equal(back.diverged.values, da.diverged.values)
+    assert back.attrs["config"] == da.attrs["config"]
+    assert not list(tmp_path.glob("*.tmp"))  # atomic write left no temporary behind
+
+
+def test_atomic_write_keeps_old_file_on_failure(meta, tmp_path):
+    from metaloss.landscape.io import atomic_path
+
+    target = tmp_path / "x.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "old"
+    assert not list(tmp_path.glob(".x.txt.*"))
+
+
+@pytest.mark.parametrize("axes,msg", [
+    ({"lr": np.array([0.1, -1.0])}, "lr must be positive"),
+    ({"lr": np.array([0.1]), "momentum": np.array([0.5, 1.0])}, r"momentum must lie in \[0, 1\)"),
+    ({"lr": np.array([])}, "grid size must be >= 1"),
+    ({"rho": np.array([0.1])}, "unknown hyperparameter 'rho'"),
+    ({"lr": 0.1}, "at least one axis with an array"),
+])
+def test_bad_axes(meta, axes, msg):
+    with pytest.raises(ValueError, match=msg):
+        ml.landscape(meta, axes, progress=False)
+
+
+def test_unwritable_output(tmp_path):
+    da = ml.landscape(ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGD(), steps=3),
+                      {"lr": ml.logspace(-2, 0, 3)}, progress=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match="cannot create output directory"):
+        ml.save_netcdf(da, blocker / "sub" / "l.nc")
+
+
+def test_nonfinite_values_are_kept(tmp_path):
+    meta = ml.MetaLoss(ml.problems.Wavy1D(x0=1e30), ml.optimizers.SGD(), steps=3, divergence=None)
+    da = ml.landscape(meta, {"lr": ml.logspace(-2, 0, 4)}, key=jax.random.key(1), progress=False)
+    assert not np.isfinite(da.values).any()
+    back = ml.load_netcdf(ml.save_netcdf(da, tmp_path / "nan.nc"))
+    assert np.isnan(back.values).sum() + np.isinf(back.values).sum() == 4
