@@ -9,8 +9,8 @@ import metaloss as ml
 from metaloss.cli import main
 
 FIGURES = ["inner_loss.png", "training_curve.png", "lr_sweep.png", "landscape.png",
-           "slices_grad_study.png", "slices_grad_unstable.png", "trajectories.png",
-           "es_improvements.png"]
+           "slices_grad_study.png", "slices_grad_unstable.png", "gradient_runs.png",
+           "trajectories.png", "es_improvements.png"]
 
 
 @pytest.fixture(scope="module")

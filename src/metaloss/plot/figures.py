@@ -183,16 +183,48 @@ def trajectories(
     return fig
 
 
-def slice_plot(ds: xr.Dataset, title: str = "Outer loss around the end point"):
-    """Outer loss along each outer axis around a point (:func:`metaloss.analysis.slices`)."""
-    fig, ax = new_figure()
-    for name, var in ds.data_vars.items():
-        ax.plot(np.asarray(ds["shift"]), finite_masked(var.values), label=f"{name} shift")
-    ax.axvline(0.0, color="k", lw=0.5, ls=":")
-    ax.set_xlabel("shift in outer coordinate")
-    ax.set_ylabel("outer loss")
-    ax.set_title(title)
-    ax.legend()
+def slice_plot(ds: xr.Dataset | Sequence[xr.Dataset],
+               title: str = "Outer loss around the end point"):
+    """Outer loss along each outer axis around a point (:func:`metaloss.analysis.slices`).
+
+    Several datasets (e.g. the same point at two widths) are drawn side by side.
+    """
+    sets = [ds] if isinstance(ds, xr.Dataset) else list(ds)
+    fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 4), constrained_layout=True,
+                             squeeze=False)
+    for ax, one in zip(axes[0], sets, strict=True):
+        shift = np.asarray(one["shift"])
+        for name, var in one.data_vars.items():
+            ax.plot(shift, finite_masked(var.values), lw=0.9, label=f"{name} shift")
+        ax.axvline(0.0, color="k", lw=0.5, ls=":")
+        ax.set_xlabel("shift in outer coordinate")
+        ax.set_ylabel("outer loss")
+        ax.set_title(f"half-width {shift.max():g}", fontsize=9)
+        ax.locator_params(axis="x", nbins=5)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def outer_curves(runs: Mapping[str, Mapping[str, np.ndarray]],
+                 title: str = "Outer training by gradients"):
+    """Per outer step: the loss and the gradient norm (log scale) of each run.
+
+    ``runs``: label -> {"losses": (steps,), "grad_norm": (steps,)}; ``clip`` draws the
+    clipping level when given.
+    """
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    for i, (label, r) in enumerate(runs.items()):
+        a1.plot(finite_masked(r["losses"]), color=f"C{i + 1}", lw=1, label=label)
+        a2.semilogy(finite_masked(r["grad_norm"]), color=f"C{i + 1}", lw=1, label=label)
+        if "clip" in r:
+            a2.axhline(float(r["clip"]), color="k", ls=":", lw=0.8)
+    a1.set_xlabel("outer step")
+    a1.set_ylabel("outer loss")
+    a2.set_xlabel("outer step")
+    a2.set_ylabel("|outer gradient| (before clipping)")
+    a1.legend(fontsize=8)
+    fig.suptitle(title)
     return fig
 
 
