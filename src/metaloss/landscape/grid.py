@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -14,11 +15,19 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
+from metaloss.landscape.sharding import (
+    Devices,
+    local_devices,
+    over_devices,
+    put_points,
+)
 from metaloss.meta import MetaLoss, default_key
 
-DEFAULT_CHUNK = 1 << 16
+DEFAULT_CHUNK = 1 << 14
 """Grid points per compiled call. Big enough to amortize dispatch, small enough that
-a chunk's working set (a few arrays of this length per inner step) stays in cache."""
+a chunk's working set (a few arrays of this length per inner step) stays in cache:
+on CPU 16384 ran the study's landscape 2-3x faster than 65536 (benchmarks/RESULTS.md).
+Accelerators want far larger chunks; pass ``chunk=`` there."""
 
 
 def split_axes(
@@ -75,18 +84,24 @@ def iter_chunks(
     stop: int | None = None,
     chunk: int | None = None,
     key: jax.Array | None = None,
+    devices: Devices = None,
 ):
     """Yields ``(offset, loss, diverged)`` for flat (C-order) grid ranges in ``[start, stop)``.
 
     Every call uses the same padded chunk length, so changing grid values or sizes
     never recompiles; the next chunk is dispatched before the last is fetched.
+    With several ``devices`` (default: all local ones; see
+    :mod:`metaloss.landscape.sharding`) each call gives every device ``chunk``
+    points, so each device runs the very program one device would: the values do
+    not depend on the device count.
     """
     names = tuple(grid)
     shape = tuple(len(v) for v in grid.values())
     total = math.prod(shape)
     stop = total if stop is None else stop
-    size = chunk_size_for(stop - start, chunk)
-    fn = _chunk_fn(meta, names)
+    devs = local_devices(devices)
+    size = chunk_size_for(stop - start, chunk) * len(devs)
+    fn = over_devices(_chunk_fn(meta, names), devs)
     dtype = jnp.result_type(float)
     fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
     key = default_key() if key is None else key
@@ -97,7 +112,7 @@ def iter_chunks(
         idx = np.minimum(idx, total - 1)  # pad by repeating the last point
         parts = np.unravel_index(idx, shape)
         vals = tuple(a[i] for a, i in zip(axes_np, parts, strict=True))
-        return offset, fn(vals, fixed_j, key)
+        return offset, fn(put_points(vals, devs), fixed_j, key)
 
     pending = launch(start) if start < stop else None
     while pending is not None:
@@ -123,6 +138,10 @@ def landscape(
     chunk: int | None = None,
     key: jax.Array | None = None,
     progress: bool | None = None,
+    devices: Devices = None,
+    store: str | os.PathLike | None = None,
+    resume: bool = False,
+    tile: Sequence[int] | None = None,
 ) -> xr.DataArray:
     """The outer loss on a grid of hyperparameters.
 
@@ -130,23 +149,42 @@ def landscape(
       meta: the meta-loss.
       axes: name -> 1-D array of values (a grid axis, in the order given) or a
         scalar (held fixed). Names the call leaves out take the optimizer's defaults.
-      chunk: grid points per compiled call (default: up to 65536).
+      chunk: grid points per device per compiled call (default: up to 16384).
       key: the inner runs' key, shared by every point (common random numbers).
       progress: show a progress bar; ``None`` shows one when stderr is a terminal.
+      devices: run on these devices, ``chunk`` points each per call: ``None`` for
+        all local ones, an int n for the first n (see :mod:`metaloss.landscape.sharding`).
+      store: a Zarr store path (``"name.zarr"``) to write tile by tile, so that a
+        killed run can resume and several processes can share the work (see
+        :mod:`metaloss.landscape.tiles`); a finished store is just opened.
+      resume: continue an unfinished ``store`` (otherwise refused).
+      tile: the store's tile shape (one Zarr chunk each); default: near-square, at
+        most 65536 points, or the existing store's tiling when resuming.
 
     Returns:
       ``xarray.DataArray`` named ``outer_loss`` with dims = the grid axes and their
       values as coords, a boolean ``diverged`` coordinate on the same dims, and the
       configuration in ``attrs``. Memory is that of the result plus one chunk.
+      With ``store`` the array is backed by the store and loaded lazily.
     """
     grid, fixed = split_axes(meta, axes)
+    if store is not None:
+        from metaloss.landscape.tiles import landscape_to_store
+
+        return landscape_to_store(meta, grid, fixed, store, resume=resume, tile=tile,
+                                  chunk=chunk, key=key, devices=devices, progress=progress)
+    if resume or tile is not None:
+        raise ValueError("resume and tile apply to a store: pass store='path.zarr'")
+    if jax.process_count() > 1:
+        raise ValueError("a landscape over several processes needs store= (a shared path)")
     shape = tuple(len(v) for v in grid.values())
     total = math.prod(shape)
     dtype = np.dtype(jnp.result_type(float))
     out = np.empty(total, dtype)
     div = np.empty(total, bool)
     with _progress(total, progress, "landscape") as bar:
-        for offset, loss, d in iter_chunks(meta, grid, fixed, chunk=chunk, key=key):
+        for offset, loss, d in iter_chunks(meta, grid, fixed, chunk=chunk, key=key,
+                                           devices=devices):
             out[offset : offset + len(loss)] = loss
             div[offset : offset + len(d)] = d
             bar.update(len(loss))
