@@ -158,9 +158,13 @@ class MetaLoss:
             loss = jnp.mean(rec.loss)
         elif self.objective == "val_mean":
             loss = jnp.mean(rec.val_loss)
+            if self.divergence is not None:  # capped validation steps count, as for val_final
+                threshold = self.divergence.threshold(state.loss0)
+                diverged = diverged | jnp.any(rec.val_loss >= threshold)
         else:
             loss = final_loss(
-                self.problem, state, self.divergence, validation=self.objective == "val_final"
+                self.problem, state, self.divergence, validation=self.objective == "val_final",
+                guard=differentiable,
             )
             if self.divergence is not None:
                 diverged = diverged | (loss >= self.divergence.threshold(state.loss0))

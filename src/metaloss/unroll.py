@@ -150,7 +150,7 @@ def unroll(
         nxt = InnerState(new_p, new_opt, key, s.step + 1, s.loss0, diverged, s.params0)
         val = None
         if record_val:
-            val = final_loss(problem, nxt, divergence, validation=True)
+            val = final_loss(problem, nxt, divergence, validation=True, guard=guard)
         return nxt, StepRecord(recorded, val, p if record_params else None)
 
     return jax.lax.scan(body, state, None, length=steps)
@@ -162,18 +162,24 @@ def final_loss(
     divergence: Divergence | None,
     *,
     validation: bool,
+    guard: bool = True,
 ) -> jax.Array:
     """Training (with the state's next key) or validation loss at ``state.params``.
 
     Under a divergence policy, a diverged state, or one whose loss here is bad,
-    gives the threshold, and the loss is then evaluated at the initial parameters
-    so that no NaN reaches gradients.
+    gives the threshold. With ``guard`` the loss is then evaluated at the initial
+    parameters so that no NaN reaches gradients; without it (forward-only callers)
+    the loss is evaluated once instead of twice, with the same values.
     """
     _, sub = jax.random.split(state.key)
     fn = problem.val_loss if validation else (lambda p: problem.loss(p, sub))
     if divergence is None:
         return fn(state.params)
     threshold = divergence.threshold(state.loss0)
+    if not guard:
+        value = fn(state.params)
+        bad = state.diverged | is_bad(value, threshold)
+        return jnp.where(bad, threshold.astype(value.dtype), value)
     probe = jax.lax.stop_gradient(fn(state.params))
     bad = state.diverged | is_bad(probe, threshold)
     value = fn(tree_where(bad, state.params0, state.params))

@@ -24,11 +24,18 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
+
+# Recent optax returns the stateful variant; older releases the plain one.
+_INJECTED_STATES = tuple(
+    c for c in (getattr(optax, "InjectStatefulHyperparamsState", None),
+                optax.InjectHyperparamsState) if c is not None
+)
 
 DEFAULT_RENAME = (("learning_rate", "lr"),)
 """optax's ``learning_rate`` is called ``lr`` here, like every other optimizer's."""
@@ -51,23 +58,32 @@ class FromOptax(InnerOptimizer):
     tx: optax.GradientTransformation
     rename: tuple[tuple[str, str], ...] = DEFAULT_RENAME
     label: str | None = None
+    # Read once from the transformation's initial state; concrete even when the
+    # wrapper is first used inside a jit trace.
+    _defaults: tuple[tuple[str, float], ...] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self):
         if not isinstance(self.tx, optax.GradientTransformation):
             raise ValueError(f"FromOptax needs an optax transformation, got {self.tx!r}")
-        state = self._probe_state()
-        if not isinstance(state, optax.InjectStatefulHyperparamsState):
+        with jax.ensure_compile_time_eval():
+            state = self.tx.init(jnp.zeros((), jnp.result_type(float)))
+        if not isinstance(state, _INJECTED_STATES):
             raise ValueError(
                 "FromOptax needs a transformation built with optax.inject_hyperparams(...)(...)"
             )
-        object.__setattr__(self, "rename", tuple(tuple(p) for p in self.rename))
-
-    def _probe_state(self):
-        return self.tx.init(jnp.zeros((), jnp.result_type(float)))
-
-    @property
-    def _to_ours(self) -> dict[str, str]:
-        return dict(self.rename)
+        rename = tuple(tuple(p) for p in self.rename)
+        object.__setattr__(self, "rename", rename)
+        to_ours = dict(rename)
+        defaults = tuple(
+            # via str: float32 0.001 reads back as 0.001, not 0.0010000000474974513
+            (to_ours.get(name, name), float(str(np.asarray(value))))
+            for name, value in state.hyperparams.items()
+            # schedules are recomputed every step: not leaves
+            if name not in getattr(state, "hyperparams_states", {})
+        )
+        object.__setattr__(self, "_defaults", defaults)
 
     @property
     def _to_optax(self) -> dict[str, str]:
@@ -75,14 +91,7 @@ class FromOptax(InnerOptimizer):
 
     @property
     def defaults(self) -> Mapping[str, float]:  # type: ignore[override]
-        state = self._probe_state()
-        out = {}
-        for name, value in state.hyperparams.items():
-            if name in state.hyperparams_states:
-                continue  # a schedule, recomputed by optax every step
-            # via str: float32 0.001 reads back as 0.001, not 0.0010000000474974513
-            out[self._to_ours.get(name, name)] = float(str(np.asarray(value)))
-        return out
+        return dict(self._defaults)
 
     def init(self, params: PyTree) -> Any:
         return self.tx.init(params)

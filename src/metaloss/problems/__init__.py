@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from metaloss.problems.base import Problem
-from metaloss.problems.custom import FromFunction, from_spec, load_attribute
+from metaloss.problems.custom import FromFunction, check_problem, from_spec, load_attribute
 from metaloss.problems.digits import LogisticDigits, MLPDigits, digits_split
 from metaloss.problems.quadratic import Quadratic
 from metaloss.problems.rosenbrock import Rosenbrock
@@ -95,6 +95,7 @@ __all__ = [
     "Quadratic",
     "Rosenbrock",
     "Wavy1D",
+    "check_problem",
     "digits_split",
     "from_spec",
     "get",

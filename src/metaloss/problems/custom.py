@@ -164,4 +164,26 @@ def from_spec(spec: str) -> Problem:
             f"{spec} is a {type(obj).__name__}, not a metaloss Problem "
             "(wrap a loss with metaloss.problems.FromFunction(loss_fn, init))"
         )
+    check_problem(obj, spec)
     return obj
+
+
+def check_problem(problem: Problem, label: str | None = None) -> None:
+    """Traces ``loss(init(key), key)`` and ``val_loss`` once (no compute) and checks
+    they give real scalars, so a broken user problem fails here with one line
+    instead of deep inside a compiled landscape."""
+    label = label or repr(problem)
+    key = jax.random.key(0)
+
+    def both():
+        params = problem.init(key)
+        return problem.loss(params, key), problem.val_loss(params)
+
+    try:
+        shapes = jax.eval_shape(both)
+    except Exception as e:
+        raise ValueError(f"{label}: evaluating the loss at the initial parameters failed: "
+                         f"{_one_line(e)}") from e
+    for what, s in zip(("loss", "val_loss"), shapes, strict=True):
+        if s.shape != () or not jnp.issubdtype(s.dtype, jnp.floating):
+            raise ValueError(f"{label}: {what} must return a real scalar, got {s.dtype}{s.shape}")
