@@ -10,7 +10,7 @@ from metaloss.cli import main
 
 FIGURES = ["inner_loss.png", "training_curve.png", "lr_sweep.png", "landscape.png",
            "slices_grad_study.png", "slices_grad_unstable.png", "gradient_runs.png",
-           "trajectories.png", "es_improvements.png"]
+           "trajectories.png", "es_improvements.png", "mlp_digits_landscape.png"]
 
 
 @pytest.fixture(scope="module")

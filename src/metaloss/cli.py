@@ -40,6 +40,27 @@ def problem_options(fn):
     return fn
 
 
+def store_options(fn):
+    opts = [
+        click.option("--resume", is_flag=True,
+                     help="Continue an unfinished .zarr store (only its missing tiles)."),
+        click.option("--tile", default=None, metavar="N,N",
+                     help="Tile shape of a .zarr store, one size per axis (default: "
+                          "near-square, at most 65536 points)."),
+        click.option("--distributed", is_flag=True,
+                     help="Share the tiles of a .zarr store among jax.distributed processes."),
+        click.option("--coordinator", default=None, metavar="HOST:PORT",
+                     help="Process 0's address (default: from Slurm or Open MPI)."),
+        click.option("--num-processes", type=int, default=None,
+                     help="Processes in the run (default: from Slurm or Open MPI)."),
+        click.option("--process-id", type=int, default=None,
+                     help="This process's index (default: from Slurm or Open MPI)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="metaloss")
 def cli():
@@ -61,14 +82,20 @@ def reproduce(out, quick):
 @problem_options
 @click.option("--axis", "axes", multiple=True, required=True, metavar="NAME=KIND:A:B:N",
               help="A grid axis, KIND log, lin or 1mlog (repeatable, in order).")
-@click.option("--chunk", type=int, default=None, help="Grid points per compiled call.")
-@click.option("--out", required=True, type=click.Path(), help="Output file (.nc).")
+@click.option("--chunk", type=int, default=None,
+              help="Grid points per device per compiled call.")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output: a NetCDF file (.nc), or a Zarr store (.zarr) written tile by tile.")
 @click.option("--plot", "plot_path", type=click.Path(), default=None,
               help="Also draw the landscape to this PNG.")
 @click.option("--vmax", type=float, default=10.0, show_default=True,
               help="Colour-scale ceiling of the plot.")
-def landscape(problem, optimizer, steps, objective, sets, seed, axes, chunk, out, plot_path, vmax):
+@store_options
+def landscape(problem, optimizer, steps, objective, sets, seed, axes, chunk, out, plot_path, vmax,
+              resume, tile, distributed, coordinator, num_processes, process_id):
     """Compute the outer loss on a grid and save it."""
+    store_flags = {"--resume": resume, "--tile": tile, "--distributed": distributed}
+    store = _store_mode(out, store_flags, coordinator, num_processes, process_id)
     import jax
     import numpy as np
 
@@ -84,9 +111,13 @@ def landscape(problem, optimizer, steps, objective, sets, seed, axes, chunk, out
         raise ValueError(f"{both[0]!r} is both an --axis and a --set")
     _check_out(out)
     t0 = time.perf_counter()
-    da = compute(meta, {**grid, **fixed}, chunk=chunk, key=jax.random.key(seed))
+    da = compute(meta, {**grid, **fixed}, chunk=chunk, key=jax.random.key(seed),
+                 store=out if store else None, resume=resume, tile=_tile(tile))
     elapsed = time.perf_counter() - t0
-    save_netcdf(da, out)
+    if jax.process_index() != 0:
+        return  # process 0 reports for a distributed run
+    if not store:
+        save_netcdf(da, out)
     if plot_path:
         from metaloss import plot
 
@@ -101,6 +132,43 @@ def landscape(problem, optimizer, steps, objective, sets, seed, axes, chunk, out
                                    "non_finite": int((~finite).sum()), "diverged": div}, indent=1))
     click.echo(f"wrote {out}: {da.size} points in {elapsed:.2f} s, min {np.nanmin(da.values):.4g}, "
                f"{int((~finite).sum())} non-finite, {div} diverged")
+
+
+def _store_mode(out, store_flags, coordinator, num_processes, process_id) -> bool:
+    """Whether ``out`` is a Zarr store; joins ``jax.distributed`` (before any JAX work)."""
+    store = Path(out).suffix == ".zarr"
+    cluster_flags = (coordinator, num_processes, process_id)
+    if any(v is not None for v in cluster_flags) and not store_flags["--distributed"]:
+        raise ValueError("--coordinator, --num-processes and --process-id need --distributed")
+    used = [flag for flag, value in store_flags.items() if value]
+    if used and not store:
+        raise ValueError(f"{used[0]} needs --out PATH.zarr (a store), got {out!r}")
+    if store_flags["--distributed"]:
+        from metaloss.landscape import distributed as dist
+
+        dist.initialize(coordinator, num_processes, process_id)
+    return store
+
+
+def _tile(spec: str | None):
+    if spec is None:
+        return None
+    try:
+        return tuple(int(v) for v in spec.split(","))
+    except ValueError:
+        raise ValueError(f"--tile must be sizes separated by commas, like 256,256; got {spec!r}")\
+            from None
+
+
+@cli.command()
+@click.argument("store", type=click.Path())
+@click.argument("out", type=click.Path())
+def export(store, out):
+    """Write a finished .zarr landscape store to a NetCDF file."""
+    from metaloss.landscape import export_netcdf
+
+    _check_out(out)
+    click.echo(f"wrote {export_netcdf(store, out)}")
 
 
 def _check_out(out):
@@ -178,6 +246,42 @@ def train(problem, optimizer, steps, objective, sets, seed, estimator, std, pair
     fig.axes[0].set_xlabel("outer step")
     plot.save(fig, out_dir / "outer_loss.png")
     click.echo(f"final {final}, true outer loss {true:.4g} ({elapsed:.1f} s); wrote {out_dir}")
+
+
+@cli.command()
+@click.option("--seeds", type=int, default=None,
+              help="Random starts in the study's box, plus its two starts [default: 64; 8 "
+                   "with --quick].")
+@click.option("--estimators", "spec", default=None, metavar="LIST",
+              help="Comma-separated estimators, each NAME[:OPTION=VALUE...] with NAME one of "
+                   "backprop, forward, truncated, es, pes; e.g. 'backprop,es:pairs=16,pes:K=20'. "
+                   "Default: backprop, forward, truncated:K=10, es:pairs=1, es:pairs=16, pes:K=10.")
+@click.option("--budget", type=int, default=None,
+              help="Inner steps per run [default: 100000; 5000 with --quick].")
+@click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed.")
+@click.option("--out", required=True, type=click.Path(), help="Output directory.")
+@click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")
+def compare(seeds, spec, budget, seed, out, quick):
+    """Compare outer-gradient estimators over many seeds: table, figures, report."""
+    import jax
+
+    from metaloss.estimators import parse_estimators
+    from metaloss.landscape.io import check_writable_dir
+    from metaloss.report import Report, section_compare
+
+    overrides = {"key": jax.random.key(seed)}
+    for name, value in (("seeds", seeds), ("budget", budget)):
+        if value is not None:
+            overrides[name] = value
+    if spec is not None:
+        overrides["estimators"] = parse_estimators(spec)
+    rep = Report(check_writable_dir(out), quick)
+    t0 = time.perf_counter()
+    section_compare(rep, None, **overrides)
+    rep.timings["total"] = time.perf_counter() - t0
+    rep.write()
+    click.echo((rep.out / "compare.md").read_text(), nl=False)
+    click.echo(f"wrote {rep.out} ({rep.timings['total']:.1f} s)")
 
 
 def main(argv=None) -> int:
