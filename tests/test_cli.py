@@ -94,3 +94,16 @@ def test_console_script_exit_code(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "positive" in proc.stderr
+
+
+def test_divergence_factor_option(tmp_path, capsys):
+    """A tiny factor marks every run of a large learning rate diverged; 0 turns it off."""
+    base = ["landscape", "--axis", "lr=log:1:100:4", "--set", "momentum=0.9", "--steps", "20"]
+    code, _, err = run(base + ["--divergence", "1e-3", "--out", str(tmp_path / "a.nc")], capsys)
+    assert code == 0, err
+    assert ml.load_netcdf(tmp_path / "a.nc").diverged.values.all()
+    code, _, err = run(base + ["--divergence", "0", "--out", str(tmp_path / "b.nc")], capsys)
+    assert code == 0, err
+    assert not ml.load_netcdf(tmp_path / "b.nc").diverged.values.any()
+    code, _, err = run(base + ["--divergence", "-1", "--out", str(tmp_path / "c.nc")], capsys)
+    assert code == 2 and "--divergence must be >= 0" in err

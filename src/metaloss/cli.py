@@ -13,12 +13,16 @@ import click
 from metaloss import cli_parse
 
 
-def _meta(problem: str, optimizer: str, steps: int, objective: str):
+def _meta(problem: str, optimizer: str, steps: int, objective: str, divergence: float):
     from metaloss import optimizers, problems
     from metaloss.meta import MetaLoss
+    from metaloss.unroll import Divergence
 
+    if not divergence >= 0:
+        raise ValueError(f"--divergence must be >= 0 (0 turns detection off), got {divergence:g}")
+    policy = Divergence(divergence) if divergence > 0 else None
     return MetaLoss(problems.get(problem), optimizers.get(optimizer), steps=steps,
-                    objective=objective)
+                    objective=objective, divergence=policy)
 
 
 _problem_opts = [
@@ -28,6 +32,10 @@ _problem_opts = [
     click.option("--steps", type=int, default=50, show_default=True, help="Inner steps."),
     click.option("--objective", default="mean", show_default=True,
                  help="Outer objective: mean, final, val_mean or val_final."),
+    click.option("--divergence", type=float, default=1e3, show_default=True, metavar="FACTOR",
+                 help="A run diverges once its loss exceeds FACTOR * (|L0| + 1) or is not "
+                      "finite; it is then frozen and records that cap. 0: no detection, "
+                      "inf/NaN kept as they come."),
     click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                  help="Hold a hyperparameter fixed (repeatable)."),
     click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed."),
@@ -91,8 +99,8 @@ def reproduce(out, quick):
 @click.option("--vmax", type=float, default=10.0, show_default=True,
               help="Colour-scale ceiling of the plot.")
 @store_options
-def landscape(problem, optimizer, steps, objective, sets, seed, axes, chunk, out, plot_path, vmax,
-              resume, tile, distributed, coordinator, num_processes, process_id):
+def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, chunk, out,
+              plot_path, vmax, resume, tile, distributed, coordinator, num_processes, process_id):
     """Compute the outer loss on a grid and save it."""
     store_flags = {"--resume": resume, "--tile": tile, "--distributed": distributed}
     store = _store_mode(out, store_flags, coordinator, num_processes, process_id)
@@ -103,7 +111,7 @@ def landscape(problem, optimizer, steps, objective, sets, seed, axes, chunk, out
     from metaloss.landscape import save_netcdf
     from metaloss.landscape.io import atomic_path
 
-    meta = _meta(problem, optimizer, steps, objective)
+    meta = _meta(problem, optimizer, steps, objective, divergence)
     grid = dict(cli_parse.parse_axis(a) for a in axes)
     fixed = cli_parse.parse_sets(sets)
     both = sorted(set(grid) & set(fixed))
@@ -181,7 +189,8 @@ def _check_out(out):
 @cli.command()
 @problem_options
 @click.option("--estimator", default="backprop", show_default=True,
-              help=f"One of {', '.join(cli_parse.ESTIMATORS)}.")
+              help="backprop, forward, truncated, es or pes, or a spec such as "
+                   "'es:pairs=8:std=0.05' (as in compare).")
 @click.option("--std", type=float, default=0.1, show_default=True, help="ES/PES sigma.")
 @click.option("--pairs", type=int, default=1, show_default=True, help="ES/PES antithetic pairs.")
 @click.option("--truncation", type=int, default=10, show_default=True,
@@ -196,8 +205,8 @@ def _check_out(out):
 @click.option("--clip", type=float, default=10.0, show_default=True,
               help="Clip outer gradients to [-clip, clip].")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
-def train(problem, optimizer, steps, objective, sets, seed, estimator, std, pairs, truncation,
-          params, inits, outer_steps, step_size, clip, out):
+def train(problem, optimizer, steps, objective, divergence, sets, seed, estimator, std, pairs,
+          truncation, params, inits, outer_steps, step_size, clip, out):
     """Outer-train hyperparameters with an estimator; save the trajectory."""
     import jax
     import numpy as np
@@ -208,7 +217,7 @@ def train(problem, optimizer, steps, objective, sets, seed, estimator, std, pair
     from metaloss.outer import outer_train
     from metaloss.space import Space
 
-    meta = _meta(problem, optimizer, steps, objective)
+    meta = _meta(problem, optimizer, steps, objective, divergence)
     fixed = cli_parse.parse_sets(sets)
     names = [n for n in meta.hparam_names if n not in fixed]
     if params:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from metaloss import estimators
+from metaloss.estimators.spec import NAMES, parse_estimators
 from metaloss.space import Linear, Log10, OneMinusLog10, Param, linspace, logspace
 
 AXIS_KINDS = ("log", "lin", "1mlog")
 PARAM_KINDS: Mapping[str, type[Param]] = {"log": Log10, "lin": Linear, "1mlog": OneMinusLog10}
-ESTIMATORS = ("backprop", "es", "forward", "truncated", "pes")
 
 
 def _split(spec: str, what: str) -> tuple[str, str]:
@@ -93,16 +93,17 @@ def default_param(name: str) -> Param:
 
 
 def build_estimator(name: str, *, std: float, pairs: int, truncation: int):
-    """An estimator from its command-line name."""
-    name = name.lower()
-    if name == "backprop":
-        return estimators.Backprop()
-    if name == "es":
-        return estimators.ES(std=std, pairs=pairs)
-    if name == "forward":
-        return estimators.Forward()
-    if name == "truncated":
-        return estimators.TruncatedBackprop(truncation)
-    if name == "pes":
-        return estimators.PES(std=std, pairs=pairs, K=truncation)
-    raise ValueError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
+    """An estimator from its command-line name, or from ``compare``'s ``name:opt=value`` syntax.
+
+    The flags fill the fields the estimator has: ``std`` and ``pairs`` (ES, PES) and
+    ``K`` = ``truncation`` (truncated backprop, PES); options in the spec win.
+    """
+    if ":" in name:
+        (est,) = parse_estimators(name)
+        return est
+    cls = NAMES.get(name.lower())
+    if cls is None:
+        raise ValueError(f"unknown estimator {name!r}; choose one of {', '.join(NAMES)}")
+    flags = {"std": std, "pairs": pairs, "K": truncation}
+    fields = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in flags.items() if k in fields})

@@ -36,39 +36,18 @@ from metaloss.estimators.truncated import windows_per_run
 from metaloss.landscape import atomic_path, landscape
 from metaloss.landscape.io import check_writable_dir
 from metaloss.meta import MetaLoss
-from metaloss.optimizers import SGDM
 from metaloss.outer import outer_train
-from metaloss.problems import Wavy1D
-from metaloss.space import Log10, OneMinusLog10, Space
-
-BOX = {"lr": (-3.0, 2.0), "momentum": (-3.0, 0.0)}
-"""The study's box in outer coordinates (log10 lr, log10(1 - momentum))."""
-
-STUDY_STARTS = ({"lr": -2.0, "momentum": -0.5}, {"lr": 0.0, "momentum": -1.5})
-"""The study's gradient-training starts: the good one, then the unstable one."""
+from metaloss.space import Space
+from metaloss.study import BOX, STUDY_OPTIMIZER, STUDY_STARTS, study_setup
 
 LENGTHS = (10, 20, 50, 100, 200)
 """Unroll lengths of the gradient sweep."""
-
-
-def study_setup(steps: int = 50) -> tuple[MetaLoss, Space]:
-    """The study's meta-loss (Wavy1D, SGDM, mean over ``steps``) and outer space."""
-    meta = MetaLoss(Wavy1D(), SGDM(), steps=steps)
-    return meta, Space({"lr": Log10(), "momentum": OneMinusLog10()})
 
 
 def default_estimators() -> tuple[Estimator, ...]:
     return (Backprop(), Forward(), TruncatedBackprop(K=10), ES(std=0.1, pairs=1),
             ES(std=0.1, pairs=16), PES(std=0.1, pairs=1, K=10))
 
-
-def study_optimizer() -> optax.GradientTransformation:
-    """The study's outer optimizer: gradients clipped to [-10, 10], SGD step 0.01."""
-    return optax.chain(optax.clip(10.0), optax.sgd(0.01))
-
-
-STUDY_OPTIMIZER = study_optimizer()
-"""One instance, so repeated comparisons reuse :func:`outer_train`'s compiled loops."""
 
 
 def initial_points(n: int, key: jax.Array, box=BOX) -> dict[str, np.ndarray]:

@@ -18,12 +18,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from metaloss import analysis, estimators, optimizers, plot, problems
+from metaloss import analysis, estimators, plot
 from metaloss.landscape import landscape, save_netcdf
 from metaloss.landscape.io import atomic_path, check_writable_dir
-from metaloss.meta import MetaLoss
 from metaloss.outer import outer_train
-from metaloss.space import Log10, OneMinusLog10, Space, logspace
+from metaloss.space import logspace
+from metaloss.study import STUDY_START, UNSTABLE_START, clipped_sgd, study_setup
 
 
 @dataclasses.dataclass
@@ -89,22 +89,12 @@ class StudySettings:
         return cls(sweep_n=500, grid_n=120, grad_steps=40, es_steps=300, seeds=8, slice_n=51)
 
 
-STUDY_START = {"lr": -2.0, "momentum": -0.5}
-UNSTABLE_START = {"lr": 0.0, "momentum": -1.5}
-
-
-def study_objects():
-    meta = MetaLoss(problems.Wavy1D(), optimizers.SGDM(), steps=50)
-    space = Space({"lr": Log10(), "momentum": OneMinusLog10()})
-    return meta, space
-
-
 def _fmt_point(p) -> str:
     return "(" + ", ".join(f"{float(v):.3f}" for v in p.values()) + ")"
 
 
 def section_inner(rep: Report, cfg: StudySettings) -> None:
-    meta, _ = study_objects()
+    meta, _ = study_setup()
     sec = rep.section("Inner problem")
     with rep.stage("inner problem"):
         xs = np.linspace(-5, 5, 2001)
@@ -133,7 +123,7 @@ def section_inner(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_sweep(rep: Report, cfg: StudySettings) -> None:
-    meta, _ = study_objects()
+    meta, _ = study_setup()
     sec = rep.section("Outer loss against the learning rate")
     with rep.stage("lr sweep"):
         da = landscape(meta, {"lr": logspace(-3, 2, cfg.sweep_n), "momentum": 0.9})
@@ -152,7 +142,7 @@ def section_sweep(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_landscape(rep: Report, cfg: StudySettings) -> None:
-    meta, space = study_objects()
+    meta, space = study_setup()
     sec = rep.section("The 2-D landscape")
     with rep.stage("2-D landscape"):
         da = landscape(meta, {"lr": logspace(-3, 2, cfg.grid_n),
@@ -195,19 +185,15 @@ def _neighbourhood(meta, space, point) -> float:
     return float(np.mean(analysis.evaluate_points(meta, space, coords)))
 
 
-def _clip_sgd(step):
-    return optax.chain(optax.clip(10.0), optax.sgd(step))
-
-
 def section_gradient(rep: Report, cfg: StudySettings) -> None:
-    meta, space = study_objects()
+    meta, space = study_setup()
     sec = rep.section("Outer training by gradients through the unroll")
     runs, curves = {}, {}
     for label, start in (("gradient from (-2, -0.5)", STUDY_START),
                          ("gradient from (0, -1.5)", UNSTABLE_START)):
         with rep.stage(label):
             run = outer_train(meta, space, estimators.Backprop(), start, cfg.grad_steps,
-                              _clip_sgd(0.01), jax.random.key(0))
+                              clipped_sgd(0.01), jax.random.key(0))
             end = run.final()
             wide = analysis.slices(meta, space, end, 0.05, cfg.slice_n)
             narrow = analysis.slices(meta, space, end, 0.002, cfg.slice_n)
@@ -250,11 +236,11 @@ def _local_minima(ds) -> int:
 
 
 def section_es(rep: Report, cfg: StudySettings) -> None:
-    meta, space = study_objects()
+    meta, space = study_setup()
     sec = rep.section("Outer training by evolution strategies")
     es = estimators.ES(std=0.1, pairs=1)
     with rep.stage("ES"):
-        run = outer_train(meta, space, es, STUDY_START, cfg.es_steps, _clip_sgd(0.01),
+        run = outer_train(meta, space, es, STUDY_START, cfg.es_steps, clipped_sgd(0.01),
                           jax.random.key(0))
     end = run.final()
     true = _true_loss(meta, space, end)
@@ -266,7 +252,7 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
     with rep.stage("ES over seeds"):
         keys = jax.random.split(jax.random.key(1), cfg.seeds)
         for label, start in (("(-2, -0.5)", STUDY_START), ("(0, -1.5)", UNSTABLE_START)):
-            many = outer_train(meta, space, es, start, cfg.es_steps, _clip_sgd(0.01), keys)
+            many = outer_train(meta, space, es, start, cfg.es_steps, clipped_sgd(0.01), keys)
             finals[f"ES from {label}"] = analysis.evaluate_points(meta, space, many.final())
     for label, vals in finals.items():
         q = np.percentile(vals, [25, 50, 75])
@@ -289,7 +275,7 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_improvements(rep: Report, cfg: StudySettings) -> None:
-    meta, space = study_objects()
+    meta, space = study_setup()
     sec = rep.section("Improving ES: annealed sigma, more pairs, smaller steps")
     n = cfg.es_steps
     decay = optax.exponential_decay(0.01, n, 0.01)
@@ -306,7 +292,7 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
     keys = jax.random.split(jax.random.key(2), cfg.seeds)
     with rep.stage("ES variants"):
         for label, (est, step) in variants.items():
-            run = outer_train(meta, space, est, STUDY_START, n, _clip_sgd(step), keys)
+            run = outer_train(meta, space, est, STUDY_START, n, clipped_sgd(step), keys)
             finals[label] = analysis.evaluate_points(meta, space, run.final())
     grads = rep.state.get("gradient_runs", {})
     refs = {}
