@@ -15,13 +15,13 @@ exact for ``|k| < 2**16`` whether or not the compiler contracts to FMA. Then
 ``P, Q`` fitted for minimax relative error (:func:`fit_coefficients` rebuilds
 them), and quadrant ``k mod 4`` picks and signs the two.
 
-Accuracy (measured against float64, see ``tests/test_fastmath.py`` and
-``benchmarks/RESULTS.md``): within 3 ulp for ``|x| <= 100``, within 6 ulp up to
-``1e3``, absolute error below ``2e-7`` up to ``1e5``. Beyond ``|x| ~ 1e5`` the
-reduction loses bits and the absolute error grows to about ``1e-4`` at ``1e7``;
-float32 ``x`` itself is then coarser than ``0.01`` rad, so no float32 result
-there is meaningful. Non-float32 inputs (float64 under x64, float16, bfloat16)
-use ``jnp.sin`` / ``jnp.cos`` unchanged.
+Accuracy against float64 (``tests/test_fastmath.py``, ``benchmarks/RESULTS.md``):
+at most 2.5 ulp measured for ``|x| <= 1e3`` (XLA's own: 0.6 ulp, NumPy's: 1.4),
+absolute error below ``2e-7`` up to ``|x| = 1e5``. Beyond that the reduction
+loses bits and the absolute error grows, to about ``1e-4`` at ``1e7``, where
+float32 ``x`` itself is coarser than ``0.01`` rad. Non-float32 inputs (float64
+under x64, float16, bfloat16) use ``jnp.sin`` / ``jnp.cos`` unchanged, so x64
+reference runs see exactly the plain functions.
 """
 
 from __future__ import annotations
