@@ -158,8 +158,9 @@ def landscape(
         killed run can resume and several processes can share the work (see
         :mod:`metaloss.landscape.tiles`); a finished store is just opened.
       resume: continue an unfinished ``store`` (otherwise refused).
-      tile: the store's tile shape (one Zarr chunk each); default: near-square, at
-        most 65536 points, or the existing store's tiling when resuming.
+      tile: the store's tile shape (one Zarr chunk each); default: near-square, with
+        at most ``total / 256`` points, clamped to [65536, 1048576], or the existing
+        store's tiling when resuming.
 
     Returns:
       ``xarray.DataArray`` named ``outer_loss`` with dims = the grid axes and their

@@ -43,8 +43,21 @@ from metaloss.landscape.io import check_writable_dir, save_netcdf
 MASK = "tile_done"
 FORMAT = 1
 TILE_POINTS = 1 << 16
-"""Default points per tile: 256 KiB float32 chunks, big enough that writing a tile
+"""Smallest default tile: 256 KiB float32 chunks, big enough that writing a tile
 costs little next to computing it, small enough that little is lost to a kill."""
+
+MAX_TILE_POINTS = 1 << 20
+"""Largest default tile (4 MiB float32)."""
+
+
+def tile_target(total: int) -> int:
+    """Default points per tile for a grid of ``total`` points.
+
+    About 256 tiles or more: each tile write has a fixed cost (about 9 ms through
+    xarray here), so 10000 x 10000 in 65536-point tiles spent a fifth of its time
+    writing; 262144-point tiles cut that to a few percent (benchmarks/RESULTS.md).
+    """
+    return int(min(max(TILE_POINTS, total // 256), MAX_TILE_POINTS))
 
 
 @dataclasses.dataclass(frozen=True)

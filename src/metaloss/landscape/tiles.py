@@ -37,12 +37,12 @@ from metaloss.landscape import grid as grid_mod
 from metaloss.landscape.sharding import Devices, local_devices, over_devices, put_points
 from metaloss.landscape.store import (
     FORMAT,
-    TILE_POINTS,
     TileLayout,
     TileStore,
     check_tile,
     default_tile,
     store_exists,
+    tile_target,
 )
 from metaloss.meta import MetaLoss, default_key
 
@@ -97,7 +97,7 @@ def _choose_layout(path, shape, tile, chunk) -> tuple[tuple[int, ...], int]:
     elif stored is not None:
         tile = stored.layout.tile
     else:
-        tile = default_tile(shape, TILE_POINTS)
+        tile = default_tile(shape, tile_target(math.prod(shape)))
     if chunk is None and stored is not None and "chunk" in stored.config:
         return tile, int(stored.config["chunk"])
     return tile, grid_mod.chunk_size_for(math.prod(tile), chunk)
