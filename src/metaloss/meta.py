@@ -90,8 +90,8 @@ class MetaLoss:
     def hparam_names(self) -> tuple[str, ...]:
         return self.optimizer.hparam_names
 
-    def hparams(self, values: Mapping[str, Any]) -> dict[str, jax.Array]:
-        """Fills defaults, rejects unknown names and out-of-range concrete values."""
+    def check(self, values: Mapping[str, Any]) -> None:
+        """Rejects unknown names and out-of-range concrete values (``ValueError``)."""
         unknown = sorted(set(values) - set(self.hparam_names))
         if unknown:
             raise ValueError(
@@ -99,6 +99,10 @@ class MetaLoss:
                 f"it has {', '.join(self.hparam_names)}"
             )
         self.optimizer.validate(values)
+
+    def hparams(self, values: Mapping[str, Any]) -> dict[str, jax.Array]:
+        """Fills defaults and converts to arrays, after :meth:`check`."""
+        self.check(values)
         dtype = jnp.result_type(float)
         out = {}
         base = {**self.optimizer.defaults, **dict(self.fixed)}

@@ -97,7 +97,7 @@ def outer_train(
     space._check(init)
     dtype = jnp.result_type(float)
     init = {n: jnp.asarray(init[n], dtype) for n in space.names}
-    meta.hparams(space.to_hparams({n: jax.device_get(v) for n, v in init.items()}))
+    meta.check(space.to_hparams({n: jax.device_get(v) for n, v in init.items()}))
     cache_key = (meta, space, estimator, optimizer, steps)
     try:
         fn = _CACHE.get(cache_key)

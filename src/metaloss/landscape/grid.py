@@ -49,7 +49,7 @@ def split_axes(
             raise ValueError(f"axis {name!r} must be 1-D or a scalar, got shape {arr.shape}")
     if not grid:
         raise ValueError("a landscape needs at least one axis with an array of values")
-    meta.hparams({**fixed, **grid})  # names and ranges, one clear error
+    meta.check({**fixed, **grid})  # names and ranges, one clear error, nothing compiled
     return grid, fixed
 
 
