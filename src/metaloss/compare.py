@@ -5,8 +5,9 @@ with each estimator from the same random starting points plus the study's two
 starts, under the same budget of inner steps, all seeds in one vmapped
 :func:`~metaloss.outer_train` call per estimator. It then evaluates the *true*
 outer loss at every end point and measures how each estimator's gradient
-estimates behave as the unroll grows (:func:`gradient_sweep`): the picture of
-exploding exact gradients against bounded smoothed ones.
+estimates behave as the unroll grows
+(:func:`metaloss.analysis.gradients.gradient_sweep`): the picture of exploding
+exact gradients against bounded smoothed ones.
 
 The low-loss basin is defined from the landscape itself: a run ends in it when
 its final true outer loss is at or below the ``basin_quantile`` (default 5%)
@@ -17,31 +18,26 @@ setting among the best 5% of the box.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 import xarray as xr
 
 from metaloss.analysis import evaluate_points
+from metaloss.analysis.gradients import LENGTHS, gradient_sweep
 from metaloss.estimators import ES, PES, Backprop, Estimator, Forward, TruncatedBackprop
 from metaloss.estimators.spec import label
-from metaloss.estimators.truncated import windows_per_run
 from metaloss.landscape import atomic_path, landscape
 from metaloss.landscape.io import check_writable_dir
 from metaloss.meta import MetaLoss
 from metaloss.outer import outer_train
 from metaloss.space import Space
 from metaloss.study import BOX, STUDY_OPTIMIZER, STUDY_STARTS, study_setup
-
-LENGTHS = (10, 20, 50, 100, 200)
-"""Unroll lengths of the gradient sweep."""
 
 
 def default_estimators() -> tuple[Estimator, ...]:
@@ -103,74 +99,6 @@ def run_estimator(meta, space, est, init, keys, budget, optimizer) -> Runs:
     return Runs(label(est), steps, round(steps * per_step), times[1],
                 max(times[0] - times[1], 0.0),
                 {k: np.asarray(v, float) for k, v in params.items()}, final)
-
-
-def _phases(est: Estimator, meta: MetaLoss) -> int:
-    """Outer steps that visit every window of one inner run (1 for full unrolls)."""
-    if isinstance(est, (TruncatedBackprop, PES)):
-        return windows_per_run(meta, est.K)
-    return 1
-
-
-@functools.lru_cache(maxsize=32)
-def _sweep_fn(meta: MetaLoss, space: Space, est: Estimator, lengths: tuple[int, ...]):
-    """Compiled ``(coords, keys) -> [grads per length]``, all lengths in one program.
-
-    One program per estimator rather than per length: compilation, not running,
-    is what the sweep spends its time on.
-    """
-
-    def one(coords, key):
-        out = []
-        for steps, k in zip(lengths, jax.random.split(key, len(lengths)), strict=True):
-            m = dataclasses.replace(meta, steps=steps)
-            k_init, k_loop = jax.random.split(k)
-
-            def body(state, k, m=m):
-                _, grad, state = est.estimate(m, space, coords, k, state)
-                return state, grad
-
-            keys = jax.random.split(k_loop, _phases(est, m))
-            out.append(jax.lax.scan(body, est.init(m, space, coords, k_init), keys)[1])
-        return out
-
-    return jax.jit(jax.vmap(one))
-
-
-def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, samples=64):
-    """Gradient-estimate norm and variance against unroll length, at fixed points.
-
-    For each estimator, unroll length and point, ``samples`` independent keys each
-    take single-step estimates at every window of one inner run (one estimate for
-    full-unroll estimators), with the point held fixed.
-
-    Returns:
-      ``xarray.Dataset`` with ``norm`` (norm of the mean estimate) and ``variance``
-      (trace of the estimates' covariance), dims ``(estimator, point, length)``.
-    """
-    names = list(space.names)
-    lengths = tuple(int(n) for n in lengths)
-    n_pts = len(points[names[0]])
-    dtype = jnp.result_type(float)
-    coords = {k: jnp.asarray(np.repeat(np.asarray(points[k], float), samples), dtype)
-              for k in names}
-    keys = jax.random.split(key, n_pts * samples)
-    norm = np.zeros((len(estimators), n_pts, len(lengths)))
-    var = np.zeros_like(norm)
-    for i, est in enumerate(estimators):
-        per_length = _sweep_fn(meta, space, est, lengths)(coords, keys)
-        for j, grads in enumerate(per_length):
-            g = np.stack([np.asarray(grads[k], float) for k in names], axis=-1)
-            g = g.reshape(n_pts, -1, len(names))  # (point, samples * phases, coordinate)
-            with np.errstate(invalid="ignore", over="ignore"):
-                norm[i, :, j] = np.linalg.norm(g.mean(axis=1), axis=-1)
-                var[i, :, j] = g.var(axis=1).sum(axis=-1)
-    dims = ("estimator", "point", "length")
-    return xr.Dataset(
-        {"norm": (dims, norm), "variance": (dims, var)},
-        coords={"estimator": [label(e) for e in estimators], "length": np.asarray(lengths),
-                **{f"point_{k}": ("point", np.asarray(points[k], float)) for k in names}},
-    )
 
 
 @dataclasses.dataclass(frozen=True)

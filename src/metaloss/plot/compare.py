@@ -103,7 +103,7 @@ def trajectories(
 def gradient_sweep(ds: xr.Dataset, title: str = "Gradient estimates against unroll length"):
     """Norm of the mean estimate and estimate variance against unroll length, log-log.
 
-    ``ds``: :func:`metaloss.compare.gradient_sweep`'s dataset. One colour per
+    ``ds``: :func:`metaloss.analysis.gradients.gradient_sweep`'s dataset. One colour per
     estimator, one line style per point. Zero variances (exact estimators on a
     deterministic problem) have no place on a log axis and are left out.
     """

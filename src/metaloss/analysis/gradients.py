@@ -1,0 +1,95 @@
+"""Outer-gradient estimates against unroll length: the exploding-gradient picture.
+
+At fixed outer points, each estimator's gradient estimate is sampled with many
+keys for unroll lengths from short to long. Exact gradients through a chaotic
+unroll grow exponentially with its length (Metz et al., "Gradients are Not All
+You Need", 2021); smoothed (ES, PES) and truncated estimates stay bounded, and
+PES pays for its unbiasedness with variance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from metaloss.estimators import PES, Estimator, TruncatedBackprop
+from metaloss.estimators.spec import label
+from metaloss.estimators.truncated import windows_per_run
+from metaloss.meta import MetaLoss
+from metaloss.space import Space
+
+LENGTHS = (10, 20, 50, 100, 200)
+"""Unroll lengths of the gradient sweep."""
+
+
+def _phases(est: Estimator, meta: MetaLoss) -> int:
+    """Outer steps that visit every window of one inner run (1 for full unrolls)."""
+    if isinstance(est, (TruncatedBackprop, PES)):
+        return windows_per_run(meta, est.K)
+    return 1
+
+
+@functools.lru_cache(maxsize=32)
+def _sweep_fn(meta: MetaLoss, space: Space, est: Estimator, lengths: tuple[int, ...]):
+    """Compiled ``(coords, keys) -> [grads per length]``, all lengths in one program.
+
+    One program per estimator rather than per length: compilation, not running,
+    is what the sweep spends its time on.
+    """
+
+    def one(coords, key):
+        out = []
+        for steps, k in zip(lengths, jax.random.split(key, len(lengths)), strict=True):
+            m = dataclasses.replace(meta, steps=steps)
+            k_init, k_loop = jax.random.split(k)
+
+            def body(state, k, m=m):
+                _, grad, state = est.estimate(m, space, coords, k, state)
+                return state, grad
+
+            keys = jax.random.split(k_loop, _phases(est, m))
+            out.append(jax.lax.scan(body, est.init(m, space, coords, k_init), keys)[1])
+        return out
+
+    return jax.jit(jax.vmap(one))
+
+
+def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, samples=64):
+    """Gradient-estimate norm and variance against unroll length, at fixed points.
+
+    For each estimator, unroll length and point, ``samples`` independent keys each
+    take single-step estimates at every window of one inner run (one estimate for
+    full-unroll estimators), with the point held fixed.
+
+    Returns:
+      ``xarray.Dataset`` with ``norm`` (norm of the mean estimate) and ``variance``
+      (trace of the estimates' covariance), dims ``(estimator, point, length)``.
+    """
+    names = list(space.names)
+    lengths = tuple(int(n) for n in lengths)
+    n_pts = len(points[names[0]])
+    dtype = jnp.result_type(float)
+    coords = {k: jnp.asarray(np.repeat(np.asarray(points[k], float), samples), dtype)
+              for k in names}
+    keys = jax.random.split(key, n_pts * samples)
+    norm = np.zeros((len(estimators), n_pts, len(lengths)))
+    var = np.zeros_like(norm)
+    for i, est in enumerate(estimators):
+        per_length = _sweep_fn(meta, space, est, lengths)(coords, keys)
+        for j, grads in enumerate(per_length):
+            g = np.stack([np.asarray(grads[k], float) for k in names], axis=-1)
+            g = g.reshape(n_pts, -1, len(names))  # (point, samples * phases, coordinate)
+            with np.errstate(invalid="ignore", over="ignore"):
+                norm[i, :, j] = np.linalg.norm(g.mean(axis=1), axis=-1)
+                var[i, :, j] = g.var(axis=1).sum(axis=-1)
+    dims = ("estimator", "point", "length")
+    return xr.Dataset(
+        {"norm": (dims, norm), "variance": (dims, var)},
+        coords={"estimator": [label(e) for e in estimators], "length": np.asarray(lengths),
+                **{f"point_{k}": ("point", np.asarray(points[k], float)) for k in names}},
+    )
