@@ -1,6 +1,7 @@
 """Analysis of meta-loss landscapes."""
 
+from metaloss.analysis.gradients import gradient_sweep
 from metaloss.analysis.points import evaluate_points
 from metaloss.analysis.slices import slices
 
-__all__ = ["evaluate_points", "slices"]
+__all__ = ["evaluate_points", "gradient_sweep", "slices"]
