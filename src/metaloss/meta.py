@@ -25,7 +25,8 @@ class MetaResult(NamedTuple):
     Attributes:
       loss: scalar outer loss.
       diverged: scalar bool, whether the inner run diverged.
-      losses: ``(steps,)`` per-step training losses (capped after divergence).
+      losses: ``(steps,)`` per-step training losses (capped after divergence), or
+        ``None`` when not asked for.
       trajectory: ``(steps + 1, ...)`` inner parameters, or ``None``.
     """
 
@@ -122,6 +123,7 @@ class MetaLoss:
         steps: int,
         *,
         differentiable: bool = True,
+        record_loss: bool = True,
         record_params: bool = False,
     ) -> tuple[InnerState, StepRecord]:
         """Continues inner training from ``state`` for ``steps`` steps (truncation)."""
@@ -133,6 +135,7 @@ class MetaLoss:
             steps,
             divergence=self.divergence,
             guard=differentiable,
+            record_loss=record_loss,
             record_val=self.objective == "val_mean",
             record_params=record_params,
         )
@@ -143,23 +146,27 @@ class MetaLoss:
         key: jax.Array | None = None,
         *,
         differentiable: bool = True,
+        losses: bool = True,
         trajectory: bool = False,
     ) -> MetaResult:
-        """Outer loss plus divergence flag, per-step losses and, optionally, trajectory.
+        """Outer loss plus divergence flag and, optionally, per-step losses and trajectory.
 
         ``differentiable=False`` skips the reverse-mode NaN guard: same values,
-        cheaper, for forward-only use (landscapes, ES).
+        cheaper, for forward-only use (landscapes, ES). ``losses=False`` leaves the
+        per-step losses out (``MetaResult.losses`` is ``None``), which saves storing
+        them; the outer loss is the same either way.
         """
         state, rec = self.run(
             hparams,
             self.init_state(key),
             self.steps,
             differentiable=differentiable,
+            record_loss=losses,
             record_params=trajectory,
         )
         diverged = state.diverged
         if self.objective == "mean":
-            loss = jnp.mean(rec.loss)
+            loss = state.loss_sum / self.steps
         elif self.objective == "val_mean":
             loss = jnp.mean(rec.val_loss)
             if self.divergence is not None:  # capped validation steps count, as for val_final

@@ -51,6 +51,9 @@ class InnerState(NamedTuple):
     loss0: jax.Array
     diverged: jax.Array
     params0: PyTree
+    loss_sum: jax.Array
+    """Sum of the recorded (capped) training losses so far: the ``mean`` objective's
+    numerator, carried so that forward-only callers need not store every step."""
 
 
 class StepRecord(NamedTuple):
@@ -61,7 +64,7 @@ class StepRecord(NamedTuple):
     parameters before the step.
     """
 
-    loss: jax.Array
+    loss: jax.Array | None
     val_loss: jax.Array | None
     params: PyTree | None
 
@@ -83,6 +86,7 @@ def init_state(problem: Problem, optimizer: InnerOptimizer, key: jax.Array) -> I
         loss0=loss0,
         diverged=jnp.zeros((), bool),
         params0=params,
+        loss_sum=jnp.zeros((), loss0.dtype),
     )
 
 
@@ -99,6 +103,7 @@ def unroll(
     *,
     divergence: Divergence | None = Divergence(),
     guard: bool = True,
+    record_loss: bool = True,
     record_val: bool = False,
     record_params: bool = False,
 ) -> tuple[InnerState, StepRecord]:
@@ -115,6 +120,8 @@ def unroll(
         NaN reaches reverse-mode gradients. It costs one extra forward loss per
         step; forward-only callers (landscapes, ES) turn it off: the values are
         identical either way.
+      record_loss: record each step's training loss (their sum is carried in the
+        state either way; landscapes skip the per-step records).
       record_val: also record the validation loss after each step.
       record_params: also record the parameters before each step.
 
@@ -147,11 +154,13 @@ def unroll(
             new_p = tree_where(diverged, p, new_p)
             new_opt = tree_where(diverged, s.opt_state, new_opt)
             recorded = jnp.where(diverged, threshold.astype(loss.dtype), loss)
-        nxt = InnerState(new_p, new_opt, key, s.step + 1, s.loss0, diverged, s.params0)
+        nxt = InnerState(new_p, new_opt, key, s.step + 1, s.loss0, diverged, s.params0,
+                         s.loss_sum + recorded)
         val = None
         if record_val:
             val = final_loss(problem, nxt, divergence, validation=True, guard=guard)
-        return nxt, StepRecord(recorded, val, p if record_params else None)
+        rec = StepRecord(recorded if record_loss else None, val, p if record_params else None)
+        return nxt, rec
 
     return jax.lax.scan(body, state, None, length=steps)
 

@@ -24,7 +24,8 @@ def outer_fn(meta: MetaLoss, space: Space, *, differentiable: bool = True):
     """``(coords, key) -> outer loss``: the meta-loss seen from outer coordinates."""
 
     def f(coords, key):
-        return meta.evaluate(space.to_hparams(coords), key, differentiable=differentiable).loss
+        return meta.evaluate(space.to_hparams(coords), key, differentiable=differentiable,
+                             losses=False).loss
 
     return f
 

@@ -59,7 +59,7 @@ def _chunk_fn(meta: MetaLoss, grid_names: tuple[str, ...]):
 
     def point(grid_vals, fixed, key):
         res = meta.evaluate({**fixed, **dict(zip(grid_names, grid_vals, strict=True))}, key,
-                            differentiable=False)
+                            differentiable=False, losses=False)
         return res.loss, res.diverged
 
     batched = jax.vmap(point, in_axes=(0, None, None))
