@@ -162,7 +162,7 @@ def landscape(
         :mod:`metaloss.landscape.tiles`); a finished store is just opened.
       resume: continue an unfinished ``store`` (otherwise refused).
       tile: the store's tile shape (one Zarr chunk each); default: near-square, with
-        at most ``total / 256`` points, clamped to [65536, 1048576], or the existing
+        at most ``total / 64`` points, clamped to [65536, 1048576], or the existing
         store's tiling when resuming.
 
     Returns:

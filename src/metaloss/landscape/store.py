@@ -53,11 +53,13 @@ MAX_TILE_POINTS = 1 << 20
 def tile_target(total: int) -> int:
     """Default points per tile for a grid of ``total`` points.
 
-    About 256 tiles or more: each tile write has a fixed cost (about 9 ms through
-    xarray here), so 10000 x 10000 in 65536-point tiles spent a fifth of its time
-    writing; 262144-point tiles cut that to a few percent (benchmarks/RESULTS.md).
+    About 64 tiles or more: each tile write has a fixed cost (about 9 ms of CPU
+    through xarray here) that competes with the computation for the cores, so
+    10000 x 10000 took 24.1 s in 65536-point tiles, 15.8 s in 262144-point tiles
+    and 14.2 s in 1048576-point tiles, against 13.2 s held in memory. A killed run
+    loses at most one tile per process.
     """
-    return int(min(max(TILE_POINTS, total // 256), MAX_TILE_POINTS))
+    return int(min(max(TILE_POINTS, total // 64), MAX_TILE_POINTS))
 
 
 @dataclasses.dataclass(frozen=True)
