@@ -14,7 +14,6 @@ import jax
 import jax.numpy as jnp
 
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
-from metaloss.optimizers.sgd import check_positive, check_unit_interval
 
 
 class AdamState(NamedTuple):
@@ -67,10 +66,5 @@ class Adam(InnerOptimizer):
         )
         return new, AdamState(count, mu, nu)
 
-    def validate(self, hparams):
-        for name in ("lr", "eps"):
-            if name in hparams:
-                check_positive(name, hparams[name])
-        for name in ("b1", "b2"):
-            if name in hparams:
-                check_unit_interval(name, hparams[name])
+    positive: ClassVar[tuple[str, ...]] = ("lr", "eps")
+    unit_interval: ClassVar[tuple[str, ...]] = ("b1", "b2")

@@ -16,7 +16,6 @@ import jax.numpy as jnp
 
 from metaloss.optimizers.adam import safe_sqrt
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
-from metaloss.optimizers.sgd import check_positive, check_unit_interval
 
 
 class RMSPropState(NamedTuple):
@@ -58,10 +57,5 @@ class RMSProp(InnerOptimizer):
         new = jax.tree.map(lambda p, v: p - lr * v, params, v)
         return new, RMSPropState(nu, v)
 
-    def validate(self, hparams):
-        for name in ("lr", "eps"):
-            if name in hparams:
-                check_positive(name, hparams[name])
-        for name in ("decay", "momentum"):
-            if name in hparams:
-                check_unit_interval(name, hparams[name])
+    positive: ClassVar[tuple[str, ...]] = ("lr", "eps")
+    unit_interval: ClassVar[tuple[str, ...]] = ("decay", "momentum")

@@ -4,41 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
-
-
-def _concrete(value: Any) -> np.ndarray | None:
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-        return None
-
-
-def check_positive(name: str, value: Any) -> None:
-    """Raises ``ValueError`` unless every concrete value is finite and > 0."""
-    arr = _concrete(value)
-    if arr is not None and not np.all(np.isfinite(arr) & (arr > 0)):
-        raise ValueError(f"{name} must be positive, got {_show(arr)}")
-
-
-def check_unit_interval(name: str, value: Any) -> None:
-    """Raises ``ValueError`` unless every concrete value lies in [0, 1)."""
-    arr = _concrete(value)
-    if arr is not None and not np.all((arr >= 0) & (arr < 1)):
-        raise ValueError(f"{name} must lie in [0, 1), got {_show(arr)}")
-
-
-def _show(arr: np.ndarray) -> str:
-    if arr.ndim == 0:
-        return f"{float(arr):g}"
-    bad = arr.ravel()
-    return f"values in [{bad.min():g}, {bad.max():g}]"
 
 
 class SGDState(NamedTuple):
@@ -59,9 +30,7 @@ class SGD(InnerOptimizer):
         new = jax.tree.map(lambda p, g: p - lr * g, params, grads)
         return new, state
 
-    def validate(self, hparams):
-        if "lr" in hparams:
-            check_positive("lr", hparams["lr"])
+    positive: ClassVar[tuple[str, ...]] = ("lr",)
 
 
 class MomentumState(NamedTuple):
@@ -86,8 +55,5 @@ class SGDM(InnerOptimizer):
         new = jax.tree.map(lambda p, v: p - lr * v, params, v)
         return new, MomentumState(v)
 
-    def validate(self, hparams):
-        if "lr" in hparams:
-            check_positive("lr", hparams["lr"])
-        if "momentum" in hparams:
-            check_unit_interval("momentum", hparams["momentum"])
+    positive: ClassVar[tuple[str, ...]] = ("lr",)
+    unit_interval: ClassVar[tuple[str, ...]] = ("momentum",)
