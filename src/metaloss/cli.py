@@ -109,7 +109,7 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
 
     from metaloss.landscape import landscape as compute
     from metaloss.landscape import save_netcdf
-    from metaloss.landscape.io import atomic_path
+    from metaloss.landscape.io import write_text
 
     meta = _meta(problem, optimizer, steps, objective, divergence)
     grid = dict(cli_parse.parse_axis(a) for a in axes)
@@ -129,15 +129,17 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     if plot_path:
         from metaloss import plot
 
-        params = {n: cli_parse.default_param(n) for n in da.dims}
-        draw = plot.heatmap if da.ndim == 2 else plot.sweep
-        fig = draw(da, params=params, vmax=vmax) if da.ndim == 2 else draw(da)
+        if da.ndim == 2:
+            params = {n: cli_parse.default_param(n) for n in da.dims}
+            fig = plot.heatmap(da, params=params, vmax=vmax)
+        else:
+            fig = plot.sweep(da)
         plot.save(fig, plot_path)
     finite = np.isfinite(da.values)
     div = int(np.asarray(da["diverged"]).sum())
-    with atomic_path(Path(out).with_suffix(".json")) as tmp:
-        tmp.write_text(json.dumps({"seconds": elapsed, "points": int(da.size),
-                                   "non_finite": int((~finite).sum()), "diverged": div}, indent=1))
+    write_text(Path(out).with_suffix(".json"),
+               json.dumps({"seconds": elapsed, "points": int(da.size),
+                           "non_finite": int((~finite).sum()), "diverged": div}, indent=1))
     click.echo(f"wrote {out}: {da.size} points in {elapsed:.2f} s, min {np.nanmin(da.values):.4g}, "
                f"{int((~finite).sum())} non-finite, {div} diverged")
 
@@ -213,16 +215,14 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
     import optax
 
     from metaloss import analysis, plot
-    from metaloss.landscape.io import atomic_path, check_writable_dir
+    from metaloss.landscape.io import atomic_path, check_writable_dir, write_text
     from metaloss.outer import outer_train
     from metaloss.space import Space
 
     meta = _meta(problem, optimizer, steps, objective, divergence)
     fixed = cli_parse.parse_sets(sets)
-    names = [n for n in meta.hparam_names if n not in fixed]
-    if params:
-        names = [cli_parse._split(p, "parametrization")[0] for p in params]
-    space = Space(cli_parse.parse_params(params, names))
+    free = [n for n in meta.hparam_names if n not in fixed]
+    space = Space(cli_parse.parse_params(params, free))
     given = cli_parse.parse_sets(inits)
     study = {"lr": -2.0, "momentum": -0.5}
     init = {n: given.get(n, study.get(n)) for n in space.names}
@@ -249,8 +249,7 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
         np.savez(fh, losses=np.asarray(run.losses), **{f"params_{k}": v for k, v in traj.items()})
     summary = {"estimator": repr(est), "final": final, "final_true_loss": true,
                "seconds": elapsed, "outer_steps": outer_steps, "fixed": fixed}
-    with atomic_path(out_dir / "run.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=1))
+    write_text(out_dir / "run.json", json.dumps(summary, indent=1))
     fig = plot.training_curve(np.asarray(run.losses), title=f"Outer loss, {est!r}")
     fig.axes[0].set_xlabel("outer step")
     plot.save(fig, out_dir / "outer_loss.png")

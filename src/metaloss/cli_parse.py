@@ -64,10 +64,13 @@ def parse_sets(specs: Iterable[str]) -> dict[str, float]:
 
 
 def parse_params(specs: Iterable[str], names: Iterable[str]) -> dict[str, Param]:
-    """``name=KIND`` items (KIND log, lin, 1mlog) -> parametrizations for ``names``.
+    """``name=KIND`` items (KIND log, lin, 1mlog) -> the outer parameters and their
+    parametrizations.
 
-    Names not given default to ``log`` for ``lr``/``eps``, ``1mlog`` for momenta and
-    decay rates (``momentum``, ``b1``, ``b2``, ``decay``) and ``lin`` otherwise.
+    With no items, every name in ``names`` (the hyperparameters not held fixed) is an
+    outer parameter with its default parametrization: ``log`` for ``lr``/``eps``,
+    ``1mlog`` for momenta and decay rates (``momentum``, ``b1``, ``b2``, ``decay``) and
+    ``lin`` otherwise. With items, exactly the names they give, each among ``names``.
     """
     given = {}
     for spec in specs:
@@ -81,7 +84,7 @@ def parse_params(specs: Iterable[str], names: Iterable[str]) -> dict[str, Param]
     if unknown:
         raise ValueError(f"--param names unknown outer parameter {unknown[0]!r}; "
                          f"outer parameters are {', '.join(names)}")
-    return {n: given.get(n, default_param(n)) for n in names}
+    return dict(given) if given else {n: default_param(n) for n in names}
 
 
 def default_param(name: str) -> Param:

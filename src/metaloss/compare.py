@@ -33,7 +33,7 @@ from metaloss.analysis.gradients import LENGTHS, gradient_sweep
 from metaloss.estimators import ES, PES, Backprop, Estimator, Forward, TruncatedBackprop
 from metaloss.estimators.spec import label
 from metaloss.landscape import atomic_path, landscape
-from metaloss.landscape.io import check_writable_dir
+from metaloss.landscape.io import check_writable_dir, write_text
 from metaloss.meta import MetaLoss
 from metaloss.outer import outer_train
 from metaloss.space import Space
@@ -259,8 +259,7 @@ def save(cmp: Comparison, out, space: Space | None = None) -> dict[str, Path]:
              "final_loss": out / "compare_final_loss.png",
              "trajectories": out / "compare_trajectories.png"}
     for key, text in (("csv", to_csv(rows)), ("markdown", to_markdown(rows))):
-        with atomic_path(paths[key]) as tmp:
-            tmp.write_text(text)
+        write_text(paths[key], text)
     plot.save(figs.final_losses({r.label: r.final_loss for r in cmp.runs}, cmp.threshold),
               paths["final_loss"])
     plot.save(figs.trajectories(cmp.landscape, {r.label: r.params for r in cmp.runs},

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from metaloss import plot
-from metaloss.landscape.io import atomic_path, check_writable_dir
+from metaloss.landscape.io import check_writable_dir, write_text
 from metaloss.report_compare import section_compare
 from metaloss.report_digits import section_mlp_digits
 from metaloss.report_study import (
@@ -72,8 +72,7 @@ class Report:
         from metaloss.report_render import render_html, render_markdown
 
         for name, render in (("report.md", render_markdown), ("report.html", render_html)):
-            with atomic_path(self.out / name) as tmp:
-                tmp.write_text(render(self))
+            write_text(self.out / name, render(self))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -44,6 +44,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Writes ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+
+
 def save_netcdf(da: xr.DataArray, path: str | os.PathLike) -> Path:
     """Writes a landscape to NetCDF (HDF5 via h5netcdf), atomically."""
     with atomic_path(path) as tmp:
