@@ -127,3 +127,41 @@ def test_evaluate_points_matches_meta(setup):
     for i in range(2):
         want = float(meta(space.to_hparams({k: v[i] for k, v in pts.items()})))
         assert vals[i] == pytest.approx(want, rel=1e-5)
+
+
+@pytest.mark.parametrize("steps", [1, 7, 18, 37, 200])
+def test_blocked_scan_equals_scan(steps):
+    from metaloss.outer import _block_length, blocked_scan
+
+    def step(carry, x):
+        a, k = carry
+        k, sub = jax.random.split(k)
+        a = 0.9 * a + jnp.sin(x["u"]) + jax.random.normal(sub)
+        return (a, k), {"a": a, "twice": 2 * x["u"], "int": x["i"] + 1}
+
+    xs = {"u": jnp.linspace(0.0, 3.0, steps), "i": jnp.arange(steps)}
+    init = (jnp.float32(0.5), jax.random.key(3))
+    want_carry, want = jax.lax.scan(step, init, xs)
+    got_carry, got = jax.jit(blocked_scan, static_argnums=0)(step, init, xs)
+    np.testing.assert_array_equal(got_carry[0], want_carry[0])
+    np.testing.assert_array_equal(jax.random.key_data(got_carry[1]),
+                                  jax.random.key_data(want_carry[1]))
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name])
+    block = _block_length(step, init, xs, steps)
+    assert 1 <= block <= steps
+    if steps >= 37:  # small per-step outputs: several steps per block, not one
+        assert block > 1
+
+
+def test_compiled_loop_cache_is_bounded(setup, monkeypatch):
+    from metaloss import outer
+
+    meta, space = setup
+    monkeypatch.setattr(outer, "_CACHE_SIZE", 2)
+    monkeypatch.setattr(outer, "_CACHE", outer.OrderedDict())
+    opts = [optax.sgd(lr) for lr in (0.1, 0.2, 0.3)]
+    for opt in opts + opts[2:]:
+        ml.outer_train(meta, space, ml.estimators.ES(), SMOOTH, 2, opt, jax.random.key(0))
+    assert len(outer._CACHE) == 2
+    assert [k[3] for k in outer._CACHE] == opts[1:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -40,6 +41,48 @@ def _check_steps(steps: Any) -> int:
     return steps
 
 
+SMALL_LOOP_BYTES = 1024
+"""XLA's CPU compiler turns a while loop that touches fewer bytes than this (its
+default ``xla_cpu_small_while_loop_byte_threshold``) into one compiled function;
+larger loops run each operation of their body as a separate task, which costs
+microseconds per iteration when the body is scalar work (openxla/xla,
+``xla/service/cpu/small_while_loop_hoisting_pass.cc``)."""
+
+
+def _block_length(step, carry, xs, steps: int) -> int:
+    """Scan steps per block so that one block's outputs and inputs stay small."""
+    x0 = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape[1:], a.dtype), xs)
+    out = jax.eval_shape(step, carry, x0)
+    per_step = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves((out[1], x0)))
+    fixed = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves(out[0]))
+    room = (SMALL_LOOP_BYTES - fixed) // max(2 * per_step, 1)
+    return int(max(1, min(steps, room)))
+
+
+def blocked_scan(step, carry, xs):
+    """``lax.scan(step, carry, xs)`` as a scan over blocks of a scan.
+
+    Same results. On CPU the block loop is small enough for XLA to compile into a
+    single function, so a scalar outer step costs well under a microsecond of loop
+    overhead instead of several (``benchmarks/RESULTS.md``, item c); elsewhere the
+    nesting is harmless. A short tail runs as a plain scan.
+    """
+    steps = jax.tree.leaves(xs)[0].shape[0]
+    block = _block_length(step, carry, xs, steps)
+    full = steps // block * block
+    parts = []
+    if full:
+        head = jax.tree.map(lambda a: a[:full].reshape((full // block, block) + a.shape[1:]), xs)
+        carry, ys = jax.lax.scan(lambda c, x: jax.lax.scan(step, c, x), carry, head)
+        parts.append(jax.tree.map(lambda a: a.reshape((full,) + a.shape[2:]), ys))
+    if full < steps:
+        carry, ys = jax.lax.scan(step, carry, jax.tree.map(lambda a: a[full:], xs))
+        parts.append(ys)
+    ys = parts[0] if len(parts) == 1 else jax.tree.map(
+        lambda a, b: jnp.concatenate([a, b]), *parts)
+    return carry, ys
+
+
 def _train_fn(meta, space, estimator, optimizer, steps):
     def train(init, key):
         k_init, k_loop = jax.random.split(key)
@@ -54,14 +97,17 @@ def _train_fn(meta, space, estimator, optimizer, steps):
             return (params, opt_s, est_s), (params, loss, grad)
 
         keys = jax.random.split(k_loop, steps)
-        _, (traj, losses, grads) = jax.lax.scan(step, (init, opt_state, est_state), keys)
+        _, (traj, losses, grads) = blocked_scan(step, (init, opt_state, est_state), keys)
         traj = jax.tree.map(lambda a, t: jnp.concatenate([a[None], t]), init, traj)
         return OuterRun(traj, losses, grads)
 
     return train
 
 
-_CACHE: dict[Any, Any] = {}
+_CACHE: OrderedDict[Any, Any] = OrderedDict()
+_CACHE_SIZE = 32
+"""Compiled loops kept, least recently used first out: a long-lived process that
+builds many optimizer objects does not keep every compilation."""
 
 
 def outer_train(
@@ -108,6 +154,10 @@ def outer_train(
         fn = {"single": jax.jit(train), "batch": jax.jit(jax.vmap(train))}
         if cache_key is not None:
             _CACHE[cache_key] = fn
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    elif cache_key is not None:
+        _CACHE.move_to_end(cache_key)
     if jnp.ndim(key) == 0:
         return fn["single"](init, key)
     n = key.shape[0]
