@@ -49,7 +49,7 @@ def test_chunked_equals_unchunked(meta, chunk):
 def test_no_recompile_when_only_values_change(meta):
     axes = lambda a: {"lr": ml.logspace(a, a + 1, 16), "momentum": 0.5}
     ml.landscape(meta, axes(-3), progress=False)
-    fn = grid_mod._chunk_fn(meta, ("lr",))
+    fn = grid_mod._chunk_fn(meta, ("lr",), 16)
     before = fn._cache_size()
     ml.landscape(meta, axes(-2), progress=False)
     ml.landscape(meta, {"lr": ml.logspace(-1, 0, 16), "momentum": 0.7}, progress=False)
@@ -106,3 +106,29 @@ def test_nonfinite_values_are_kept(tmp_path):
     assert not np.isfinite(da.values).any()
     back = ml.load_netcdf(ml.save_netcdf(da, tmp_path / "nan.nc"))
     assert np.isnan(back.values).sum() + np.isinf(back.values).sum() == 4
+
+
+@pytest.mark.parametrize("origin, box, flat, size", [
+    ((0, 0, 0), (5, 3, 4), 0, 64),      # the whole grid and padding past its end
+    ((1, 2, 0), (3, 1, 4), 5, 4),       # a sub-box, starting mid-row
+    ((2, 0, 1), (2, 3, 3), 17, 9),      # starts on the box's last point
+])
+def test_grid_points_enumerate_a_box_in_c_order(origin, box, flat, size):
+    axes = [np.linspace(0, 1, 5), np.array([10.0, 20.0, 30.0]), np.arange(4.0) - 7]
+    table, layout = grid_mod.axis_table(axes, np.float32)
+    assert table.size == grid_mod.TABLE_MIN and layout.tolist() == [[0, 5, 8], [5, 3, 4]]
+    desc = grid_mod.box_start(origin, box, flat)
+    got = jax.jit(grid_mod.grid_points, static_argnums=3)(desc, table, layout, size)
+    sub = [np.asarray(a, np.float32)[o : o + b] for a, o, b in zip(axes, origin, box)]
+    want = [m.ravel() for m in np.meshgrid(*sub, indexing="ij")]
+    n = min(size, max(want[0].size - flat, 0))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(np.asarray(g)[:n], w[flat : flat + n])
+    for g, a in zip(got, axes):  # padding stays on grid values, never out of bounds
+        assert np.isin(np.asarray(g), np.asarray(a, np.float32)).all()
+
+
+def test_axis_table_grows_in_powers_of_two():
+    table, layout = grid_mod.axis_table([np.arange(5000.0), np.arange(3.0)], np.float32)
+    assert table.size == 8192 and layout.tolist() == [[0, 5000], [5000, 3]]
+    np.testing.assert_array_equal(table[5000:5003], [0, 1, 2])

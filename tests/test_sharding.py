@@ -34,10 +34,10 @@ SCRIPT = textwrap.dedent(
         "store_one": run(devices=1, store=out + "/one.zarr", tile=(8, 4)),
         "store_all": run(store=out + "/all.zarr", tile=(8, 4)),
     }
-    fn = sharding.over_devices(grid._chunk_fn(meta, ("lr", "momentum")), tuple(devs))
-    pts = sharding.put_points((np.full(8, 0.1, np.float32), np.full(8, 0.9, np.float32)),
-                              tuple(devs))
-    loss, _ = fn(pts, {}, jax.random.key(0))
+    fn = sharding.over_devices(grid._chunk_fn(meta, ("lr", "momentum"), 8), tuple(devs))
+    table, layout = grid.axis_table([axes["lr"], axes["momentum"]], np.float32)
+    desc = np.stack([grid.box_start([0, 0], [23, 17], 8 * j) for j in range(len(devs))])
+    loss, _ = fn(sharding.put_points(desc, tuple(devs)), table, layout, {}, jax.random.key(0))
     np.savez(out + "/res.npz", **{k: v.values for k, v in res.items()},
              **{k + "_div": v["diverged"].values for k, v in res.items()})
     print(json.dumps({"devices": len(devs), "out_devices": len(loss.sharding.device_set)}))

@@ -131,7 +131,7 @@ def test_changing_grid_values_does_not_recompile(compiles):
 
 def test_changing_grid_sizes_with_a_fixed_chunk_reuses_the_program():
     m = meta(steps=10)
-    fn = grid._chunk_fn(m, ("lr", "momentum"))
+    fn = grid._chunk_fn(m, ("lr", "momentum"), 64)
     ml.landscape(m, axes(30, 20), progress=False, chunk=64)
     before = fn._cache_size()
     for n_lr, n_mom in ((17, 13), (5, 40), (64, 1)):

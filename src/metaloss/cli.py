@@ -54,7 +54,7 @@ def store_options(fn):
                      help="Continue an unfinished .zarr store (only its missing tiles)."),
         click.option("--tile", default=None, metavar="N,N",
                      help="Tile shape of a .zarr store, one size per axis (default: "
-                          "near-square, about 1/64 of the grid, 65536 to 1048576 points)."),
+                          "near-square, about 1/16 of the grid, 65536 to 4194304 points)."),
         click.option("--distributed", is_flag=True,
                      help="Share the tiles of a .zarr store among jax.distributed processes."),
         click.option("--coordinator", default=None, metavar="HOST:PORT",

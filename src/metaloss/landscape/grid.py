@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import functools
 import json
 import math
@@ -20,17 +22,22 @@ from metaloss.landscape.sharding import (
     local_devices,
     over_devices,
     put_points,
+    put_replicated,
 )
 from metaloss.meta import MetaLoss, default_key
 
-DEFAULT_CHUNK = 1 << 16
-"""Grid points per compiled call. Big enough to amortize dispatch, small enough that
-a chunk's working set (a few arrays of this length per inner step) stays in cache.
-Measured on the 2-core CPU (benchmarks/RESULTS.md): while the unroll stored every
-step's loss, 16384 ran the study's landscape 2-3x faster than 65536; since it
-carries their running sum instead, 65536 is fastest (2000 x 2000: 0.45 s against
-0.64 s at 16384 and 0.58 s at 131072). Accelerators want far larger chunks; pass
-``chunk=`` there."""
+DEFAULT_CHUNK = 1 << 18
+"""Grid points per compiled call on a CPU (per device): enough to amortize a
+call's fixed costs. A CPU evaluates a call in blocks of :data:`CPU_BLOCK` points,
+so the chunk does not set the working set; on the 2-core CPU
+(benchmarks/RESULTS.md) the study's 2000 x 2000 landscape took 0.30 s in chunks
+of 262144 points against 0.34-0.37 s in chunks of 65536 and 0.42-0.45 s in
+chunks of 16384."""
+
+ACCELERATOR_CHUNK = 1 << 16
+"""Grid points per compiled call on other devices, where a call evaluates all its
+points at once: memory grows with the chunk times an inner run's state. Pass
+``chunk=`` to go bigger when the state is small."""
 
 
 def split_axes(
@@ -56,9 +63,101 @@ def split_axes(
     return grid, fixed
 
 
+TABLE_MIN = 1 << 12
+"""Smallest axis table (see :func:`axis_table`): grids whose axes hold up to 4096
+values in all share one compiled program per chunk length."""
+
+
+def axis_table(axes: Sequence[np.ndarray], dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Every axis's values in one padded array, and where each axis lies in it.
+
+    Returns ``(table, layout)``: ``table`` holds the axes one after another, padded
+    to a power of two of at least :data:`TABLE_MIN` entries so that most grid
+    changes reuse the compiled program; ``layout`` is ``int32[2, d]``, the offset
+    of each axis in ``table`` and its length.
+    """
+    sizes = np.array([len(a) for a in axes], np.int64)
+    total = int(sizes.sum())
+    cap = max(TABLE_MIN, 1 << max(0, math.ceil(math.log2(total))))
+    table = np.zeros(cap, dtype)
+    table[:total] = np.concatenate([np.asarray(a, dtype) for a in axes])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return table, np.stack([offsets, sizes]).astype(np.int32)
+
+
+def box_start(origin: Sequence[int], box: Sequence[int], flat: int) -> np.ndarray:
+    """``int32[3, d]``: a run of points that begins at C-order position ``flat`` of
+    the box of shape ``box`` whose first corner is grid index ``origin``.
+
+    This is all a device needs to enumerate its points (:func:`grid_points`); a
+    position past the box's end starts at its last point.
+    """
+    flat = min(int(flat), math.prod(box) - 1)
+    start = np.unravel_index(flat, tuple(box))
+    return np.array([list(origin), list(box), [int(i) for i in start]], np.int32)
+
+
+def grid_points(desc: jax.Array, table: jax.Array, layout: jax.Array, size: int):
+    """The axis values of ``size`` consecutive points of a box, computed on the device.
+
+    ``desc`` is :func:`box_start`'s array. Point ``p`` of the run has the box's
+    multi-index of C-order position ``start + p``, found digit by digit from the
+    last axis (so no index exceeds an axis length plus ``size``: no overflow on
+    any grid). Points past the box's end take indices clamped to the grid; their
+    values are computed and discarded, as padding.
+    """
+    origin, box, start = desc[0], desc[1], desc[2]
+    d = origin.shape[0]
+    idx = [None] * d
+    carry = start[d - 1] + jnp.arange(size, dtype=jnp.int32)
+    for k in range(d - 1, -1, -1):
+        t = carry if k == d - 1 else start[k] + carry
+        if k:
+            idx[k], carry = t % box[k], t // box[k]
+        else:
+            idx[k] = t
+    return tuple(
+        table[layout[0, k] + jnp.minimum(origin[k] + idx[k], layout[1, k] - 1)]
+        for k in range(d)
+    )
+
+
+CPU_BLOCK = 512
+"""Points a CPU evaluates together (see :func:`_chunk_fn`)."""
+
+
+def cpu_blocks(devices: Sequence[jax.Device]) -> int | None:
+    """The block length for ``devices``: :data:`CPU_BLOCK` on CPUs, none elsewhere."""
+    return CPU_BLOCK if devices[0].platform == "cpu" else None
+
+
+def workers_for(devices: Sequence[jax.Device]) -> int:
+    """Calls kept running at once: one per core on CPUs, one elsewhere (accelerators
+    overlap calls by asynchronous dispatch already)."""
+    if devices[0].platform != "cpu":
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @functools.lru_cache(maxsize=64)
-def _chunk_fn(meta: MetaLoss, grid_names: tuple[str, ...]):
-    """Compiled ``(grid values, fixed values, key) -> (loss, diverged)`` over a chunk."""
+def _chunk_fn(meta: MetaLoss, grid_names: tuple[str, ...], size: int, block: int | None = None):
+    """Compiled ``(desc, table, layout, fixed, key) -> (loss, diverged)``.
+
+    ``desc`` is ``int32[1, 3, d]`` (:func:`box_start`; one row per device when
+    sharded), ``table`` and ``layout`` come from :func:`axis_table`. The grid
+    points are generated on the device from these few numbers, so a call
+    transfers almost nothing in, whatever its size.
+
+    With ``block``, the points are evaluated ``block`` at a time, one block after
+    another (``lax.map``), instead of all at once. On a CPU each step of a block's
+    unroll then works on arrays that stay in the L1 cache, where the whole chunk's
+    arrays (a few times 256 KiB per step) stream through memory: per core it runs
+    about twice as fast (benchmarks/NOTES.md). A compiled call then runs on one
+    core, so :func:`iter_chunks` keeps one call per core running.
+    """
 
     def point(grid_vals, fixed, key):
         res = meta.evaluate({**fixed, **dict(zip(grid_names, grid_vals, strict=True))}, key,
@@ -66,16 +165,64 @@ def _chunk_fn(meta: MetaLoss, grid_names: tuple[str, ...]):
         return res.loss, res.diverged
 
     batched = jax.vmap(point, in_axes=(0, None, None))
-    return jax.jit(batched)
+
+    def run(desc, table, layout, fixed, key):
+        vals = grid_points(desc[0], table, layout, size)
+        if block is None or size < 2 * block:
+            return batched(vals, fixed, key)
+        return jax.lax.map(lambda v: point(v, fixed, key), vals, batch_size=block)
+
+    return jax.jit(run)
 
 
-def chunk_size_for(total: int, chunk: int | None) -> int:
-    """A fixed chunk length: the requested one, or a power of two up to DEFAULT_CHUNK."""
+def in_order(launch, items: Sequence[Any], workers: int):
+    """Yields ``(item, numpy results)`` for ``launch(item)`` over ``items``, in order.
+
+    ``launch`` starts a compiled call and returns its device arrays; with several
+    workers it runs in other threads, which do not see the caller's thread-local
+    JAX settings (``enable_x64``), so it must call an already compiled function
+    (``jit(f).lower(...).compile()``), not one that may trace. With one
+    worker, the next call is dispatched before the last is fetched (enough for
+    accelerators, which run calls asynchronously). With several, ``workers``
+    threads each run a call and fetch its results, so that many calls run at
+    once on a CPU's cores; at most ``workers + 1`` results wait in memory.
+    """
+    fetch = lambda item: (item, jax.tree.map(np.asarray, launch(item)))
+    if workers <= 1:
+        pending = (items[0], launch(items[0])) if items else None
+        for k in range(len(items)):
+            item, out = pending
+            pending = (items[k + 1], launch(items[k + 1])) if k + 1 < len(items) else None
+            yield item, jax.tree.map(np.asarray, out)
+        return
+    with concurrent.futures.ThreadPoolExecutor(workers, "metaloss-grid") as pool:
+        queue = collections.deque(pool.submit(fetch, it) for it in items[: workers + 1])
+        nxt = len(queue)
+        try:
+            while queue:
+                done = queue.popleft().result()
+                if nxt < len(items):
+                    queue.append(pool.submit(fetch, items[nxt]))
+                    nxt += 1
+                yield done
+        finally:
+            for f in queue:
+                f.cancel()
+
+
+def chunk_size_for(total: int, chunk: int | None, devices: Sequence[jax.Device] | None = None,
+                   spread: int = 1) -> int:
+    """A fixed chunk length: the requested one, or a power of two up to the default
+    for ``devices`` (:data:`DEFAULT_CHUNK` on CPUs, :data:`ACCELERATOR_CHUNK`
+    elsewhere), no longer than needed to give ``spread`` calls ``total`` points."""
     if chunk is not None:
         if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
             raise ValueError(f"chunk must be an integer >= 1, got {chunk!r}")
         return chunk
-    return min(DEFAULT_CHUNK, 1 << max(0, math.ceil(math.log2(total))))
+    devices = devices or jax.local_devices()
+    cap = DEFAULT_CHUNK if devices[0].platform == "cpu" else ACCELERATOR_CHUNK
+    need = -(-total // max(spread, 1))
+    return min(cap, 1 << max(0, math.ceil(math.log2(need))))
 
 
 def iter_chunks(
@@ -92,7 +239,7 @@ def iter_chunks(
     """Yields ``(offset, loss, diverged)`` for flat (C-order) grid ranges in ``[start, stop)``.
 
     Every call uses the same padded chunk length, so changing grid values or sizes
-    never recompiles; the next chunk is dispatched before the last is fetched.
+    never recompiles; calls overlap (see :func:`in_order`).
     With several ``devices`` (default: all local ones; see
     :mod:`metaloss.landscape.sharding`) each call gives every device ``chunk``
     points, so each device runs the very program one device would: the values do
@@ -103,27 +250,26 @@ def iter_chunks(
     total = math.prod(shape)
     stop = total if stop is None else stop
     devs = local_devices(devices)
-    size = chunk_size_for(stop - start, chunk) * len(devs)
-    fn = over_devices(_chunk_fn(meta, names), devs)
+    workers = workers_for(devs)
+    size = chunk_size_for(stop - start, chunk, devs, workers * len(devs))
+    fn = over_devices(_chunk_fn(meta, names, size, cpu_blocks(devs)), devs)
     dtype = jnp.result_type(float)
     fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
     key = default_key() if key is None else key
-    axes_np = [np.asarray(v, dtype) for v in grid.values()]
+    table, layout = (put_replicated(a, devs) for a in axis_table(list(grid.values()), dtype))
+    origin = [0] * len(shape)
+    step = size * len(devs)
 
     def launch(offset):
-        idx = np.arange(offset, offset + size)
-        idx = np.minimum(idx, total - 1)  # pad by repeating the last point
-        parts = np.unravel_index(idx, shape)
-        vals = tuple(a[i] for a, i in zip(axes_np, parts, strict=True))
-        return offset, fn(put_points(vals, devs), fixed_j, key)
+        desc = np.stack([box_start(origin, shape, offset + j * size) for j in range(len(devs))])
+        return compiled(put_points(desc, devs), table, layout, fixed_j, key)
 
-    pending = launch(start) if start < stop else None
-    while pending is not None:
-        offset, (loss, div) = pending
-        nxt = offset + size
-        pending = launch(nxt) if nxt < stop else None
-        n = min(size, stop - offset)
-        yield offset, np.asarray(loss)[:n], np.asarray(div)[:n]
+    compiled = fn.lower(put_points(np.stack([box_start(origin, shape, 0)] * len(devs)), devs),
+                        table, layout, fixed_j, key).compile() if start < stop else None
+
+    for offset, (loss, div) in in_order(launch, range(start, stop, step), workers):
+        n = min(step, stop - offset)
+        yield offset, loss[:n], div[:n]
 
 
 def _progress(total_points: int, enabled: bool | None, desc: str):
@@ -152,7 +298,8 @@ def landscape(
       meta: the meta-loss.
       axes: name -> 1-D array of values (a grid axis, in the order given) or a
         scalar (held fixed). Names the call leaves out take the optimizer's defaults.
-      chunk: grid points per device per compiled call (default: up to 65536).
+      chunk: grid points per device per compiled call (default: up to 262144 on
+        CPUs, 65536 on accelerators; see :data:`DEFAULT_CHUNK`).
       key: the inner runs' key, shared by every point (common random numbers).
       progress: show a progress bar; ``None`` shows one when stderr is a terminal.
       devices: run on these devices, ``chunk`` points each per call: ``None`` for
@@ -162,7 +309,7 @@ def landscape(
         :mod:`metaloss.landscape.tiles`); a finished store is just opened.
       resume: continue an unfinished ``store`` (otherwise refused).
       tile: the store's tile shape (one Zarr chunk each); default: near-square, with
-        at most ``total / 64`` points, clamped to [65536, 1048576], or the existing
+        at most ``total / 16`` points, clamped to [65536, 4194304], or the existing
         store's tiling when resuming.
 
     Returns:

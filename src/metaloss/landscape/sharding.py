@@ -85,8 +85,15 @@ def over_devices(fn: Callable[..., Any], devices: tuple[jax.Device, ...]) -> Cal
 
 
 def put_points(points: Any, devices: tuple[jax.Device, ...]) -> Any:
-    """Transfers host point arrays already split over ``devices`` (async)."""
+    """Transfers host arrays whose leading axis is split over ``devices`` (async)."""
     if len(devices) == 1:
-        return points
+        return jax.device_put(points, devices[0])
     sharding = NamedSharding(mesh(devices), P(AXIS))
     return jax.device_put(points, sharding)
+
+
+def put_replicated(value: Any, devices: tuple[jax.Device, ...]) -> Any:
+    """Transfers host arrays once, whole, to every one of ``devices``."""
+    if len(devices) == 1:
+        return jax.device_put(value, devices[0])
+    return jax.device_put(value, NamedSharding(mesh(devices), P()))

@@ -34,7 +34,13 @@ import xarray as xr
 
 from metaloss.landscape import distributed
 from metaloss.landscape import grid as grid_mod
-from metaloss.landscape.sharding import Devices, local_devices, over_devices, put_points
+from metaloss.landscape.sharding import (
+    Devices,
+    local_devices,
+    over_devices,
+    put_points,
+    put_replicated,
+)
 from metaloss.landscape.store import (
     FORMAT,
     TileLayout,
@@ -81,7 +87,7 @@ def store_config(meta, grid, fixed, tile, call, key, dtype) -> dict[str, Any]:
     }
 
 
-def _choose_layout(path, shape, tile, chunk) -> tuple[tuple[int, ...], int]:
+def _choose_layout(path, shape, tile, chunk, devices) -> tuple[tuple[int, ...], int]:
     """The tile shape and the points per device per call.
 
     Unspecified, both are taken from an existing store of the same grid (so a
@@ -100,7 +106,7 @@ def _choose_layout(path, shape, tile, chunk) -> tuple[tuple[int, ...], int]:
         tile = default_tile(shape, tile_target(math.prod(shape)))
     if chunk is None and stored is not None and "chunk" in stored.config:
         return tile, int(stored.config["chunk"])
-    return tile, grid_mod.chunk_size_for(math.prod(tile), chunk)
+    return tile, grid_mod.chunk_size_for(math.prod(tile), chunk, local_devices(devices))
 
 
 def _inspect(path, config, resume: bool) -> str:
@@ -152,7 +158,7 @@ def fill_store(
     key = default_key() if key is None else key
     dtype = np.dtype(jnp.result_type(float))
     shape = tuple(len(v) for v in grid.values())
-    tile, call = _choose_layout(path, shape, tile, chunk)
+    tile, call = _choose_layout(path, shape, tile, chunk, devices)
     layout = TileLayout(shape, tile)
     config = store_config(meta, grid, fixed, tile, call, key, dtype)
     state = _inspect(path, config, resume)
@@ -179,44 +185,40 @@ def _results(meta, grid, fixed, layout, call, key, devices, tiles):
     """Yields ``(tile, loss, diverged)`` for ``tiles``, in order.
 
     A tile is cut into parts of ``call`` points (the last one padded); each
-    compiled call gives every device one part. A point's place within its part
-    is thus fixed by the tile alone, and every device always runs the same
-    program on ``call`` points, so values do not depend on the device count, the
-    process count, or which tiles a resume still has to do. The next call is
-    dispatched before the last one is fetched.
+    compiled call gives every device one part, described by a few integers from
+    which the device generates the part's points (:func:`grid.grid_points`). A
+    point's place within its part is thus fixed by the tile alone, and every
+    device always runs the same program on ``call`` points, so values do not
+    depend on the device count, the process count, or which tiles a resume
+    still has to do. Calls overlap as in :func:`grid.in_order`.
     """
     devs = local_devices(devices)
     n, parts = len(devs), math.ceil(math.prod(layout.tile) / call)
-    fn = over_devices(grid_mod._chunk_fn(meta, tuple(grid)), devs)
+    fn = over_devices(grid_mod._chunk_fn(meta, tuple(grid), call, grid_mod.cpu_blocks(devs)),
+                      devs)
     dtype = jnp.result_type(float)
     fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
-    axes = [np.asarray(v, dtype) for v in grid.values()]
+    table, axes_layout = (put_replicated(a, devs)
+                          for a in grid_mod.axis_table(list(grid.values()), dtype))
 
-    def points(index):
-        sub = [a[s] for a, s in zip(axes, layout.region(index), strict=True)]
-        flat = [m.ravel() for m in np.meshgrid(*sub, indexing="ij")]
-        return [np.pad(f, (0, parts * call - f.size), mode="edge") for f in flat]
-
-    work = [(t, j) for t in tiles for j in range(parts)]
-    cache = {}
+    def part(t, j):
+        region = layout.region(t)
+        return grid_mod.box_start([r.start for r in region],
+                                  [r.stop - r.start for r in region], j * call)
 
     def launch(group):
-        cols = []
-        for t, j in group + [group[-1]] * (n - len(group)):  # idle devices repeat
-            if t not in cache:
-                cache.clear()
-                cache[t] = points(t)
-            cols.append([c[j * call : (j + 1) * call] for c in cache[t]])
-        vals = tuple(np.concatenate(c) for c in zip(*cols, strict=True))
-        return group, fn(put_points(vals, devs), fixed_j, key)
+        group_all = group + [group[-1]] * (n - len(group))  # idle devices repeat the last
+        rows = np.stack([part(t, j) for t, j in group_all])
+        return compiled(put_points(rows, devs), table, axes_layout, fixed_j, key)
 
+    work = [(t, j) for t in tiles for j in range(parts)]
     groups = [work[i : i + n] for i in range(0, len(work), n)]
-    pending = launch(groups[0]) if groups else None
+    if not groups:
+        return
+    compiled = fn.lower(put_points(np.stack([part(*work[0])] * n), devs), table,
+                        axes_layout, fixed_j, key).compile()  # here: see grid.in_order
     loss_parts, div_parts = [], []
-    for k in range(len(groups)):
-        group, (loss, div) = pending
-        pending = launch(groups[k + 1]) if k + 1 < len(groups) else None
-        loss, div = np.asarray(loss), np.asarray(div)
+    for group, (loss, div) in grid_mod.in_order(launch, groups, grid_mod.workers_for(devs)):
         for i, (t, j) in enumerate(group):
             loss_parts.append(loss[i * call : (i + 1) * call])
             div_parts.append(div[i * call : (i + 1) * call])
