@@ -18,6 +18,7 @@ import optax
 
 import baselines
 import metaloss as ml
+import profiling
 from common import Timing, fmt_seconds, fresh_process, repeat, timed
 from metaloss.estimators import ES, Backprop
 
@@ -122,6 +123,11 @@ def outer_loops(cfg) -> list[dict]:
         met = (loop_t.median / warm.median >= 50) if target else None
         rows.append(row("c", f"{steps} {est.name} steps (compile {cold - warm.median:.1f} s)",
                         warm, loop_t, target, met, f"final coords differ by {diff:.1e}"))
+        if target and steps == 3000 and (floor := profiling.es_native_floor()) is not None:
+            rows.append(row("c", "3000 ES steps in hand-written C, same arithmetic, no RNG "
+                            "(native/es_floor.c): the most any implementation could reach",
+                            Timing([floor]), loop_t,
+                            error="a floor: 150,000 dependent inner steps"))
     study = baselines.study_es_driver()
     study((-2.0, -0.5), 2, jax.random.key(0))  # compiles its outer loss
     study_t = repeat(lambda: study((-2.0, -0.5), cfg["es_steps"], jax.random.key(0)), 2)

@@ -5,7 +5,13 @@ Small, quick measurements whose ratios explain the headline numbers.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +22,7 @@ import metaloss as ml
 from common import repeat
 from metaloss import fastmath
 from metaloss.estimators import ES
+from metaloss.landscape import grid as grid_mod
 from metaloss.problems.wavy import wavy_loss_fast
 
 
@@ -70,30 +77,68 @@ def minimal_scan(lr, mom, steps=50):
     return acc / steps
 
 
+@contextlib.contextmanager
+def _grid_settings(**values):
+    """Temporarily replaces functions of metaloss.landscape.grid (for the variants)."""
+    old = {k: getattr(grid_mod, k) for k in values}
+    for k, v in values.items():
+        setattr(grid_mod, k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(grid_mod, k, v)
+
+
 def landscape_variants(n: int = 500) -> list[tuple[str, float]]:
     """ns per (grid point x inner step) for metaloss.landscape variants on n x n."""
     axes = {"lr": ml.logspace(-3, 2, n), "momentum": 1 - ml.logspace(-3, 0, n)}
     per = n * n * 50
     out = []
     wavy = ml.problems.Wavy1D()
-    for name, problem, chunk, objective in (
-        ("metaloss, fast sincos (default chunk 65536)", wavy, None, "mean"),
-        ("metaloss, fast sincos, chunk 4096", wavy, 4096, "mean"),
-        ("metaloss, fast sincos, chunk 16384 (previous default)", wavy, 1 << 14, "mean"),
-        ("metaloss, plain jnp.sin/cos", ml.problems.Wavy1D(fast=False), None, "mean"),
-        ("metaloss, trig removed (cost of the unroll itself)", NoTrig(), None, "mean"),
-        ("metaloss, objective='final' (no per-step loss records)", wavy, None, "final"),
+    one_worker = {"workers_for": lambda devs: 1}
+    unblocked = {"workers_for": lambda devs: 1, "cpu_blocks": lambda devs: None}
+    for name, problem, chunk, objective, settings in (
+        ("metaloss default (chunks up to 262144, blocks of 512, one call per core)", wavy,
+         None, "mean", {}),
+        ("chunk 65536", wavy, 1 << 16, "mean", {}),
+        ("chunk 16384", wavy, 1 << 14, "mean", {}),
+        ("one call at a time (one core)", wavy, None, "mean", one_worker),
+        ("no blocks, one call at a time on XLA's threads, chunk 65536 (the previous "
+         "default)", wavy, 1 << 16, "mean", unblocked),
+        ("plain jnp.sin/cos", ml.problems.Wavy1D(fast=False), None, "mean", {}),
+        ("trig removed (cost of the unroll itself)", NoTrig(), None, "mean", {}),
+        ("objective='final' (no running loss sum)", wavy, None, "final", {}),
     ):
         meta = ml.MetaLoss(problem, ml.optimizers.SGDM(), steps=50, objective=objective)
-        out.append((name, _ns_per(
-            lambda meta=meta, chunk=chunk: ml.landscape(meta, axes, chunk=chunk, progress=False),
-            per, reps=3)))
+        with _grid_settings(**settings):
+            out.append((name, _ns_per(
+                lambda meta=meta, chunk=chunk: ml.landscape(meta, axes, chunk=chunk,
+                                                            progress=False),
+                per, reps=3)))
     lr = jnp.asarray(np.logspace(-3, 2, 1 << 14), jnp.float32)
     mom = jnp.asarray(np.linspace(0.0, 0.999, 1 << 14), jnp.float32)
     f = jax.jit(minimal_scan)
-    out.append(("hand-fused scan, no records/divergence (a floor, 16384 points)",
+    out.append(("hand-fused scan, no records/divergence, 16384 points at once",
                 _ns_per(lambda: f(lr, mom).block_until_ready(), (1 << 14) * 50)))
     return out
+
+
+def es_native_floor() -> float | None:
+    """Seconds for 3000 ES steps in plain C (``native/es_floor.c``), or None without
+    a C compiler: the latency of the dependent inner steps, a floor for item (c)."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        return None
+    src = Path(__file__).resolve().parent / "native" / "es_floor.c"
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = Path(tmp) / "es_floor"
+        build = subprocess.run([cc, "-O3", "-march=native", "-ffp-contract=fast", str(src),
+                                "-o", str(exe), "-lm"], capture_output=True, text=True)
+        if build.returncode != 0:
+            return None
+        run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+        return float(json.loads(run.stdout)["seconds"])
 
 
 def es_costs(steps: int = 3000) -> list[tuple[str, float]]:
@@ -139,6 +184,10 @@ def es_costs(steps: int = 3000) -> list[tuple[str, float]]:
     loop()
     out.append(("Python loop calling a jitted no-op step (dispatch only)",
                 repeat(loop, 3).median / steps * 1e6))
+    floor = es_native_floor()
+    if floor is not None:
+        out.append(("hand-written C, same arithmetic, no RNG (native/es_floor.c: a floor)",
+                    floor / 3000 * 1e6))
     return out
 
 

@@ -119,12 +119,12 @@ def test_grid_points_enumerate_a_box_in_c_order(origin, box, flat, size):
     assert table.size == grid_mod.TABLE_MIN and layout.tolist() == [[0, 5, 8], [5, 3, 4]]
     desc = grid_mod.box_start(origin, box, flat)
     got = jax.jit(grid_mod.grid_points, static_argnums=3)(desc, table, layout, size)
-    sub = [np.asarray(a, np.float32)[o : o + b] for a, o, b in zip(axes, origin, box)]
+    sub = [np.asarray(a, np.float32)[o : o + b] for a, o, b in zip(axes, origin, box, strict=True)]
     want = [m.ravel() for m in np.meshgrid(*sub, indexing="ij")]
     n = min(size, max(want[0].size - flat, 0))
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(np.asarray(g)[:n], w[flat : flat + n])
-    for g, a in zip(got, axes):  # padding stays on grid values, never out of bounds
+    for g, a in zip(got, axes, strict=True):  # padding stays on grid values, never out of bounds
         assert np.isin(np.asarray(g), np.asarray(a, np.float32)).all()
 
 
@@ -132,3 +132,17 @@ def test_axis_table_grows_in_powers_of_two():
     table, layout = grid_mod.axis_table([np.arange(5000.0), np.arange(3.0)], np.float32)
     assert table.size == 8192 and layout.tolist() == [[0, 5000], [5000, 3]]
     np.testing.assert_array_equal(table[5000:5003], [0, 1, 2])
+
+
+def test_blocks_give_the_values_of_one_whole_batch(meta):
+    axes = [ml.logspace(-3, 2, 48), 1 - ml.logspace(-3, 0, 40)]
+    table, layout = grid_mod.axis_table(axes, np.float32)
+    desc = grid_mod.box_start([0, 0], [48, 40], 0)[None]
+    key = ml.meta.default_key()
+    whole = grid_mod._chunk_fn(meta, ("lr", "momentum"), 1920)(desc, table, layout, {}, key)
+    for block in (512, 256, 100):  # 100: a partial last block
+        got = grid_mod._chunk_fn(meta, ("lr", "momentum"), 1920, block)(desc, table, layout, {},
+                                                                         key)
+        np.testing.assert_array_equal(got[0], whole[0])
+        np.testing.assert_array_equal(got[1], whole[1])
+    assert np.isfinite(whole[0]).all() and np.ptp(whole[0]) > 0.1
