@@ -146,3 +146,27 @@ def test_blocks_give_the_values_of_one_whole_batch(meta):
         np.testing.assert_array_equal(got[0], whole[0])
         np.testing.assert_array_equal(got[1], whole[1])
     assert np.isfinite(whole[0]).all() and np.ptp(whole[0]) > 0.1
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_in_order_keeps_order_and_stops_cleanly(workers):
+    import threading
+    import time
+
+    started = []
+    lock = threading.Lock()
+
+    def launch(i):
+        with lock:
+            started.append(i)
+        time.sleep(0.002 * ((7 * i) % 5))  # calls finish out of order
+        return np.full(3, i)
+
+    items = list(range(20))
+    got = [(i, out.tolist()) for i, out in grid_mod.in_order(launch, items, workers)]
+    assert got == [(i, [i] * 3) for i in items]
+    started.clear()
+    gen = grid_mod.in_order(launch, items, workers)
+    assert next(gen)[0] == 0 and next(gen)[0] == 1
+    gen.close()  # a consumer that stops early: no call beyond the look-ahead starts
+    assert len(started) <= 2 + workers + 1
