@@ -1,9 +1,11 @@
 """Grid chunks evaluated on every local device at once.
 
 A landscape is embarrassingly parallel: each grid point is an independent inner
-run. We split a chunk's points along one mesh axis with :func:`jax.shard_map`, so
-each device runs the same vmapped per-point program on its own slice and no
-device ever talks to another. The per-point arithmetic is unchanged, which is
+run. A call gives every device its own run of grid points, described by one row
+of a small integer array (see :func:`metaloss.landscape.grid.box_start`); we split
+those rows along one mesh axis with :func:`jax.shard_map`, so each device
+generates and evaluates its own points with the same program and no device ever
+talks to another. The per-point arithmetic is unchanged, which is
 why a sharded landscape equals the single-device one.
 
 Use it through :func:`metaloss.landscape.landscape` (``devices=``), which shards
