@@ -33,7 +33,7 @@ class DigitsSettings:
     steps: int = 100
     hidden: int = 32
     factor: float = 3.0
-    chunk: int = 256  # measured: 256-point chunks ran 2x faster than 1024 on 2 CPU cores
+    chunk: int = 256  # measured on 2 CPU cores: 6.7 s, against 8.4 s by default and 8.7 s at 1024
 
     @classmethod
     def quick(cls) -> DigitsSettings:
