@@ -97,7 +97,7 @@ def landscape_variants(n: int = 500) -> list[tuple[str, float]]:
     out = []
     wavy = ml.problems.Wavy1D()
     one_worker = {"workers_for": lambda devs: 1}
-    unblocked = {"workers_for": lambda devs: 1, "cpu_blocks": lambda devs: None}
+    unblocked = {"workers_for": lambda devs: 1, "cpu_block": lambda meta, devs: None}
     for name, problem, chunk, objective, settings in (
         ("metaloss default (chunks up to 262144, blocks of 512, one call per core)", wavy,
          None, "mean", {}),

@@ -123,12 +123,30 @@ def grid_points(desc: jax.Array, table: jax.Array, layout: jax.Array, size: int)
 
 
 CPU_BLOCK = 512
-"""Points a CPU evaluates together (see :func:`_chunk_fn`)."""
+"""Most points a CPU evaluates together (see :func:`_chunk_fn`)."""
+
+MIN_BLOCK = 16
+BLOCK_BYTES = 1 << 15
+"""A block's inner states should fit in about this much (an L1 data cache)."""
 
 
-def cpu_blocks(devices: Sequence[jax.Device]) -> int | None:
-    """The block length for ``devices``: :data:`CPU_BLOCK` on CPUs, none elsewhere."""
-    return CPU_BLOCK if devices[0].platform == "cpu" else None
+@functools.lru_cache(maxsize=64)
+def cpu_block(meta: MetaLoss, devices: tuple[jax.Device, ...]) -> int | None:
+    """Points per block on ``devices``: none off CPUs; on CPUs a power of two in
+    [:data:`MIN_BLOCK`, :data:`CPU_BLOCK`] whose inner states fit in
+    :data:`BLOCK_BYTES`.
+
+    The study's problem carries about 40 bytes per point and gets 512; an MLP on
+    the digits (about 29 KB of weights, momentum and initial weights per point)
+    gets 16, which ran its 64 x 64 landscape in 5.4 s against 8.4 s in blocks of
+    512 and 6.7 s in plain 256-point chunks (2-core CPU).
+    """
+    if devices[0].platform != "cpu":
+        return None
+    state = jax.eval_shape(meta.init_state, default_key())
+    per_point = max(1, sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(state)))
+    fit = 1 << max(0, (BLOCK_BYTES // per_point).bit_length() - 1)
+    return int(min(CPU_BLOCK, max(MIN_BLOCK, fit)))
 
 
 def workers_for(devices: Sequence[jax.Device]) -> int:
@@ -252,7 +270,7 @@ def iter_chunks(
     devs = local_devices(devices)
     workers = workers_for(devs)
     size = chunk_size_for(stop - start, chunk, devs, workers * len(devs))
-    fn = over_devices(_chunk_fn(meta, names, size, cpu_blocks(devs)), devs)
+    fn = over_devices(_chunk_fn(meta, names, size, cpu_block(meta, devs)), devs)
     dtype = jnp.result_type(float)
     fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
     key = default_key() if key is None else key

@@ -194,7 +194,7 @@ def _results(meta, grid, fixed, layout, call, key, devices, tiles):
     """
     devs = local_devices(devices)
     n, parts = len(devs), math.ceil(math.prod(layout.tile) / call)
-    fn = over_devices(grid_mod._chunk_fn(meta, tuple(grid), call, grid_mod.cpu_blocks(devs)),
+    fn = over_devices(grid_mod._chunk_fn(meta, tuple(grid), call, grid_mod.cpu_block(meta, devs)),
                       devs)
     dtype = jnp.result_type(float)
     fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
