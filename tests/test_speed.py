@@ -12,11 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from jax import monitoring
 
 import metaloss as ml
 from metaloss.estimators import ES, Backprop
-from metaloss.landscape import grid
 from metaloss.problems.wavy import wavy_loss, wavy_loss_fast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -91,52 +89,23 @@ def test_benchmark_baselines_agree_in_float32():
     np.testing.assert_allclose(sweep[3], one, rtol=1e-6)
 
 
-class CompileCounter:
-    """Counts XLA backend compilations while active (a JAX monitoring listener)."""
-
-    def __init__(self):
-        self.count, self.active = 0, False
-        monitoring.register_event_duration_secs_listener(self)
-
-    def __call__(self, event, duration, **kwargs):
-        if self.active and event == "/jax/core/compile/backend_compile_duration":
-            self.count += 1
-
-
-@pytest.fixture(scope="module")
-def compiles():
-    counter = CompileCounter()
-    yield counter
-    monitoring.unregister_event_duration_listener(counter)
-
-
-def _count(compiles, fn):
-    compiles.count, compiles.active = 0, True
-    try:
-        fn()
-    finally:
-        compiles.active = False
-    return compiles.count
-
-
 def test_changing_grid_values_does_not_recompile(compiles):
     m = meta(steps=10)
     ml.landscape(m, axes(30, 20), progress=False)
     other = {"lr": ml.logspace(-2, 1, 30), "momentum": 1 - ml.logspace(-2, -1, 20)}
     swapped = {"lr": ml.logspace(-1, 0, 20), "momentum": ml.linspace(0, 0.9, 30)}
-    assert _count(compiles, lambda: ml.landscape(m, other, progress=False)) == 0
-    assert _count(compiles, lambda: ml.landscape(m, swapped, progress=False)) == 0
-    assert _count(compiles, lambda: ml.landscape(meta(steps=11), other, progress=False)) > 0
+    assert compiles.during(lambda: ml.landscape(m, other, progress=False)) == 0
+    assert compiles.during(lambda: ml.landscape(m, swapped, progress=False)) == 0
+    assert compiles.during(lambda: ml.landscape(meta(steps=11), other, progress=False)) > 0
 
 
-def test_changing_grid_sizes_with_a_fixed_chunk_reuses_the_program():
+def test_changing_grid_sizes_with_a_fixed_chunk_reuses_the_program(compiles):
     m = meta(steps=10)
-    fn = grid._chunk_fn(m, ("lr", "momentum"), 64)
-    ml.landscape(m, axes(30, 20), progress=False, chunk=64)
-    before = fn._cache_size()
+    assert compiles.during(lambda: ml.landscape(m, axes(30, 20), progress=False, chunk=64)) > 0
     for n_lr, n_mom in ((17, 13), (5, 40), (64, 1)):
-        ml.landscape(m, axes(n_lr, n_mom), progress=False, chunk=64)
-    assert fn._cache_size() == before
+        run = lambda n_lr=n_lr, n_mom=n_mom: ml.landscape(m, axes(n_lr, n_mom), progress=False,
+                                                           chunk=64)
+        assert compiles.during(run) == 0
 
 
 @pytest.mark.parametrize("estimator, steps", [(ES(std=0.1, pairs=2), 25), (Backprop(), 8)])
