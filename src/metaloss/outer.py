@@ -65,10 +65,13 @@ def blocked_scan(step, carry, xs):
     Same results. On CPU the block loop is small enough for XLA to compile into a
     single function, so a scalar outer step costs well under a microsecond of loop
     overhead instead of several (``benchmarks/RESULTS.md``, item c); elsewhere the
-    nesting is harmless. A short tail runs as a plain scan.
+    nesting is harmless. A short tail runs as a plain scan, and so does everything
+    when even one step's carry is too big for a small loop.
     """
     steps = jax.tree.leaves(xs)[0].shape[0]
     block = _block_length(step, carry, xs, steps)
+    if block == 1:
+        return jax.lax.scan(step, carry, xs)
     full = steps // block * block
     parts = []
     if full:
