@@ -228,6 +228,28 @@ def in_order(launch, items: Sequence[Any], workers: int):
                 f.cancel()
 
 
+def chunk_caller(meta: MetaLoss, grid: Mapping[str, np.ndarray], fixed: Mapping[str, float],
+                 size: int, key: jax.Array, devices: tuple[jax.Device, ...]):
+    """``call(rows) -> (loss, diverged)`` device arrays for one :func:`box_start` row
+    per device, ``size`` points each.
+
+    The program is compiled here, in the caller's thread, so that ``call`` can run
+    on :func:`in_order`'s worker threads (see there).
+    """
+    fn = over_devices(_chunk_fn(meta, tuple(grid), size, cpu_block(meta, devices)), devices)
+    dtype = jnp.result_type(float)
+    fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
+    table, layout = (put_replicated(a, devices) for a in axis_table(list(grid.values()), dtype))
+    shape = [len(v) for v in grid.values()]
+    sample = np.stack([box_start([0] * len(shape), shape, 0)] * len(devices))
+    compiled = fn.lower(put_points(sample, devices), table, layout, fixed_j, key).compile()
+
+    def call(rows: Sequence[np.ndarray]):
+        return compiled(put_points(np.stack(rows), devices), table, layout, fixed_j, key)
+
+    return call
+
+
 def chunk_size_for(total: int, chunk: int | None, devices: Sequence[jax.Device] | None = None,
                    spread: int = 1) -> int:
     """A fixed chunk length: the requested one, or a power of two up to the default
@@ -263,27 +285,20 @@ def iter_chunks(
     points, so each device runs the very program one device would: the values do
     not depend on the device count.
     """
-    names = tuple(grid)
     shape = tuple(len(v) for v in grid.values())
     total = math.prod(shape)
     stop = total if stop is None else stop
+    if start >= stop:
+        return
     devs = local_devices(devices)
     workers = workers_for(devs)
     size = chunk_size_for(stop - start, chunk, devs, workers * len(devs))
-    fn = over_devices(_chunk_fn(meta, names, size, cpu_block(meta, devs)), devs)
-    dtype = jnp.result_type(float)
-    fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
-    key = default_key() if key is None else key
-    table, layout = (put_replicated(a, devs) for a in axis_table(list(grid.values()), dtype))
+    call = chunk_caller(meta, grid, fixed, size, default_key() if key is None else key, devs)
     origin = [0] * len(shape)
     step = size * len(devs)
 
     def launch(offset):
-        desc = np.stack([box_start(origin, shape, offset + j * size) for j in range(len(devs))])
-        return compiled(put_points(desc, devs), table, layout, fixed_j, key)
-
-    compiled = fn.lower(put_points(np.stack([box_start(origin, shape, 0)] * len(devs)), devs),
-                        table, layout, fixed_j, key).compile() if start < stop else None
+        return call([box_start(origin, shape, offset + j * size) for j in range(len(devs))])
 
     for offset, (loss, div) in in_order(launch, range(start, stop, step), workers):
         n = min(step, stop - offset)

@@ -34,13 +34,7 @@ import xarray as xr
 
 from metaloss.landscape import distributed
 from metaloss.landscape import grid as grid_mod
-from metaloss.landscape.sharding import (
-    Devices,
-    local_devices,
-    over_devices,
-    put_points,
-    put_replicated,
-)
+from metaloss.landscape.sharding import Devices, local_devices
 from metaloss.landscape.store import (
     FORMAT,
     TileLayout,
@@ -194,29 +188,22 @@ def _results(meta, grid, fixed, layout, call, key, devices, tiles):
     """
     devs = local_devices(devices)
     n, parts = len(devs), math.ceil(math.prod(layout.tile) / call)
-    fn = over_devices(grid_mod._chunk_fn(meta, tuple(grid), call, grid_mod.cpu_block(meta, devs)),
-                      devs)
-    dtype = jnp.result_type(float)
-    fixed_j = {k: jnp.asarray(v, dtype) for k, v in fixed.items()}
-    table, axes_layout = (put_replicated(a, devs)
-                          for a in grid_mod.axis_table(list(grid.values()), dtype))
 
     def part(t, j):
         region = layout.region(t)
         return grid_mod.box_start([r.start for r in region],
                                   [r.stop - r.start for r in region], j * call)
 
-    def launch(group):
-        group_all = group + [group[-1]] * (n - len(group))  # idle devices repeat the last
-        rows = np.stack([part(t, j) for t, j in group_all])
-        return compiled(put_points(rows, devs), table, axes_layout, fixed_j, key)
-
     work = [(t, j) for t in tiles for j in range(parts)]
     groups = [work[i : i + n] for i in range(0, len(work), n)]
     if not groups:
         return
-    compiled = fn.lower(put_points(np.stack([part(*work[0])] * n), devs), table,
-                        axes_layout, fixed_j, key).compile()  # here: see grid.in_order
+    run = grid_mod.chunk_caller(meta, grid, fixed, call, key, devs)
+
+    def launch(group):
+        group_all = group + [group[-1]] * (n - len(group))  # idle devices repeat the last
+        return run([part(t, j) for t, j in group_all])
+
     loss_parts, div_parts = [], []
     for group, (loss, div) in grid_mod.in_order(launch, groups, grid_mod.workers_for(devs)):
         for i, (t, j) in enumerate(group):
