@@ -103,15 +103,16 @@ def task_stream(args):
 def _stream_by_hand(meta, axes, path, chunk):
     import zarr
 
-    from metaloss.landscape import iter_chunks, split_axes
-    from metaloss.landscape.grid import chunk_size_for
+    from metaloss.grid import iter_chunks, split_axes
+    from metaloss.grid.executor import chunk_size_for
 
     grid, fixed = split_axes(meta, axes)
     total = int(np.prod([len(v) for v in grid.values()]))
     size = chunk_size_for(total, chunk)  # zarr chunks = compute chunks: no partial writes
     flat = zarr.open_array(str(path), mode="w", shape=(total,), chunks=(size,),
                            dtype="float32")
-    for offset, loss, _ in iter_chunks(meta, grid, fixed, chunk=size):
+    for offset, loss, _ in iter_chunks(meta.with_fixed(fixed), grid, jax.random.key(0),
+                                       chunk=size):
         flat[offset : offset + len(loss)] = loss
     return float(flat[:4].sum())
 

@@ -1,26 +1,37 @@
-"""metaloss: hyperparameter meta-loss landscapes of unrolled optimization, in JAX."""
+"""metaloss: hyperparameter meta-loss landscapes of unrolled optimization, in JAX.
 
-__version__ = "0.1.0"
+The library: problems, optimizers, the unroll, objectives, the meta-loss,
+outer spaces, estimators, outer training, the grid engine (``ml.landscape``)
+and analysis. The applications built on it (the study and its report, the
+command line) live in :mod:`metaloss.study` and :mod:`metaloss.cli` and are not
+imported here.
+"""
 
-from metaloss import analysis, estimators, optimizers, problems  # noqa: E402
-from metaloss.landscape import export_netcdf, load_netcdf, open_store, save_netcdf  # noqa: E402
-from metaloss.landscape import landscape as landscape  # noqa: E402  (the function)
-from metaloss.meta import OBJECTIVES, MetaLoss, MetaResult  # noqa: E402
-from metaloss.outer import OuterRun, outer_train  # noqa: E402
-from metaloss.space import Linear, Log10, OneMinusLog10, Space, linspace, logspace  # noqa: E402
-from metaloss.unroll import Divergence, InnerState  # noqa: E402
+from metaloss import analysis, estimators, objectives, optimizers, plot, problems, schedules, spec
+from metaloss.errors import InputError
+from metaloss.grid import export_netcdf, landscape, load_netcdf, open_store, save_netcdf
+from metaloss.measures import Loss, Measure
+from metaloss.meta import OBJECTIVES, MetaLoss, MetaResult
+from metaloss.outer import OuterRun, outer_train
+from metaloss.space import Linear, Log10, OneMinusLog10, Space, linspace, logspace
+from metaloss.unroll import Divergence, InnerState
+from metaloss.version import __version__
 
 __all__ = [
     "OBJECTIVES",
     "Divergence",
     "InnerState",
+    "InputError",
     "Linear",
     "Log10",
+    "Loss",
+    "Measure",
     "MetaLoss",
     "MetaResult",
     "OneMinusLog10",
     "OuterRun",
     "Space",
+    "__version__",
     "analysis",
     "estimators",
     "export_netcdf",
@@ -28,9 +39,13 @@ __all__ = [
     "linspace",
     "load_netcdf",
     "logspace",
+    "objectives",
     "open_store",
     "optimizers",
     "outer_train",
+    "plot",
     "problems",
     "save_netcdf",
+    "schedules",
+    "spec",
 ]

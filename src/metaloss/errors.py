@@ -11,7 +11,6 @@ arguments are validated; each returns the value it checked, converted.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
@@ -54,28 +53,66 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
     raise InputError(f"{name} must be {want}, got {value!r}")
 
 
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+def _concrete(value: Any):
+    """``value`` as a float array, or ``None`` for a traced (abstract) JAX value."""
+    import jax
+    import numpy as np
+
+    try:
+        return np.asarray(value, dtype=float)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return None
+    except (TypeError, ValueError):
+        raise InputError(f"expected a number, got {value!r}") from None
+
+
+def _show(arr) -> str:
+    if arr.ndim == 0:
+        return f"{float(arr):g}"
+    return f"values in [{arr.min():g}, {arr.max():g}]"
+
+
+def _number(name: str, value: Any):
+    if isinstance(value, (bool, str)):
         raise InputError(f"{name} must be a number, got {value!r}")
-    return float(value)
+    arr = _concrete(value)
+    if arr is None:
+        return None
+    return arr
 
 
-def check_positive(name: str, value: Any) -> float:
-    """``value`` as a ``float``; :class:`InputError` unless it is finite and > 0."""
-    v = _real(name, value)
-    if not (math.isfinite(v) and v > 0):
-        raise InputError(f"{name} must be positive, got {value!r}")
-    return v
+def _result(value: Any, arr):
+    return float(arr) if arr.ndim == 0 and isinstance(value, numbers.Real) else value
+
+
+def check_positive(name: str, value: Any):
+    """:class:`InputError` unless ``value`` (a number or an array) is finite and > 0
+    everywhere. Returns a number as a ``float``, anything else unchanged; traced JAX
+    values pass unchecked."""
+    arr = _number(name, value)
+    if arr is None:
+        return value
+    import numpy as np
+
+    if arr.size == 0 or not np.all(np.isfinite(arr) & (arr > 0)):
+        raise InputError(f"{name} must be positive, got {_show(arr) if arr.size else 'nothing'}")
+    return _result(value, arr)
 
 
 def check_range(name: str, value: Any, low: float, high: float, *,
-                closed: tuple[bool, bool] = (True, True)) -> float:
-    """``value`` as a ``float``; :class:`InputError` unless it lies between ``low`` and
-    ``high`` (each end included when ``closed`` says so)."""
-    v = _real(name, value)
-    lo_ok = v >= low if closed[0] else v > low
-    hi_ok = v <= high if closed[1] else v < high
-    if not (lo_ok and hi_ok):
+                closed: tuple[bool, bool] = (True, True)):
+    """:class:`InputError` unless ``value`` (a number or an array) lies between ``low``
+    and ``high`` everywhere (each end included when ``closed`` says so). Returns a
+    number as a ``float``, anything else unchanged; traced JAX values pass unchecked."""
+    arr = _number(name, value)
+    if arr is None:
+        return value
+    import numpy as np
+
+    lo_ok = arr >= low if closed[0] else arr > low
+    hi_ok = arr <= high if closed[1] else arr < high
+    if arr.size == 0 or not np.all(lo_ok & hi_ok):
         left, right = "[" if closed[0] else "(", "]" if closed[1] else ")"
-        raise InputError(f"{name} must lie in {left}{low:g}, {high:g}{right}, got {value!r}")
-    return v
+        raise InputError(f"{name} must lie in {left}{low:g}, {high:g}{right}, "
+                         f"got {_show(arr) if arr.size else 'nothing'}")
+    return _result(value, arr)

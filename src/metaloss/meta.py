@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
+from metaloss import objectives as objectives_mod
+from metaloss.errors import InputError, check_int
+from metaloss.objectives import Objective
 from metaloss.optimizers.base import InnerOptimizer
 from metaloss.problems.base import Problem
-from metaloss.unroll import Divergence, InnerState, StepRecord, final_loss, init_state, unroll
+from metaloss.space import Param, Space, default_param
+from metaloss.spec import label, parse
+from metaloss.unroll import Divergence, InnerState, StepRecord, init_state, unroll
 
-OBJECTIVES = ("mean", "final", "val_mean", "val_final")
-"""Outer objectives: the mean training loss over the unroll (the study's), the
+OBJECTIVES = objectives_mod.NAMES
+"""Outer objectives by name: the mean training loss over the unroll (the study's), the
 training loss after the last step, the validation loss averaged over the unroll
-(after each step), the validation loss after the last step."""
+(after each step), the validation loss after the last step
+(see :mod:`metaloss.objectives`)."""
 
 
 class MetaResult(NamedTuple):
@@ -37,6 +43,7 @@ class MetaResult(NamedTuple):
 
 
 def default_key() -> jax.Array:
+    """The key of deterministic problems, whose runs do not depend on it."""
     return jax.random.key(0)
 
 
@@ -48,11 +55,12 @@ class MetaLoss:
     default float type (float32, or float64 with x64 mode on).
 
     Args:
-      problem: the inner problem.
-      optimizer: the inner optimizer; its ``defaults`` fill hyperparameters a
-        call does not give.
+      problem: the inner problem (or its spec, e.g. ``"quadratic(dim=20)"``).
+      optimizer: the inner optimizer (or its spec); its ``defaults`` fill
+        hyperparameters a call does not give.
       steps: inner steps, >= 1.
-      objective: one of :data:`OBJECTIVES`.
+      objective: an :class:`~metaloss.objectives.Objective` or its name, one of
+        :data:`OBJECTIVES`.
       divergence: divergence policy (see :mod:`metaloss.unroll`), or ``None``.
       fixed: hyperparameter values that replace the optimizer's defaults (a call's
         own values still win), e.g. ``{"momentum": 0.5}`` to train only ``lr``.
@@ -65,37 +73,47 @@ class MetaLoss:
     problem: Problem
     optimizer: InnerOptimizer
     steps: int = 50
-    objective: str = "mean"
+    objective: Objective = "mean"
     divergence: Divergence | None = Divergence()
     fixed: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
+        object.__setattr__(self, "problem", parse("problem", self.problem))
+        object.__setattr__(self, "optimizer", parse("optimizer", self.optimizer))
+        object.__setattr__(self, "objective", parse("objective", self.objective))
+        check_int("steps", self.steps)
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
-        fixed = tuple(sorted(dict(self.fixed).items()))
+        fixed = tuple(sorted((str(k), float(v)) for k, v in dict(self.fixed).items()))
         object.__setattr__(self, "fixed", fixed)
-        unknown = [n for n, _ in fixed if n not in self.optimizer.hparam_names]
-        if unknown:
-            raise ValueError(
-                f"unknown hyperparameter {unknown[0]!r} for {self.optimizer.name}; "
-                f"it has {', '.join(self.optimizer.hparam_names)}"
-            )
-        self.optimizer.validate(dict(fixed))
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps must be an integer >= 1, got {self.steps!r}")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(
-                f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}"
-            )
+        self.check(dict(fixed))
 
     @property
     def hparam_names(self) -> tuple[str, ...]:
         return self.optimizer.hparam_names
 
+    def default_param(self, name: str) -> Param:
+        """The usual outer parametrization of hyperparameter ``name``: ``Log10`` for
+        the positive ones (learning rates, epsilons), ``OneMinusLog10`` for those in
+        [0, 1) (momenta, decay rates, as the optimizer declares them), ``Linear``
+        otherwise."""
+        if name not in self.hparam_names:
+            raise InputError(f"unknown hyperparameter {name!r}; it has "
+                             f"{', '.join(self.hparam_names)}")
+        return default_param(name, self.optimizer.positive, self.optimizer.unit_interval)
+
+    def default_space(self, names: Sequence[str] | None = None) -> Space:
+        """A :class:`Space` over ``names`` (default: every hyperparameter not fixed),
+        each with :meth:`default_param`."""
+        if names is None:
+            fixed = {k for k, _ in self.fixed}
+            names = [n for n in self.hparam_names if n not in fixed]
+        return Space({n: self.default_param(n) for n in names})
+
     def check(self, values: Mapping[str, Any]) -> None:
-        """Rejects unknown names and out-of-range concrete values (``ValueError``)."""
+        """Rejects unknown names and out-of-range concrete values (:class:`InputError`)."""
         unknown = sorted(set(values) - set(self.hparam_names))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unknown hyperparameter {unknown[0]!r} for {self.optimizer.name}; "
                 f"it has {', '.join(self.hparam_names)}"
             )
@@ -112,9 +130,36 @@ class MetaLoss:
             out[name] = v if isinstance(v, jax.Array) else jnp.asarray(v, dtype)
         return out
 
+    def key_or_default(self, key: jax.Array | None) -> jax.Array:
+        """``key``, or for a problem that draws no random numbers a fixed default.
+
+        Raises:
+          InputError: when ``key`` is ``None`` and the problem is stochastic (random
+            minibatches or a random initialisation): metaloss keeps no hidden seeds.
+        """
+        if key is not None:
+            return key
+        if self.problem.needs_key:
+            raise InputError(f"{label(self.problem)} draws random numbers: pass a key, "
+                             "e.g. key=jax.random.key(0) (--seed on the command line)")
+        return default_key()
+
     def init_state(self, key: jax.Array | None = None) -> InnerState:
         """Fresh inner state; the key decides init and minibatches (if any)."""
-        return init_state(self.problem, self.optimizer, default_key() if key is None else key)
+        return init_state(self.problem, self.optimizer, self.key_or_default(key))
+
+    def with_fixed(self, values: Mapping[str, float]) -> MetaLoss:
+        """The same meta-loss with ``values`` held fixed as well (they win over ``fixed``)."""
+        if not values:
+            return self
+        return dataclasses.replace(self, fixed={**dict(self.fixed), **dict(values)})
+
+    def without_fixed(self) -> tuple[MetaLoss, dict[str, float]]:
+        """``(meta with no fixed values, those values)``: compiled code takes the values
+        as arguments, so changing them never recompiles."""
+        if not self.fixed:
+            return self, {}
+        return dataclasses.replace(self, fixed={}), dict(self.fixed)
 
     def run(
         self,
@@ -136,7 +181,7 @@ class MetaLoss:
             divergence=self.divergence,
             guard=differentiable,
             record_loss=record_loss,
-            record_val=self.objective == "val_mean",
+            record_val=self.objective.records_val,
             record_params=record_params,
         )
 
@@ -164,21 +209,7 @@ class MetaLoss:
             record_loss=losses,
             record_params=trajectory,
         )
-        diverged = state.diverged
-        if self.objective == "mean":
-            loss = state.loss_sum / self.steps
-        elif self.objective == "val_mean":
-            loss = jnp.mean(rec.val_loss)
-            if self.divergence is not None:  # capped validation steps count, as for val_final
-                threshold = self.divergence.threshold(state.loss0)
-                diverged = diverged | jnp.any(rec.val_loss >= threshold)
-        else:
-            loss = final_loss(
-                self.problem, state, self.divergence, validation=self.objective == "val_final",
-                guard=differentiable,
-            )
-            if self.divergence is not None:
-                diverged = diverged | (loss >= self.divergence.threshold(state.loss0))
+        loss, diverged = self.objective.total(self, state, rec, differentiable=differentiable)
         traj = None
         if trajectory:
             traj = jax.tree.map(
@@ -191,12 +222,27 @@ class MetaLoss:
         return self.evaluate(hparams, key).loss
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able description, stored with every landscape."""
+        """The one configuration record (JSON-able), stored with every landscape, store
+        and report. Problems, optimizers and objectives appear as their specs, so
+        :meth:`from_record` rebuilds an equal meta-loss from it (user objects from
+        ``module:attribute`` excepted)."""
         return {
-            "problem": repr(self.problem),
-            "optimizer": repr(self.optimizer),
+            "problem": label(self.problem),
+            "optimizer": label(self.optimizer),
             "steps": self.steps,
-            "objective": self.objective,
+            "objective": label(self.objective),
             "divergence": None if self.divergence is None else self.divergence.factor,
             "fixed": dict(self.fixed),
         }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> MetaLoss:
+        """The meta-loss a :meth:`describe` record names."""
+        try:
+            factor = record["divergence"]
+            return cls(parse("problem", record["problem"]), parse("optimizer", record["optimizer"]),
+                       steps=record["steps"], objective=record["objective"],
+                       divergence=None if factor is None else Divergence(float(factor)),
+                       fixed=record.get("fixed", {}))
+        except KeyError as e:
+            raise InputError(f"configuration record lacks {e.args[0]!r}") from None

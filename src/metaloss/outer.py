@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import functools
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from metaloss.errors import InputError, check_int
 from metaloss.estimators.base import Estimator
 from metaloss.meta import MetaLoss
 from metaloss.space import Space
@@ -33,12 +34,6 @@ class OuterRun(NamedTuple):
     def final(self) -> dict[str, jax.Array]:
         """Outer coordinates after the last step."""
         return {k: v[..., -1] for k, v in self.params.items()}
-
-
-def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"outer steps must be an integer >= 1, got {steps!r}")
-    return steps
 
 
 SMALL_LOOP_BYTES = 1024
@@ -107,10 +102,17 @@ def _train_fn(meta, space, estimator, optimizer, steps):
     return train
 
 
-_CACHE: OrderedDict[Any, Any] = OrderedDict()
-_CACHE_SIZE = 32
-"""Compiled loops kept, least recently used first out: a long-lived process that
-builds many optimizer objects does not keep every compilation."""
+_STATIC = ("meta", "space", "estimator", "optimizer", "steps")
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _train_one(init, key, *, meta, space, estimator, optimizer, steps):
+    return _train_fn(meta, space, estimator, optimizer, steps)(init, key)
+
+
+@functools.partial(jax.jit, static_argnames=_STATIC)
+def _train_batch(init, keys, *, meta, space, estimator, optimizer, steps):
+    return jax.vmap(_train_fn(meta, space, estimator, optimizer, steps))(init, keys)
 
 
 def outer_train(
@@ -140,29 +142,41 @@ def outer_train(
     Returns:
       :class:`OuterRun`.
     """
-    steps = _check_steps(steps)
+    init, static = _prepare(meta, space, estimator, init, steps, optimizer, key)
+    fn = _train_one if jnp.ndim(key) == 0 else _train_batch
+    return fn(init, key, **static)
+
+
+def compile_outer_train(meta: MetaLoss, space: Space, estimator: Estimator,
+                        init: Mapping[str, Any], steps: int,
+                        optimizer: optax.GradientTransformation, key: jax.Array):
+    """Checks the arguments of :func:`outer_train` and compiles its loop ahead of time.
+
+    Returns ``(call, init)``: ``call(init, key)`` runs the compiled loop (for a batch
+    of keys, on ``init`` broadcast to the batch, as returned). Timing the two apart
+    measures compilation and running separately without training twice.
+    """
+    init, static = _prepare(meta, space, estimator, init, steps, optimizer, key)
+    fn = _train_one if jnp.ndim(key) == 0 else _train_batch
+    return fn.lower(init, key, **static).compile(), init
+
+
+def _prepare(meta, space, estimator, init, steps, optimizer, key):
+    """Checked, converted ``init`` (broadcast to a batch of keys) and the static arguments."""
+    steps = check_int("outer steps", steps)
     if not isinstance(estimator, Estimator):
-        raise ValueError(f"estimator must be a metaloss estimator, got {estimator!r}")
+        raise InputError(f"estimator must be a metaloss estimator, got {estimator!r}")
     space._check(init)
     dtype = jnp.result_type(float)
     init = {n: jnp.asarray(init[n], dtype) for n in space.names}
     meta.check(space.to_hparams({n: jax.device_get(v) for n, v in init.items()}))
-    cache_key = (meta, space, estimator, optimizer, steps)
+    static = {"meta": meta, "space": space, "estimator": estimator, "optimizer": optimizer,
+              "steps": steps}
     try:
-        fn = _CACHE.get(cache_key)
-    except TypeError:  # an unhashable optimizer: compile for this call only
-        cache_key, fn = None, None
-    if fn is None:
-        train = _train_fn(meta, space, estimator, optimizer, steps)
-        fn = {"single": jax.jit(train), "batch": jax.jit(jax.vmap(train))}
-        if cache_key is not None:
-            _CACHE[cache_key] = fn
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    elif cache_key is not None:
-        _CACHE.move_to_end(cache_key)
-    if jnp.ndim(key) == 0:
-        return fn["single"](init, key)
-    n = key.shape[0]
-    init = {k: jnp.broadcast_to(v, (n,)) for k, v in init.items()}
-    return fn["batch"](init, key)
+        hash(optimizer)
+    except TypeError:
+        raise InputError("the outer optimizer must be hashable (an optax transformation is); "
+                         f"got {type(optimizer).__name__}") from None
+    if jnp.ndim(key) > 0:
+        init = {k: jnp.broadcast_to(v, key.shape[:1]) for k, v in init.items()}
+    return init, static

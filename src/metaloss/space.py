@@ -16,11 +16,11 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from metaloss.errors import InputError, check_int
+
 
 def _check_count(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"grid size must be an integer >= 1, got {n!r}")
-    return int(n)
+    return check_int("grid size", n)
 
 
 def logspace(start: float, stop: float, n: int) -> np.ndarray:
@@ -46,7 +46,7 @@ class Param(abc.ABC):
 
     @abc.abstractmethod
     def inverse(self, value):
-        """Hyperparameter value -> outer coordinate; ``ValueError`` outside the domain."""
+        """Hyperparameter value -> outer coordinate; ``InputError`` outside the domain."""
 
     label: str = "{}"
 
@@ -79,7 +79,7 @@ class Log10(Param):
     def inverse(self, value):
         arr = np.asarray(value) if _xp(value) is np else None
         if arr is not None and not np.all(arr > 0):
-            raise ValueError(f"log axis needs positive values, got {np.min(arr):g}")
+            raise InputError(f"log axis needs positive values, got {np.min(arr):g}")
         return _xp(value).log10(value)
 
 
@@ -95,7 +95,7 @@ class OneMinusLog10(Param):
     def inverse(self, value):
         arr = np.asarray(value) if _xp(value) is np else None
         if arr is not None and not np.all(arr < 1):
-            raise ValueError(f"1 - value must be positive, got value {np.max(arr):g}")
+            raise InputError(f"1 - value must be positive, got value {np.max(arr):g}")
         return _xp(value).log10(1.0 - value)
 
 
@@ -112,10 +112,10 @@ class Space(Mapping[str, Param]):
 
     def __init__(self, params: Mapping[str, Param]):
         if not params:
-            raise ValueError("a Space needs at least one hyperparameter")
+            raise InputError("a Space needs at least one hyperparameter")
         for name, p in params.items():
             if not isinstance(p, Param):
-                raise ValueError(f"{name!r} needs a Param (Linear, Log10, ...), got {p!r}")
+                raise InputError(f"{name!r} needs a Param (Linear, Log10, ...), got {p!r}")
         object.__setattr__(self, "items_", tuple(params.items()))
 
     def __getitem__(self, name: str) -> Param:
@@ -138,7 +138,7 @@ class Space(Mapping[str, Param]):
         missing = [n for n in self.names if n not in mapping]
         extra = [n for n in mapping if n not in self.names]
         if missing or extra:
-            raise ValueError(
+            raise InputError(
                 f"outer parameters must be exactly {', '.join(self.names)}; "
                 f"missing {missing or 'none'}, unexpected {extra or 'none'}"
             )
@@ -152,3 +152,25 @@ class Space(Mapping[str, Param]):
         """Hyperparameter values -> outer coordinates."""
         self._check(hparams)
         return {n: p.inverse(hparams[n]) for n, p in self.items_}
+
+
+KNOWN_POSITIVE = ("lr", "learning_rate", "eps")
+KNOWN_UNIT = ("momentum", "b1", "b2", "decay")
+
+
+def default_param(name: str, positive: tuple[str, ...] = (),
+                  unit_interval: tuple[str, ...] = ()) -> Param:
+    """A parametrization for hyperparameter ``name``: ``Log10`` for positive ones,
+    ``OneMinusLog10`` for those in [0, 1), ``Linear`` otherwise. ``positive`` and
+    ``unit_interval`` are what the optimizer declares; names it does not declare
+    fall back to the usual ones (``lr``, ``eps``; ``momentum``, ``b1``, ``b2``, ``decay``)."""
+    base = name.split("/")[0]
+    if name in positive or base in positive or base in KNOWN_POSITIVE:
+        return Log10()
+    if name in unit_interval or base in unit_interval or base in KNOWN_UNIT:
+        return OneMinusLog10()
+    return Linear()
+
+
+PARAM_KINDS: dict[str, type[Param]] = {"log": Log10, "lin": Linear, "1mlog": OneMinusLog10}
+"""Parametrizations by the short names the command line uses."""

@@ -17,9 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss.estimators import PES, Estimator, TruncatedBackprop
-from metaloss.estimators.spec import label
-from metaloss.estimators.truncated import windows_per_run
+from metaloss.estimators.base import Estimator
 from metaloss.meta import MetaLoss
 from metaloss.space import Space
 
@@ -27,16 +25,10 @@ LENGTHS = (10, 20, 50, 100, 200)
 """Unroll lengths of the gradient sweep."""
 
 
-def _phases(est: Estimator, meta: MetaLoss) -> int:
-    """Outer steps that visit every window of one inner run (1 for full unrolls)."""
-    if isinstance(est, (TruncatedBackprop, PES)):
-        return windows_per_run(meta, est.K)
-    return 1
-
-
-@functools.lru_cache(maxsize=32)
-def _sweep_fn(meta: MetaLoss, space: Space, est: Estimator, lengths: tuple[int, ...]):
-    """Compiled ``(coords, keys) -> [grads per length]``, all lengths in one program.
+@functools.partial(jax.jit, static_argnames=("meta", "space", "est", "lengths"))
+def _sweep(coords, keys, *, meta: MetaLoss, space: Space, est: Estimator,
+           lengths: tuple[int, ...]):
+    """``(coords, keys) -> [grads per length]``, all lengths in one compiled program.
 
     One program per estimator rather than per length: compilation, not running,
     is what the sweep spends its time on.
@@ -52,11 +44,11 @@ def _sweep_fn(meta: MetaLoss, space: Space, est: Estimator, lengths: tuple[int, 
                 _, grad, state = est.estimate(m, space, coords, k, state)
                 return state, grad
 
-            keys = jax.random.split(k_loop, _phases(est, m))
+            keys = jax.random.split(k_loop, est.phases(m))
             out.append(jax.lax.scan(body, est.init(m, space, coords, k_init), keys)[1])
         return out
 
-    return jax.jit(jax.vmap(one))
+    return jax.vmap(one)(coords, keys)
 
 
 def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, samples=64):
@@ -80,7 +72,7 @@ def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, sample
     norm = np.zeros((len(estimators), n_pts, len(lengths)))
     var = np.zeros_like(norm)
     for i, est in enumerate(estimators):
-        per_length = _sweep_fn(meta, space, est, lengths)(coords, keys)
+        per_length = _sweep(coords, keys, meta=meta, space=space, est=est, lengths=lengths)
         for j, grads in enumerate(per_length):
             g = np.stack([np.asarray(grads[k], float) for k in names], axis=-1)
             g = g.reshape(n_pts, -1, len(names))  # (point, samples * phases, coordinate)
@@ -90,6 +82,6 @@ def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, sample
     dims = ("estimator", "point", "length")
     return xr.Dataset(
         {"norm": (dims, norm), "variance": (dims, var)},
-        coords={"estimator": [label(e) for e in estimators], "length": np.asarray(lengths),
+        coords={"estimator": [e.name for e in estimators], "length": np.asarray(lengths),
                 **{f"point_{k}": ("point", np.asarray(points[k], float)) for k in names}},
     )

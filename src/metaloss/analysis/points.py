@@ -11,13 +11,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from metaloss.estimators.base import outer_fn
-from metaloss.meta import MetaLoss, default_key
+from metaloss.meta import MetaLoss
 from metaloss.space import Space
 
 
-@functools.lru_cache(maxsize=32)
-def _points_fn(meta: MetaLoss, space: Space):
-    return jax.jit(jax.vmap(outer_fn(meta, space, differentiable=False), in_axes=(0, None)))
+@functools.partial(jax.jit, static_argnames=("meta", "space"))
+def _points(coords, key, *, meta: MetaLoss, space: Space):
+    return jax.vmap(outer_fn(meta, space, differentiable=False), in_axes=(0, None))(coords, key)
 
 
 def evaluate_points(
@@ -30,11 +30,12 @@ def evaluate_points(
 
     Returns a NumPy array of that shape. Unlike the loss an estimator reports
     (for ES, an average over perturbed points), this is the loss at the point itself.
+    ``key`` is the inner runs' key, required when the problem draws random numbers.
     """
     space._check(coords)
     arrays = {n: np.asarray(coords[n], float) for n in space.names}
     shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     dtype = jnp.result_type(float)
     flat = {n: jnp.asarray(np.broadcast_to(a, shape).ravel(), dtype) for n, a in arrays.items()}
-    out = _points_fn(meta, space)(flat, default_key() if key is None else key)
+    out = _points(flat, meta.key_or_default(key), meta=meta, space=space)
     return np.asarray(out).reshape(shape)

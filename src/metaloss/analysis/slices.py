@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from metaloss.landscape.grid import landscape
+from metaloss.errors import InputError
+from metaloss.grid.compute import landscape
 from metaloss.meta import MetaLoss
 from metaloss.space import Space, _check_count
 
@@ -37,7 +38,7 @@ def slices(
     """
     n = _check_count(n)
     if not width > 0:
-        raise ValueError(f"slice width must be positive, got {width!r}")
+        raise InputError(f"slice width must be positive, got {width!r}")
     space._check(point)
     center = {k: float(np.asarray(point[k])) for k in space.names}
     shifts = np.linspace(-width, width, n)

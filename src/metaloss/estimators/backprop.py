@@ -15,8 +15,10 @@ import dataclasses
 import jax
 
 from metaloss.estimators.base import Estimator, outer_fn
+from metaloss.spec import register
 
 
+@register("estimator", "backprop")
 @dataclasses.dataclass(frozen=True)
 class Backprop(Estimator):
     """Value and gradient of the outer loss through the full unroll.

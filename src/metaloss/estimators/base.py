@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 
 from metaloss.meta import MetaLoss
 from metaloss.space import Space
+from metaloss.spec import REGISTRY, label
 
 Coords = Mapping[str, jax.Array]
 
@@ -31,7 +32,11 @@ def outer_fn(meta: MetaLoss, space: Space, *, differentiable: bool = True):
 
 
 class Estimator(abc.ABC):
-    """Abstract estimator; subclasses are frozen dataclasses (hashable for caching)."""
+    """Abstract estimator; subclasses are frozen dataclasses (hashable: they are static
+    arguments of compiled functions)."""
+
+    label_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields that :func:`metaloss.spec.label` shows even at their defaults."""
 
     def init(self, meta: MetaLoss, space: Space, coords: Coords, key: jax.Array) -> Any:
         """Estimator state before the first outer step (``None`` when stateless)."""
@@ -50,11 +55,21 @@ class Estimator(abc.ABC):
     def inner_steps(self, meta: MetaLoss) -> float:
         """Inner steps one ``estimate`` runs (averaged over an inner run if it varies).
 
-        The unit of the budget in :mod:`metaloss.compare`; the default is one full
+        The unit of the budget of an estimator comparison; the default is one full
         unroll, right for :class:`Backprop` and :class:`Forward`.
         """
         return meta.steps
 
+    def phases(self, meta: MetaLoss) -> int:
+        """Consecutive estimates that visit one whole inner run at a fixed point: 1 for
+        full-unroll estimators, the number of windows for truncated ones. Averaging
+        that many estimates gives a quantity whose expectation is defined."""
+        return 1
+
     @property
     def name(self) -> str:
-        return type(self).__name__
+        """The estimator's spec (see :mod:`metaloss.spec`)."""
+        return label(self)
+
+
+REGISTRY.define("estimator", Estimator)

@@ -12,11 +12,16 @@ that exact gradients cannot see.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 
+from metaloss.errors import InputError, check_int, check_positive
 from metaloss.estimators.base import Estimator, outer_fn
+from metaloss.schedules import Geometric
+from metaloss.spec import REGISTRY, register
 
 FITNESS = ("raw", "centered_ranks", "normalized")
 """Fitness shaping: the losses as they are (an unbiased estimate of the smoothed
@@ -27,10 +32,11 @@ the loss's."""
 
 
 def check_sampling(owner: str, std, pairs) -> None:
-    if not std > 0:
-        raise ValueError(f"{owner} std must be positive, got {std!r}")
-    if isinstance(pairs, bool) or not isinstance(pairs, int) or pairs < 1:
-        raise ValueError(f"{owner} pairs must be an integer >= 1, got {pairs!r}")
+    """The checks every sampling estimator shares: ``std`` positive (or a schedule),
+    ``pairs`` an integer >= 1."""
+    if not callable(std):
+        check_positive(f"{owner} std", std)
+    check_int(f"{owner} pairs", pairs)
 
 
 def centered_ranks(x: jax.Array) -> jax.Array:
@@ -52,13 +58,7 @@ def shape_fitness(losses: jax.Array, fitness: str) -> jax.Array:
     return flat.reshape(losses.shape)
 
 
-def flatten_coords(coords):
-    """``coords`` -> (stacked vector, rebuild function)."""
-    leaves, treedef = jax.tree.flatten(coords)
-    theta = jnp.stack([jnp.asarray(x) for x in leaves])
-    return theta, lambda v: jax.tree.unflatten(treedef, list(v))
-
-
+@register("estimator", "es")
 @dataclasses.dataclass(frozen=True)
 class ES(Estimator):
     """ES with ``2 * pairs`` evaluations at perturbations of scale ``std`` per step.
@@ -74,46 +74,73 @@ class ES(Estimator):
     ``2 * pairs`` unrolls per step, no backward pass.
 
     Args:
-      std: perturbation scale, in outer coordinates.
+      std: perturbation scale in outer coordinates: a number, or a schedule of the
+        outer step (any optax schedule, or :class:`metaloss.schedules.Geometric`
+        to anneal it, which the study suggests: large early to see past the
+        ripples, small late to settle).
       pairs: half the evaluations per step.
       antithetic: mirrored pairs ``+e, -e`` instead of independent draws.
       fitness: one of :data:`FITNESS`.
+
+    State: the outer step count when ``std`` is a schedule (it drives it), else none.
     """
 
-    std: float = 0.1
+    std: float | Callable = 0.1
     pairs: int = 1
     antithetic: bool = True
     fitness: str = "raw"
 
+    label_fields = ("std", "pairs")
+
     def __post_init__(self):
         check_sampling("ES", self.std, self.pairs)
         if self.fitness not in FITNESS:
-            raise ValueError(
+            raise InputError(
                 f"unknown ES fitness {self.fitness!r}; choose one of {', '.join(FITNESS)}"
             )
 
+    def init(self, meta, space, coords, key):
+        return jnp.zeros((), jnp.int32) if callable(self.std) else None
+
+    def std_at(self, step):
+        """The perturbation scale at outer step ``step`` (``None``: the first)."""
+        if not callable(self.std):
+            return self.std
+        return self.std(0 if step is None else step)
+
     def estimate(self, meta, space, coords, key, state):
-        loss, grad = self.estimate_at_scale(meta, space, coords, key, self.std)
-        return loss, grad, state
+        loss, grad = self.estimate_at_scale(meta, space, coords, key, self.std_at(state))
+        return loss, grad, None if state is None else state + 1
 
     def estimate_at_scale(self, meta, space, coords, key, std):
-        """``(loss, grad)`` at perturbation scale ``std`` (may be traced), not ``self.std``."""
+        """``(loss, grad)`` at perturbation scale ``std`` (may be traced)."""
         f = outer_fn(meta, space, differentiable=False)
         k_noise, k_inner = jax.random.split(key)
-        theta, rebuild = flatten_coords(coords)
+        theta, unravel = ravel_pytree(coords)
         n = 2 * self.pairs
         if self.antithetic:
             half = jax.random.normal(k_noise, (self.pairs, theta.shape[0]), theta.dtype)
             eps = jnp.concatenate([half, -half])
         else:
             eps = jax.random.normal(k_noise, (n, theta.shape[0]), theta.dtype)
-        losses = jax.vmap(lambda e: f(rebuild(theta + std * e), k_inner))(eps)
+        losses = jax.vmap(lambda e: f(unravel(theta + std * e), k_inner))(eps)
         weights = shape_fitness(losses, self.fitness)
         if not self.antithetic and self.fitness == "raw":
             weights = weights - (jnp.sum(weights) - weights) / (n - 1)
         # Antithetic pairs need no baseline: a constant cancels between +e and -e.
         grad = jnp.mean(weights[:, None] * eps, axis=0) / std
-        return jnp.mean(losses), rebuild(grad)
+        return jnp.mean(losses), unravel(grad)
 
     def inner_steps(self, meta):
         return 2 * self.pairs * meta.steps
+
+
+def annealed_es(std_start: float = 0.1, std_end: float = 0.01, horizon: int = 3000,
+                pairs: int = 1) -> ES:
+    """ES whose ``std`` decays geometrically from ``std_start`` to ``std_end`` over
+    ``horizon`` outer steps: ``ES(std=Geometric(std_start, std_end, horizon), pairs)``.
+    The command line spells it ``annealed_es(std_start=0.1, std_end=0.01, horizon=3000)``."""
+    return ES(std=Geometric(std_start, std_end, horizon), pairs=pairs)
+
+
+REGISTRY.add("estimator", "annealed_es", annealed_es)

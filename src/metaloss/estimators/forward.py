@@ -13,10 +13,13 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 
 from metaloss.estimators.base import Estimator, outer_fn
+from metaloss.spec import register
 
 
+@register("estimator", "forward")
 @dataclasses.dataclass(frozen=True)
 class Forward(Estimator):
     """Value and gradient of the outer loss, one ``jvp`` per outer coordinate.
@@ -29,15 +32,11 @@ class Forward(Estimator):
 
     def estimate(self, meta, space, coords, key, state):
         f = outer_fn(meta, space)
-        leaves, treedef = jax.tree.flatten(coords)
-        theta = jnp.stack([jnp.asarray(x) for x in leaves])
+        theta, unravel = ravel_pytree(coords)
 
         def along(direction):
-            def g(t):
-                return f(jax.tree.unflatten(treedef, list(t)), key)
-
-            return jax.jvp(g, (theta,), (direction,))
+            return jax.jvp(lambda t: f(unravel(t), key), (theta,), (direction,))
 
         # The jvps are vmapped: every coordinate's tangent rides the same unroll.
         losses, derivs = jax.vmap(along)(jnp.eye(theta.shape[0], dtype=theta.dtype))
-        return losses[0], jax.tree.unflatten(treedef, list(derivs)), state
+        return losses[0], unravel(derivs), state

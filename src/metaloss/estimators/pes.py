@@ -17,10 +17,12 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 
 from metaloss.estimators.base import Estimator
-from metaloss.estimators.es import check_sampling, flatten_coords
+from metaloss.estimators.es import check_sampling
 from metaloss.estimators.truncated import check_window, run_window, windows_per_run
+from metaloss.spec import register
 from metaloss.unroll import InnerState, tree_where
 
 
@@ -38,6 +40,7 @@ class PESState(NamedTuple):
     xi: jax.Array
 
 
+@register("estimator", "pes")
 @dataclasses.dataclass(frozen=True)
 class PES(Estimator):
     """Antithetic PES with ``pairs`` particle pairs, windows of ``K`` inner steps.
@@ -63,6 +66,8 @@ class PES(Estimator):
     pairs: int = 1
     K: int = 10
 
+    label_fields = ("std", "pairs", "K")
+
     def __post_init__(self):
         check_sampling("PES", self.std, self.pairs)
         check_window("PES", self.K)
@@ -73,12 +78,12 @@ class PES(Estimator):
         return PESState(inner, jnp.zeros((self.pairs, d), dtype))
 
     def init(self, meta, space, coords, key):
-        theta, _ = flatten_coords(coords)
+        theta, _ = ravel_pytree(coords)
         return self._fresh(meta, key, theta.shape[0], theta.dtype)
 
     def estimate(self, meta, space, coords, key, state):
         k_noise, k_restart = jax.random.split(key)
-        theta, rebuild = flatten_coords(coords)
+        theta, rebuild = ravel_pytree(coords)
         eps = jax.random.normal(k_noise, state.xi.shape, theta.dtype)
         xi = state.xi + eps
         signed = jnp.stack([eps, -eps])  # (2, pairs, d)
@@ -97,3 +102,6 @@ class PES(Estimator):
 
     def inner_steps(self, meta):
         return 2 * self.pairs * meta.steps / windows_per_run(meta, self.K)
+
+    def phases(self, meta):
+        return windows_per_run(meta, self.K)

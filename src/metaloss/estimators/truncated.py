@@ -20,38 +20,21 @@ from __future__ import annotations
 import dataclasses
 
 import jax
-import jax.numpy as jnp
 
+from metaloss.errors import check_int
 from metaloss.estimators.base import Estimator
 from metaloss.meta import MetaLoss
-from metaloss.unroll import InnerState, final_loss, tree_where
+from metaloss.spec import register
+from metaloss.unroll import InnerState, tree_where
 
 
 def check_window(owner: str, K) -> None:
-    if isinstance(K, bool) or not isinstance(K, int) or K < 1:
-        raise ValueError(f"{owner} window K must be an integer >= 1, got {K!r}")
+    check_int(f"{owner} window K", K)
 
 
 def windows_per_run(meta: MetaLoss, K: int) -> int:
     """Windows in one inner run of ``meta.steps`` steps (the last may be shorter)."""
     return -(-meta.steps // K)
-
-
-def window_loss(meta: MetaLoss, state: InnerState, records, n: int) -> jax.Array:
-    """The part of the outer loss one window contributes, scaled by the window count.
-
-    Scaling by ``n`` makes the outer loss the *mean* of its windows' losses over
-    one inner run, so a window's gradient is on the scale of the full gradient.
-    Mean objectives sum the window's per-step losses; final objectives count only
-    in the window that reaches the horizon.
-    """
-    if meta.objective in ("mean", "val_mean"):
-        per_step = records.loss if meta.objective == "mean" else records.val_loss
-        return jnp.sum(per_step) * (n / meta.steps)
-    value = final_loss(
-        meta.problem, state, meta.divergence, validation=meta.objective == "val_final"
-    )
-    return jnp.where(state.step >= meta.steps, n * value, jnp.zeros_like(value))
 
 
 def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differentiable=True):
@@ -65,7 +48,7 @@ def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differenti
     def run(length):
         def f(hp, s):
             s, rec = meta.run(hp, s, length, differentiable=differentiable)
-            return window_loss(meta, s, rec, n), s
+            return meta.objective.window(meta, s, rec, n), s
 
         return f
 
@@ -80,6 +63,7 @@ def restart_finished(meta: MetaLoss, state: InnerState, key: jax.Array) -> Inner
     return tree_where(state.step >= meta.steps, meta.init_state(key), state)
 
 
+@register("estimator", "truncated")
 @dataclasses.dataclass(frozen=True)
 class TruncatedBackprop(Estimator):
     """Reverse-mode gradient of the outer loss over the next ``K`` inner steps.
@@ -93,6 +77,8 @@ class TruncatedBackprop(Estimator):
     """
 
     K: int = 10
+
+    label_fields = ("K",)
 
     def __post_init__(self):
         check_window("TruncatedBackprop", self.K)
@@ -109,3 +95,6 @@ class TruncatedBackprop(Estimator):
 
     def inner_steps(self, meta):
         return meta.steps / windows_per_run(meta, self.K)
+
+    def phases(self, meta):
+        return windows_per_run(meta, self.K)

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
+from metaloss.spec import register
 
 
 class AdamState(NamedTuple):
@@ -38,6 +39,7 @@ def bias_correct(moment: PyTree, decay: jax.Array, count: jax.Array) -> PyTree:
     return jax.tree.map(lambda m: m / correction, moment)
 
 
+@register("optimizer", "adam")
 @dataclasses.dataclass(frozen=True)
 class Adam(InnerOptimizer):
     """Adam: bias-corrected first and second moment estimates.

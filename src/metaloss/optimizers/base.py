@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import jax
-import numpy as np
+
+from metaloss.errors import check_positive, check_range
 
 PyTree = Any
 HParams = Mapping[str, jax.Array]
@@ -49,7 +50,7 @@ class InnerOptimizer(abc.ABC):
         """One step: returns ``(new_params, new_state)``."""
 
     def validate(self, hparams: Mapping[str, Any]) -> None:
-        """Raises ``ValueError`` for concrete hyperparameter values out of range.
+        """Raises :class:`~metaloss.errors.InputError` for concrete values out of range.
 
         Only concrete (NumPy-convertible) values are checked; traced values pass.
         The base class checks the names in ``positive`` and ``unit_interval``.
@@ -59,36 +60,8 @@ class InnerOptimizer(abc.ABC):
                 check_positive(name, hparams[name])
         for name in self.unit_interval:
             if name in hparams:
-                check_unit_interval(name, hparams[name])
+                check_range(name, hparams[name], 0.0, 1.0, closed=(True, False))
 
     @property
     def name(self) -> str:
         return type(self).__name__
-
-
-def _concrete(value: Any) -> np.ndarray | None:
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-        return None
-
-
-def check_positive(name: str, value: Any) -> None:
-    """Raises ``ValueError`` unless every concrete value is finite and > 0."""
-    arr = _concrete(value)
-    if arr is not None and not np.all(np.isfinite(arr) & (arr > 0)):
-        raise ValueError(f"{name} must be positive, got {_show(arr)}")
-
-
-def check_unit_interval(name: str, value: Any) -> None:
-    """Raises ``ValueError`` unless every concrete value lies in [0, 1)."""
-    arr = _concrete(value)
-    if arr is not None and not np.all((arr >= 0) & (arr < 1)):
-        raise ValueError(f"{name} must lie in [0, 1), got {_show(arr)}")
-
-
-def _show(arr: np.ndarray) -> str:
-    if arr.ndim == 0:
-        return f"{float(arr):g}"
-    bad = arr.ravel()
-    return f"values in [{bad.min():g}, {bad.max():g}]"

@@ -14,8 +14,10 @@ import jax
 
 from metaloss.optimizers.base import HParams
 from metaloss.optimizers.sgd import SGDM, MomentumState
+from metaloss.spec import register
 
 
+@register("optimizer", "nesterov")
 @dataclasses.dataclass(frozen=True)
 class Nesterov(SGDM):
     """SGD with Nesterov momentum: the step looks ahead along the velocity.

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from metaloss.errors import InputError
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
 
 # Recent optax returns the stateful variant; older releases the plain one.
@@ -66,11 +67,11 @@ class FromOptax(InnerOptimizer):
 
     def __post_init__(self):
         if not isinstance(self.tx, optax.GradientTransformation):
-            raise ValueError(f"FromOptax needs an optax transformation, got {self.tx!r}")
+            raise InputError(f"FromOptax needs an optax transformation, got {self.tx!r}")
         with jax.ensure_compile_time_eval():
             state = self.tx.init(jnp.zeros((), jnp.result_type(float)))
         if not isinstance(state, _INJECTED_STATES):
-            raise ValueError(
+            raise InputError(
                 "FromOptax needs a transformation built with optax.inject_hyperparams(...)(...)"
             )
         rename = tuple(tuple(p) for p in self.rename)

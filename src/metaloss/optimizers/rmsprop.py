@@ -16,6 +16,7 @@ import jax.numpy as jnp
 
 from metaloss.optimizers.adam import safe_sqrt
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
+from metaloss.spec import register
 
 
 class RMSPropState(NamedTuple):
@@ -23,6 +24,7 @@ class RMSPropState(NamedTuple):
     velocity: PyTree
 
 
+@register("optimizer", "rmsprop")
 @dataclasses.dataclass(frozen=True)
 class RMSProp(InnerOptimizer):
     """Gradients divided by a running root-mean-square, then optional momentum.

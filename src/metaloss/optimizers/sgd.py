@@ -10,12 +10,14 @@ import jax
 import jax.numpy as jnp
 
 from metaloss.optimizers.base import HParams, InnerOptimizer, PyTree
+from metaloss.spec import register
 
 
 class SGDState(NamedTuple):
     """SGD keeps no state."""
 
 
+@register("optimizer", "sgd")
 @dataclasses.dataclass(frozen=True)
 class SGD(InnerOptimizer):
     """Plain gradient descent ``x <- x - lr g``."""
@@ -37,6 +39,7 @@ class MomentumState(NamedTuple):
     velocity: PyTree
 
 
+@register("optimizer", "sgdm")
 @dataclasses.dataclass(frozen=True)
 class SGDM(InnerOptimizer):
     """SGD with heavy-ball momentum, as the study writes it.

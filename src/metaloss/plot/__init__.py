@@ -1,5 +1,7 @@
-"""Matplotlib figures. Plotting code takes arrays; it never calls into JAX."""
+"""Matplotlib figures, built with the object-oriented ``Figure`` API (no pyplot, no
+backend switch). Plotting code takes arrays; it never calls into JAX."""
 
+from metaloss.plot.estimators import final_losses, gradient_norms, trajectory_panels
 from metaloss.plot.figures import (
     distributions,
     heatmap,
@@ -10,10 +12,13 @@ from metaloss.plot.figures import (
     training_curve,
     trajectories,
 )
-from metaloss.plot.style import save
+from metaloss.plot.style import figure, save
 
 __all__ = [
     "distributions",
+    "figure",
+    "final_losses",
+    "gradient_norms",
     "heatmap",
     "inner_loss",
     "outer_curves",
@@ -22,4 +27,5 @@ __all__ = [
     "sweep",
     "training_curve",
     "trajectories",
+    "trajectory_panels",
 ]

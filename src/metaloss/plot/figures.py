@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import xarray as xr
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from metaloss.plot.style import DIVERGED_COLOR, NONFINITE_COLOR, finite_masked, new_figure
+from metaloss.errors import InputError
+from metaloss.plot.style import DIVERGED_COLOR, NONFINITE_COLOR, figure, finite_masked, new_figure
 from metaloss.space import Linear, Param
 
 
@@ -59,7 +60,7 @@ def training_curve(losses, params=None, title: str = "Inner training"):
 def sweep(da: xr.DataArray, *, log_x: bool = True, ylim=None, title: str | None = None):
     """A 1-D landscape: outer loss against one hyperparameter; non-finite points left out."""
     if da.ndim != 1:
-        raise ValueError(f"sweep needs a 1-D landscape, got dims {da.dims}")
+        raise InputError(f"sweep needs a 1-D landscape, got dims {da.dims}")
     fig, ax = new_figure(7, 4)
     (dim,) = da.dims
     x = np.asarray(da[dim])
@@ -104,7 +105,7 @@ def heatmap(
     Non-finite cells are grey; diverged cells (the ``diverged`` coordinate) are red.
     """
     if da.ndim != 2:
-        raise ValueError(f"heatmap needs a 2-D landscape, got dims {da.dims}")
+        raise InputError(f"heatmap needs a 2-D landscape, got dims {da.dims}")
     xdim, ydim = da.dims
     x, xlabel = _axis(da, xdim, params)
     y, ylabel = _axis(da, ydim, params)
@@ -116,7 +117,7 @@ def heatmap(
         fig, ax = new_figure(7, 6)
     else:
         fig = ax.figure
-    cmap = plt.get_cmap("viridis").with_extremes(bad=NONFINITE_COLOR)
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=NONFINITE_COLOR)
     ext = _extent(x, y)
     finite = z.compressed()
     vmin = float(finite.min()) if finite.size else 0.0
@@ -190,8 +191,8 @@ def slice_plot(ds: xr.Dataset | Sequence[xr.Dataset],
     Several datasets (e.g. the same point at two widths) are drawn side by side.
     """
     sets = [ds] if isinstance(ds, xr.Dataset) else list(ds)
-    fig, axes = plt.subplots(1, len(sets), figsize=(5.5 * len(sets), 4), constrained_layout=True,
-                             squeeze=False)
+    fig = figure(5.5 * len(sets), 4)
+    axes = fig.subplots(1, len(sets), squeeze=False)
     for ax, one in zip(axes[0], sets, strict=True):
         shift = np.asarray(one["shift"])
         for name, var in one.data_vars.items():
@@ -213,7 +214,8 @@ def outer_curves(runs: Mapping[str, Mapping[str, np.ndarray]],
     ``runs``: label -> {"losses": (steps,), "grad_norm": (steps,)}; ``clip`` draws the
     clipping level when given.
     """
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    fig = figure(10, 3.8)
+    a1, a2 = fig.subplots(1, 2)
     for i, (label, r) in enumerate(runs.items()):
         a1.plot(finite_masked(r["losses"]), color=f"C{i + 1}", lw=1, label=label)
         a2.semilogy(finite_masked(r["grad_norm"]), color=f"C{i + 1}", lw=1, label=label)

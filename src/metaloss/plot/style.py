@@ -1,32 +1,39 @@
-"""Shared figure helpers: headless backend, atomic saving, masking."""
+"""Shared figure helpers: new figures, atomic saving, masking.
+
+Figures are built with matplotlib's object-oriented API (``matplotlib.figure.Figure``),
+never through pyplot: nothing here touches pyplot's global state or the user's
+backend, so importing metaloss in a notebook changes nothing there. A Figure
+built this way renders to files with the Agg canvas and shows inline in Jupyter.
+"""
 
 from __future__ import annotations
 
 import os
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # figures are files; never needs a display
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from metaloss.landscape.io import atomic_path  # noqa: E402
+from metaloss.grid.io import atomic_path
 
 DIVERGED_COLOR = "#d62728"
 NONFINITE_COLOR = "#bbbbbb"
 
 
+def figure(width: float = 6.0, height: float = 4.0) -> Figure:
+    """An empty figure with constrained layout (no pyplot involved)."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
 def new_figure(width: float = 6.0, height: float = 4.0):
-    fig, ax = plt.subplots(figsize=(width, height), constrained_layout=True)
-    return fig, ax
+    """``(figure, axes)`` for a one-panel figure."""
+    fig = figure(width, height)
+    return fig, fig.add_subplot()
 
 
-def save(fig, path: str | os.PathLike, dpi: int = 120) -> None:
-    """Writes ``fig`` as PNG atomically and closes it."""
+def save(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> None:
+    """Writes ``fig`` as PNG atomically."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
-    plt.close(fig)
 
 
 def finite_masked(values) -> np.ma.MaskedArray:

@@ -19,6 +19,8 @@ class Problem(abc.ABC):
     """
 
     stochastic: bool = False
+    random_init: bool = False
+    """Whether ``init`` draws the starting parameters from its key."""
 
     @abc.abstractmethod
     def init(self, key: jax.Array | None = None) -> PyTree:
@@ -31,6 +33,12 @@ class Problem(abc.ABC):
     def val_loss(self, params: PyTree) -> jax.Array:
         """Validation loss; problems without held-out data use the training loss."""
         return self.loss(params, None)
+
+    @property
+    def needs_key(self) -> bool:
+        """Whether runs depend on the key (random minibatches or a random start); such
+        problems get no default key anywhere in metaloss."""
+        return bool(self.stochastic or self.random_init)
 
     @property
     def name(self) -> str:

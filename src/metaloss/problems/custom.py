@@ -14,17 +14,15 @@ arguments), or a function of no arguments that returns a :class:`Problem`.
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
-import os
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
+from metaloss.errors import InputError
 from metaloss.problems.base import Problem, PyTree
+from metaloss.userload import describe_exception
 
 
 @dataclasses.dataclass(frozen=True, eq=False)  # eq=False: hashed by identity
@@ -48,16 +46,18 @@ class FromFunction(Problem):
     val_loss_fn: Callable[[PyTree], jax.Array] | None = None
     stochastic: bool = False
     label: str | None = None
+    random_init: bool = False
 
     def __init__(self, loss_fn, init, val_loss_fn=None, *, stochastic=False, name=None):
         if not callable(loss_fn):
-            raise ValueError(f"loss_fn must be callable, got {loss_fn!r}")
+            raise InputError(f"loss_fn must be callable, got {loss_fn!r}")
         if val_loss_fn is not None and not callable(val_loss_fn):
-            raise ValueError(f"val_loss_fn must be callable or None, got {val_loss_fn!r}")
+            raise InputError(f"val_loss_fn must be callable or None, got {val_loss_fn!r}")
         object.__setattr__(self, "loss_fn", loss_fn)
         object.__setattr__(self, "init_value", init)
         object.__setattr__(self, "val_loss_fn", val_loss_fn)
         object.__setattr__(self, "stochastic", bool(stochastic))
+        object.__setattr__(self, "random_init", callable(init))
         object.__setattr__(self, "label", name or getattr(loss_fn, "__name__", None))
 
     def init(self, key=None):
@@ -81,86 +81,10 @@ class FromFunction(Problem):
         return f"FromFunction({self.name})"
 
 
-def load_attribute(spec: str) -> Any:
-    """Imports ``module:attribute`` (or ``file.py:attribute``); dotted attributes allowed.
-
-    A module name that is not importable is also looked up in the working
-    directory, as ``python -m`` would. Raises ``ValueError`` with a one-line message.
-    """
-    module_name, sep, attr = spec.rpartition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"expected 'module:attribute', got {spec!r}")
-    module = _import(module_name)
-    obj: Any = module
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ValueError(f"{module_name!r} has no attribute {attr!r}") from None
-    return obj
-
-
-def _import(module_name: str):
-    if module_name.endswith(".py") or os.sep in module_name or "/" in module_name:
-        path = os.path.abspath(module_name)
-        if not os.path.isfile(path):
-            raise ValueError(f"no such file: {module_name}")
-        name = "metaloss_user_" + os.path.splitext(os.path.basename(path))[0]
-        file_spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(file_spec)
-        sys.modules[name] = module  # dataclasses and pickling look modules up here
-        try:
-            file_spec.loader.exec_module(module)
-        except Exception as e:
-            sys.modules.pop(name, None)
-            raise ValueError(f"importing {module_name} failed: {_one_line(e)}") from e
-        return module
-    try:
-        return _import_module(module_name)
-    except ModuleNotFoundError:
-        cwd = os.getcwd()
-        if cwd in sys.path:
-            raise ValueError(f"no module named {module_name!r}") from None
-        sys.path.insert(0, cwd)
-        try:
-            return _import_module(module_name)
-        except ModuleNotFoundError:
-            raise ValueError(f"no module named {module_name!r}") from None
-        finally:
-            sys.path.remove(cwd)
-
-
-def _import_module(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name and module_name.startswith(e.name):
-            raise  # the module itself is missing
-        raise ValueError(f"importing {module_name} failed: {_one_line(e)}") from e
-    except Exception as e:
-        raise ValueError(f"importing {module_name} failed: {_one_line(e)}") from e
-
-
-def _one_line(e: BaseException) -> str:
-    text = " ".join(str(e).split())
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
-
-
-def from_spec(spec: str) -> Problem:
-    """The problem named by ``module:attribute``; see the module docstring for what it may be."""
-    obj = load_attribute(spec)
-    if isinstance(obj, type) and issubclass(obj, Problem):
-        try:
-            obj = obj()
-        except TypeError as e:
-            raise ValueError(f"{spec}: cannot construct {obj.__name__}(): {_one_line(e)}") from e
-    elif callable(obj) and not isinstance(obj, Problem):
-        try:
-            obj = obj()
-        except TypeError as e:
-            raise ValueError(f"{spec}: expected a function of no arguments: {_one_line(e)}") from e
+def adapt(obj: Any, spec: str) -> Any:
+    """What a ``module:attribute`` problem spec loaded, checked (see :func:`check_problem`)."""
     if not isinstance(obj, Problem):
-        raise ValueError(
+        raise InputError(
             f"{spec} is a {type(obj).__name__}, not a metaloss Problem "
             "(wrap a loss with metaloss.problems.FromFunction(loss_fn, init))"
         )
@@ -182,8 +106,8 @@ def check_problem(problem: Problem, label: str | None = None) -> None:
     try:
         shapes = jax.eval_shape(both)
     except Exception as e:
-        raise ValueError(f"{label}: evaluating the loss at the initial parameters failed: "
-                         f"{_one_line(e)}") from e
+        raise InputError(f"{label}: evaluating the loss at the initial parameters failed: "
+                         f"{describe_exception(e)}") from e
     for what, s in zip(("loss", "val_loss"), shapes, strict=True):
         if s.shape != () or not jnp.issubdtype(s.dtype, jnp.floating):
-            raise ValueError(f"{label}: {what} must return a real scalar, got {s.dtype}{s.shape}")
+            raise InputError(f"{label}: {what} must return a real scalar, got {s.dtype}{s.shape}")

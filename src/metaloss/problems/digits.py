@@ -23,7 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from metaloss.errors import InputError, check_int, check_range
 from metaloss.problems.base import Problem
+from metaloss.spec import register
 
 NUM_FEATURES = 64
 NUM_CLASSES = 10
@@ -73,11 +75,9 @@ class _Digits(Problem):
     seed: int = 0
 
     def __post_init__(self):
-        bs = self.batch_size
-        if bs is not None and (isinstance(bs, bool) or not isinstance(bs, int) or bs < 1):
-            raise ValueError(f"batch_size must be an integer >= 1 or None, got {bs!r}")
-        if not 0 < self.val_fraction < 1:
-            raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction!r}")
+        if self.batch_size is not None:
+            check_int("batch_size", self.batch_size)
+        check_range("val_fraction", self.val_fraction, 0.0, 1.0, closed=(False, False))
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]
@@ -119,6 +119,7 @@ class _Digits(Problem):
         return jnp.mean(pred == jnp.asarray(y))
 
 
+@register("problem", "logistic_digits")
 @dataclasses.dataclass(frozen=True)
 class LogisticDigits(_Digits):
     """Multinomial logistic regression on the digits: a convex, stochastic problem.
@@ -142,6 +143,7 @@ class LogisticDigits(_Digits):
         return x @ params["w"] + params["b"]
 
 
+@register("problem", "mlp_digits")
 @dataclasses.dataclass(frozen=True)
 class MLPDigits(_Digits):
     """A tanh multilayer perceptron on the digits: the non-convex, stochastic problem.
@@ -158,17 +160,20 @@ class MLPDigits(_Digits):
     """
 
     hidden: int | tuple[int, ...] = 32
+    random_init = True  # LeCun-normal weights from the init key
 
     def __post_init__(self):
         super().__post_init__()
         widths = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
-        if not widths or any(isinstance(w, bool) or not isinstance(w, int) or w < 1
-                             for w in widths):
-            raise ValueError(f"hidden must be positive integer widths, got {self.hidden!r}")
+        if not widths:
+            raise InputError("hidden must give at least one width")
+        for w in widths:
+            check_int("hidden width", w)
         object.__setattr__(self, "hidden", widths)  # a tuple: hashable
 
     def init(self, key=None):
-        key = jax.random.key(0) if key is None else key
+        if key is None:
+            raise InputError("MLPDigits draws its initial weights from a key: pass one")
         dtype = jnp.result_type(float)
         sizes = (NUM_FEATURES, *self.hidden, NUM_CLASSES)
         layers = []

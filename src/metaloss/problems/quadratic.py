@@ -16,7 +16,9 @@ import functools
 import jax.numpy as jnp
 import numpy as np
 
+from metaloss.errors import InputError, check_int
 from metaloss.problems.base import Problem
+from metaloss.spec import register
 
 
 @functools.lru_cache(maxsize=32)
@@ -27,6 +29,7 @@ def _rotation(dim: int, seed: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
+@register("problem", "quadratic")
 @dataclasses.dataclass(frozen=True)
 class Quadratic(Problem):
     """``f(x) = 1/2 sum_i h_i (R x)_i^2`` started from ``x = (1, ..., 1)``.
@@ -48,10 +51,9 @@ class Quadratic(Problem):
     seed: int = 0
 
     def __post_init__(self):
-        if isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim < 1:
-            raise ValueError(f"Quadratic dim must be an integer >= 1, got {self.dim!r}")
+        check_int("Quadratic dim", self.dim)
         if not (isinstance(self.condition, (int, float)) and self.condition >= 1):
-            raise ValueError(f"Quadratic condition must be a number >= 1, got {self.condition!r}")
+            raise InputError(f"Quadratic condition must be a number >= 1, got {self.condition!r}")
 
     @property
     def curvatures(self) -> np.ndarray:

@@ -12,9 +12,12 @@ import dataclasses
 
 import jax.numpy as jnp
 
+from metaloss.errors import check_int
 from metaloss.problems.base import Problem
+from metaloss.spec import register
 
 
+@register("problem", "rosenbrock")
 @dataclasses.dataclass(frozen=True)
 class Rosenbrock(Problem):
     """``f(x) = sum_i b (x_{i+1} - x_i^2)^2 + (a - x_i)^2`` (the chained form for dim > 2).
@@ -33,8 +36,7 @@ class Rosenbrock(Problem):
     b: float = 100.0
 
     def __post_init__(self):
-        if isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim < 2:
-            raise ValueError(f"Rosenbrock dim must be an integer >= 2, got {self.dim!r}")
+        check_int("Rosenbrock dim", self.dim, minimum=2)
 
     def init(self, key=None):
         x0 = jnp.where(jnp.arange(self.dim) % 2 == 0, -1.2, 1.0)

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from metaloss.fastmath import sincos
 from metaloss.problems.base import Problem
+from metaloss.spec import register
 
 
 def wavy_loss(x):
@@ -41,6 +42,7 @@ def _wavy_loss_fast_jvp(primals, tangents):
     return jnp.log(u) + 1.5, (2.0 * x + 3.0 * c) / u * dx
 
 
+@register("problem", "wavy1d")
 @dataclasses.dataclass(frozen=True)
 class Wavy1D(Problem):
     """``f(x) = log(x^2 + 1 + sin 3x) + 1.5`` started from ``x0`` (the study's -4).

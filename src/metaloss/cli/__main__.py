@@ -1,0 +1,5 @@
+import sys
+
+from metaloss.cli.app import main
+
+sys.exit(main())

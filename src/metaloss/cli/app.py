@@ -1,0 +1,84 @@
+"""The ``metaloss`` command group and its entry point: one way to fail.
+
+Bad input (an :class:`~metaloss.errors.InputError`, a click usage error, or an
+``OSError`` on a path the user named) prints one line, ``error: ...``, and exits
+2. Anything else is a bug in metaloss: it prints the traceback and a line asking
+for a bug report, and exits 1.
+"""
+
+from __future__ import annotations
+
+import errno
+import sys
+import traceback
+
+import click
+
+from metaloss.cli.grid_cmd import export, landscape
+from metaloss.cli.study_cmd import compare, reproduce
+from metaloss.cli.train_cmd import train
+from metaloss.errors import InputError, one_line
+
+EXAMPLES = """
+
+\b
+Examples:
+  metaloss reproduce --out results          # the whole study, report.html
+  metaloss landscape --axis lr=log:1e-3:1e2:512 --axis momentum=1mlog:1e-3:1:512 \\
+      --out l.nc --plot l.png
+  metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
+  metaloss compare --quick --out cmp/
+  metaloss COMMAND --help                   # every option of a command
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+@click.version_option(package_name="metaloss")
+def cli():
+    """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
+
+
+for command in (reproduce, landscape, export, train, compare):
+    cli.add_command(command)
+
+USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,
+               errno.ENOTDIR, errno.EISDIR, errno.EDQUOT, errno.ENAMETOOLONG}
+"""File-system errors that say something about the user's paths or disk, not about us."""
+
+
+def _fail(message: str) -> int:
+    click.echo(f"error: {one_line(message)}", err=True)
+    return 2
+
+
+def main(argv=None) -> int:
+    """Entry point: runs the command; see the module docstring for the exit codes."""
+    try:
+        cli.main(args=argv, standalone_mode=False, prog_name="metaloss")
+    except click.exceptions.NoArgsIsHelpError as e:
+        click.echo(e.ctx.get_help() if e.ctx else str(e))
+        return 2
+    except click.ClickException as e:
+        return _fail(e.format_message())
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return 130
+    except InputError as e:
+        return _fail(str(e))
+    except OSError as e:
+        if e.errno not in USER_ERRNOS:
+            return _bug()
+        where = f" {e.filename}" if e.filename else ""
+        return _fail(f"{e.strerror or e}:{where}" if where else str(e.strerror or e))
+    except Exception:
+        return _bug()
+    return 0
+
+
+def _bug() -> int:
+    traceback.print_exc()
+    kind, value, _ = sys.exc_info()
+    click.echo(f"error: internal error in metaloss ({kind.__name__}: {one_line(value)}); this "
+               "is a bug, not a problem with your input: please report it with the command "
+               "line and the traceback above", err=True)
+    return 1

@@ -1,0 +1,150 @@
+"""``metaloss landscape`` and ``metaloss export``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from metaloss.cli.options import build_meta, problem_options
+from metaloss.cli.types import Axis, Spec, unique
+from metaloss.errors import InputError
+
+
+def store_options(fn):
+    opts = [
+        click.option("--resume", is_flag=True,
+                     help="Continue an unfinished .zarr store (only its missing tiles)."),
+        click.option("--tile", default=None, metavar="N,N",
+                     help="Tile shape of a .zarr store, one size per axis (default: "
+                          "near-square, about 1/16 of the grid, 65536 to 4194304 points)."),
+        click.option("--distributed", is_flag=True,
+                     help="Share the tiles of a .zarr store among jax.distributed processes."),
+        click.option("--coordinator", default=None, metavar="HOST:PORT",
+                     help="Process 0's address (default: from Slurm or Open MPI)."),
+        click.option("--num-processes", type=int, default=None,
+                     help="Processes in the run (default: from Slurm or Open MPI)."),
+        click.option("--process-id", type=int, default=None,
+                     help="This process's index (default: from Slurm or Open MPI)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+MEASURE = Spec("measure")
+
+EXAMPLES = """
+
+\b
+Examples:
+  metaloss landscape --axis lr=log:1e-3:1e2:2000 --axis momentum=1mlog:1e-3:1:2000 \\
+      --out landscape.nc --plot landscape.png
+  metaloss landscape --axis lr=log:1e-3:1e2:5000 --set momentum=0.9 --out sweep.nc
+  metaloss landscape --axis lr=log:1e-3:1e2:10000 --axis momentum=1mlog:1e-3:1:10000 \\
+      --out big.zarr --resume
+"""
+
+
+@click.command(epilog=EXAMPLES)
+@problem_options
+@click.option("--axis", "axes", type=Axis(), multiple=True, required=True,
+              metavar="NAME=KIND:A:B:N",
+              help="A grid axis (repeatable, in order): KIND log (N values log-spaced from A "
+                   "to B), lin (evenly spaced) or 1mlog (1 - v, v log-spaced: momenta). "
+                   "E.g. lr=log:1e-3:1e2:256.")
+@click.option("--measure", type=MEASURE, default="loss", show_default=True,
+              help=f"What to compute at each point: {MEASURE.choices()}.")
+@click.option("--chunk", type=int, default=None,
+              help="Grid points per device per compiled call (default: chosen per device).")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output: a NetCDF file (.nc), or a Zarr store (.zarr) written tile by tile.")
+@click.option("--plot", "plot_path", type=click.Path(), default=None,
+              help="Also draw the landscape to this PNG.")
+@click.option("--vmax", type=float, default=10.0, show_default=True,
+              help="Colour-scale ceiling of the plot.")
+@store_options
+def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
+              chunk, out, plot_path, vmax, resume, tile, distributed, coordinator,
+              num_processes, process_id):
+    """Compute the outer loss (or another measure) on a grid and save it."""
+    store_flags = {"--resume": resume, "--tile": tile, "--distributed": distributed}
+    store = _store_mode(out, store_flags, coordinator, num_processes, process_id)
+    import jax
+    import numpy as np
+
+    from metaloss.grid import landscape as compute
+    from metaloss.grid import save_netcdf
+    from metaloss.grid.io import check_writable_dir, write_text
+
+    meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
+    grid = unique(axes, "--axis")
+    both = sorted(set(grid) & {k for k, _ in meta.fixed})
+    if both:
+        raise InputError(f"{both[0]!r} is both an --axis and a --set")
+    parent = Path(out).parent
+    check_writable_dir(parent if str(parent) else ".")
+    t0 = time.perf_counter()
+    da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed),
+                 store=out if store else None, resume=resume, tile=_tile(tile))
+    elapsed = time.perf_counter() - t0
+    if jax.process_index() != 0:
+        return  # process 0 reports for a distributed run
+    if not store:
+        save_netcdf(da, out)
+    if plot_path:
+        from metaloss import plot
+
+        if da.ndim == 2:
+            fig = plot.heatmap(da, params=meta.default_space(list(da.dims)), vmax=vmax)
+        else:
+            fig = plot.sweep(da)
+        plot.save(fig, plot_path)
+    finite = np.isfinite(da.values)
+    div = int(np.asarray(da["diverged"]).sum())
+    write_text(Path(out).with_suffix(".json"),
+               json.dumps({"seconds": elapsed, "points": int(da.size),
+                           "non_finite": int((~finite).sum()), "diverged": div}, indent=1))
+    click.echo(f"wrote {out}: {da.size} points in {elapsed:.2f} s, min {np.nanmin(da.values):.4g}, "
+               f"{int((~finite).sum())} non-finite, {div} diverged")
+
+
+def _store_mode(out, store_flags, coordinator, num_processes, process_id) -> bool:
+    """Whether ``out`` is a Zarr store; joins ``jax.distributed`` (before any JAX work)."""
+    store = Path(out).suffix == ".zarr"
+    cluster_flags = (coordinator, num_processes, process_id)
+    if any(v is not None for v in cluster_flags) and not store_flags["--distributed"]:
+        raise InputError("--coordinator, --num-processes and --process-id need --distributed")
+    used = [flag for flag, value in store_flags.items() if value]
+    if used and not store:
+        raise InputError(f"{used[0]} needs --out PATH.zarr (a store), got {out!r}")
+    if store_flags["--distributed"]:
+        from metaloss.grid import distributed as dist
+
+        dist.initialize(coordinator, num_processes, process_id)
+    return store
+
+
+def _tile(spec: str | None):
+    if spec is None:
+        return None
+    try:
+        return tuple(int(v) for v in spec.split(","))
+    except ValueError:
+        raise InputError(f"--tile must be sizes separated by commas, like 256,256; got {spec!r}")\
+            from None
+
+
+@click.command(epilog="\n\n\b\nExample:\n  metaloss export big.zarr big.nc")
+@click.argument("store", type=click.Path())
+@click.argument("out", type=click.Path())
+def export(store, out):
+    """Write a finished .zarr landscape store to a NetCDF file."""
+    from metaloss.grid import export_netcdf
+    from metaloss.grid.io import check_writable_dir
+
+    parent = Path(out).parent
+    check_writable_dir(parent if str(parent) else ".")
+    click.echo(f"wrote {export_netcdf(store, out)}")

@@ -1,0 +1,121 @@
+"""``metaloss reproduce`` and ``metaloss compare``."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from metaloss.cli.options import build_meta, problem_options
+from metaloss.cli.types import ParamKind, unique
+from metaloss.errors import InputError
+from metaloss.spec import REGISTRY
+
+
+@click.command(epilog="\n\n\b\nExamples:\n  metaloss reproduce --out results\n"
+                      "  metaloss reproduce --out quick/ --quick")
+@click.option("--out", required=True, type=click.Path(), help="Output directory.")
+@click.option("--quick", is_flag=True, help="Reduced sizes (about 30 s), for tests.")
+def reproduce(out, quick):
+    """Run the whole study: figures, landscape.nc, report.md and report.html."""
+    from metaloss.study.report.pipeline import reproduce as run
+
+    rep = run(out, quick=quick)
+    click.echo(f"wrote {rep.out / 'report.html'} ({rep.timings['total']:.1f} s)")
+
+
+DEFAULT_BOX = {"Log10": (-3.0, 2.0), "OneMinusLog10": (-3.0, 0.0)}
+"""Default box per parametrization, in outer coordinates: the study's."""
+
+COMPARE_EXAMPLES = """
+
+\b
+Examples:
+  metaloss compare --out cmp/
+  metaloss compare --out cmp/ --seeds 16 --estimators "backprop, es(pairs=16, std=0.05), pes(K=25)"
+  metaloss compare --out cmp/ --problem "quadratic(dim=10)" --optimizer adam \\
+      --param lr=log --param b1=1mlog --set b2=0.999 --set eps=1e-8
+"""
+
+
+def _box(specs, space) -> dict[str, tuple[float, float]]:
+    from metaloss.grid.axes import number, split_assignment
+
+    given = {}
+    for spec in specs:
+        name, rest = split_assignment(spec, "box")
+        lo, sep, hi = rest.partition(":")
+        if not sep:
+            raise InputError(f"bad box {spec!r}: expected NAME=LOW:HIGH (outer coordinates)")
+        if name in given:
+            raise InputError(f"--box {name!r} is given twice")
+        given[name] = (number(lo, spec), number(hi, spec))
+    unknown = [n for n in given if n not in space.names]
+    if unknown:
+        raise InputError(f"--box names {unknown[0]!r}, which is not an outer parameter")
+    box = {}
+    for n in space.names:
+        default = DEFAULT_BOX.get(type(space[n]).__name__)
+        if n not in given and default is None:
+            raise InputError(f"give the range of {n!r} with --box {n}=LOW:HIGH")
+        box[n] = given.get(n, default)
+    return box
+
+
+@click.command(epilog=COMPARE_EXAMPLES)
+@problem_options
+@click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
+              help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
+                   "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
+@click.option("--box", "boxes", multiple=True, metavar="NAME=LOW:HIGH",
+              help="Range of random starts per outer parameter, in outer coordinates "
+                   "(default: log -3:2, 1mlog -3:0, the study's; lin needs one).")
+@click.option("--seeds", type=int, default=None,
+              help="Random starts in the box [default: 64; 8 with --quick], plus the study's "
+                   "two starts when training the study's (lr, momentum).")
+@click.option("--estimators", "spec", default=None, metavar="LIST",
+              help="Comma-separated estimator specs, NAME or NAME(key=value, ...), NAME one of "
+                   f"{', '.join(REGISTRY.names('estimator'))}. Default: backprop, forward, "
+                   "truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10).")
+@click.option("--budget", type=int, default=None,
+              help="Inner steps per run [default: 100000; 5000 with --quick].")
+@click.option("--out", required=True, type=click.Path(), help="Output directory.")
+@click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")
+def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, seeds,
+            spec, budget, out, quick):
+    """Compare outer-gradient estimators over many seeds: table, figures, report."""
+    import jax
+
+    from metaloss.estimators import get_list
+    from metaloss.grid.io import check_writable_dir
+    from metaloss.study.report.compare import section_compare
+    from metaloss.study.report.document import Report
+    from metaloss.study.settings import NAMED_STARTS
+
+    meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
+    free = [n for n in meta.hparam_names if n not in dict(meta.fixed)]
+    given = unique(params, "--param")
+    unknown = [n for n in given if n not in free]
+    if unknown:
+        raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
+                         f"outer parameters are {', '.join(free)}")
+    from metaloss.space import Space
+
+    space = Space(given) if given else meta.default_space(free)
+    box = _box(boxes, space)
+    study_like = space == meta.default_space(["lr", "momentum"]) if set(space.names) == {
+        "lr", "momentum"} else False
+    overrides = {"meta": meta, "space": space, "box": box, "key": jax.random.key(seed),
+                 "starts": NAMED_STARTS if study_like else {}}
+    for name, value in (("seeds", seeds), ("budget", budget)):
+        if value is not None:
+            overrides[name] = value
+    if spec is not None:
+        overrides["estimators"] = get_list(spec)
+    rep = Report(check_writable_dir(out), quick)
+    t0 = time.perf_counter()
+    section_compare(rep, None, **overrides)
+    rep.timings["total"] = time.perf_counter() - t0
+    rep.write()
+    click.echo((rep.out / "compare.md").read_text(), nl=False)
+    click.echo(f"wrote {rep.out} ({rep.timings['total']:.1f} s)")

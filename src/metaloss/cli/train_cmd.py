@@ -1,0 +1,134 @@
+"""``metaloss train``: outer training with one estimator."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from metaloss.cli.options import build_meta, problem_options
+from metaloss.cli.types import Assignment, ParamKind, unique
+from metaloss.errors import InputError
+from metaloss.spec import REGISTRY
+
+ESTIMATOR_FLAGS = {"--std": "std", "--pairs": "pairs", "--truncation": "K"}
+"""Shorthand flags and the estimator option each one sets."""
+
+EXAMPLES = """
+
+\b
+Examples:
+  metaloss train --estimator backprop --outer-steps 100 --out run/
+  metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
+  metaloss train --estimator pes --truncation 10 --set momentum=0.9 --out run/
+"""
+
+
+def build_estimator(spec: str, flags: dict[str, object]):
+    """The estimator ``spec`` names, with the shorthand ``flags`` (``--std`` etc., those
+    given) added to its options. A flag the estimator has no option for, or one the
+    spec sets too, is refused: nothing is silently ignored."""
+    from metaloss.estimators import get
+    from metaloss.spec import build, split
+
+    given = {flag: v for flag, v in flags.items() if v is not None}
+    parts = split("estimator", spec)
+    if parts is None:  # module:attribute
+        if given:
+            raise InputError(f"{next(iter(given))} cannot change {spec!r}")
+        return get(spec)
+    name, options = parts
+    factory = REGISTRY.get("estimator", name).factory
+    from metaloss.spec import accepted_options
+
+    accepted = accepted_options(factory) or ()
+    for flag, value in given.items():
+        field = ESTIMATOR_FLAGS[flag]
+        if field not in accepted:
+            raise InputError(f"{flag} does not apply to {name}, which takes "
+                             f"{', '.join(accepted) or 'no options'}")
+        if field in options:
+            raise InputError(f"{flag} and the spec {spec!r} both set {field}")
+        options[field] = value
+    return build("estimator", name, options, spec)
+
+
+@click.command(epilog=EXAMPLES)
+@problem_options
+@click.option("--estimator", default="backprop", show_default=True,
+              help="The outer-gradient estimator: NAME or NAME(key=value, ...), NAME one of "
+                   f"{', '.join(REGISTRY.names('estimator'))}; e.g. 'es(std=0.05, pairs=8)'.")
+@click.option("--std", type=float, default=None,
+              help="Shorthand for the estimator's std option (ES, PES).")
+@click.option("--pairs", type=int, default=None,
+              help="Shorthand for the estimator's pairs option (ES, PES).")
+@click.option("--truncation", type=int, default=None,
+              help="Shorthand for the estimator's window K (truncated, PES).")
+@click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
+              help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
+                   "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
+@click.option("--init", "inits", type=Assignment(), multiple=True, metavar="NAME=VALUE",
+              help="Start, in outer coordinates (default: the study's (-2, -0.5)).")
+@click.option("--outer-steps", type=int, default=100, show_default=True,
+              help="Outer training steps.")
+@click.option("--step-size", type=float, default=0.01, show_default=True, help="Outer SGD step.")
+@click.option("--clip", type=float, default=10.0, show_default=True,
+              help="Clip outer gradients to [-clip, clip].")
+@click.option("--out", required=True, type=click.Path(), help="Output directory.")
+def train(problem, optimizer, steps, objective, divergence, sets, seed, estimator, std, pairs,
+          truncation, params, inits, outer_steps, step_size, clip, out):
+    """Outer-train hyperparameters with an estimator; save the trajectory."""
+    import jax
+    import numpy as np
+    import optax
+
+    from metaloss import analysis, plot
+    from metaloss.grid.io import atomic_path, check_writable_dir, write_text
+    from metaloss.outer import outer_train
+    from metaloss.space import Space
+
+    meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
+    fixed = dict(meta.fixed)
+    free = [n for n in meta.hparam_names if n not in fixed]
+    given_params = unique(params, "--param")
+    unknown = [n for n in given_params if n not in free]
+    if unknown:
+        raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
+                         f"outer parameters are {', '.join(free)}")
+    space = Space(given_params) if given_params else meta.default_space(free)
+    given = unique(inits, "--init")
+    study = {"lr": -2.0, "momentum": -0.5}
+    init = {n: given.get(n, study.get(n)) for n in space.names}
+    missing = [n for n, v in init.items() if v is None]
+    if missing:
+        raise InputError(f"give a start for {missing[0]!r} with --init {missing[0]}=VALUE")
+    extra = [n for n in given if n not in space.names]
+    if extra:
+        raise InputError(f"--init names {extra[0]!r}, which is not an outer parameter")
+    if not (step_size > 0 and clip > 0):
+        raise InputError("--step-size and --clip must be positive")
+    est = build_estimator(estimator, {"--std": std, "--pairs": pairs,
+                                      "--truncation": truncation})
+    out_dir = check_writable_dir(out)
+    opt = optax.chain(optax.clip(clip), optax.sgd(step_size))
+    key = jax.random.key(seed)
+    k_outer, k_inner = jax.random.split(key)
+    inner_key = k_inner if meta.problem.needs_key else None
+    t0 = time.perf_counter()
+    run = outer_train(meta, space, est, init, outer_steps, opt, k_outer if inner_key is not None
+                      else key)
+    traj = {k: np.asarray(v) for k, v in run.params.items()}
+    elapsed = time.perf_counter() - t0
+    final = {k: float(v[-1]) for k, v in traj.items()}
+    true = float(analysis.evaluate_points(meta, space, final, inner_key))
+    with atomic_path(out_dir / "run.npz") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, losses=np.asarray(run.losses), **{f"params_{k}": v for k, v in traj.items()})
+    summary = {"estimator": est.name, "final": final, "final_true_loss": true,
+               "seconds": elapsed, "outer_steps": outer_steps, "fixed": fixed,
+               "config": meta.describe()}
+    write_text(out_dir / "run.json", json.dumps(summary, indent=1))
+    fig = plot.training_curve(np.asarray(run.losses), title=f"Outer loss, {est.name}")
+    fig.axes[0].set_xlabel("outer step")
+    plot.save(fig, out_dir / "outer_loss.png")
+    click.echo(f"final {final}, true outer loss {true:.4g} ({elapsed:.1f} s); wrote {out_dir}")

@@ -1,0 +1,125 @@
+"""The public grid functions: a measure (the outer loss by default) on a grid of
+hyperparameters, in memory or in a store, and the record that describes it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from metaloss.errors import InputError
+from metaloss.grid.executor import iter_chunks
+from metaloss.grid.points import split_axes
+from metaloss.grid.progress import points_bar
+from metaloss.grid.sharding import Devices
+from metaloss.measures import LOSS, Measure
+from metaloss.measures import get as get_measure
+from metaloss.version import __version__
+
+if TYPE_CHECKING:
+    from metaloss.meta import MetaLoss
+
+
+def prepare(meta: MetaLoss, axes: Mapping[str, Any], key: jax.Array | None):
+    """``(meta with the scalar axes fixed, grid axes, key)``, everything checked."""
+    grid, scalars = split_axes(meta, axes)
+    both = sorted(set(grid) & {k for k, _ in meta.fixed})
+    if both:
+        raise InputError(f"{both[0]!r} is both a grid axis and fixed in the meta-loss")
+    return meta.with_fixed(scalars), grid, meta.key_or_default(key)
+
+
+def attrs_for(meta: MetaLoss, measure: Measure) -> dict[str, Any]:
+    """NetCDF-safe attributes: the configuration record (:meth:`MetaLoss.describe`,
+    fixed values included), the measure and the versions."""
+    return {
+        "config": json.dumps(meta.describe(), sort_keys=True),
+        "measure": measure.name,
+        "steps": meta.steps,
+        "objective": str(meta.objective),
+        "metaloss_version": __version__,
+        "jax_version": jax.__version__,
+    }
+
+
+def landscape(
+    meta: MetaLoss,
+    axes: Mapping[str, Any],
+    *,
+    measure: Measure | str = LOSS,
+    chunk: int | None = None,
+    key: jax.Array | None = None,
+    progress: bool | None = None,
+    devices: Devices = None,
+    store: str | os.PathLike | None = None,
+    resume: bool = False,
+    tile: Sequence[int] | None = None,
+) -> xr.DataArray:
+    """The outer loss (or another measure) on a grid of hyperparameters.
+
+    Args:
+      meta: the meta-loss.
+      axes: name -> 1-D array of values (a grid axis, in the order given) or a
+        scalar (held fixed). Names the call leaves out take ``meta.fixed`` or the
+        optimizer's defaults.
+      measure: what to compute per point (see :mod:`metaloss.measures`): the
+        outer loss by default.
+      chunk: grid points per device per compiled call (default: up to 262144 on
+        CPUs, 65536 on accelerators; see :mod:`metaloss.grid.executor`).
+      key: the inner runs' key, shared by every point (common random numbers);
+        required when the problem draws random numbers.
+      progress: show a progress bar; ``None`` shows one when stderr is a terminal.
+      devices: run on these devices, ``chunk`` points each per call: ``None`` for
+        all local ones, an int n for the first n (see :mod:`metaloss.grid.sharding`).
+      store: a Zarr store path (``"name.zarr"``) to write tile by tile, so that a
+        killed run can resume and several processes can share the work (see
+        :mod:`metaloss.grid.fill`); a finished store is just opened.
+      resume: continue an unfinished ``store`` (otherwise refused).
+      tile: the store's tile shape (one Zarr chunk each); default: near-square, with
+        at most ``total / 16`` points, clamped to [65536, 4194304], or the existing
+        store's tiling when resuming.
+
+    Returns:
+      ``xarray.DataArray`` named after the measure (``outer_loss``) with dims = the
+      grid axes and their values as coords, a boolean ``diverged`` coordinate on
+      the same dims, and the configuration in ``attrs``. Memory is that of the
+      result plus one chunk. With ``store`` the array is backed by the store and
+      loaded lazily.
+    """
+    measure = get_measure(measure)
+    meta, grid, key = prepare(meta, axes, key)
+    if store is not None:
+        from metaloss.grid.fill import landscape_to_store
+
+        return landscape_to_store(meta, grid, store, resume=resume, tile=tile, chunk=chunk,
+                                  key=key, devices=devices, progress=progress, measure=measure)
+    if resume or tile is not None:
+        raise InputError("resume and tile apply to a store: pass store='path.zarr'")
+    if jax.process_count() > 1:
+        raise InputError("a landscape over several processes needs store= (a shared path)")
+    shape = tuple(len(v) for v in grid.values())
+    total = math.prod(shape)
+    dtype = np.dtype(jnp.result_type(float))
+    out = np.empty(total, dtype)
+    div = np.empty(total, bool)
+    with points_bar(total, progress, measure.variable) as bar:
+        for offset, values, d in iter_chunks(meta, grid, key, chunk=chunk, devices=devices,
+                                             measure=measure):
+            out[offset : offset + len(values)] = values
+            div[offset : offset + len(d)] = d
+            bar.update(len(values))
+    dims = tuple(grid)
+    return xr.DataArray(
+        out.reshape(shape),
+        dims=dims,
+        coords={**grid, "diverged": (dims, div.reshape(shape))},
+        name=measure.variable,
+        attrs=attrs_for(meta, measure),
+    )

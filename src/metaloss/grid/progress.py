@@ -1,0 +1,44 @@
+"""Progress bars of the grid engine (points for in-memory grids, tiles for stores)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import jax
+
+
+def points_bar(total_points: int, enabled: bool | None, desc: str):
+    """tqdm over grid points; ``None`` shows it only when stderr is a terminal."""
+    from tqdm.auto import tqdm
+
+    disable = (not sys.stderr.isatty()) if enabled is None else (not enabled)
+    return tqdm(total=total_points, desc=desc, unit="pt", unit_scale=True, disable=disable,
+                file=sys.stderr)
+
+
+class TileBar:
+    """tqdm over tiles; in a multi-process run, process 0 polls the shared mask."""
+
+    def __init__(self, total: int, done: int, enabled: bool | None, desc: str = "landscape"):
+        from tqdm.auto import tqdm
+
+        lead = jax.process_index() == 0
+        show = (lead and sys.stderr.isatty()) if enabled is None else enabled
+        self.tqdm = tqdm(total=total, initial=done, desc=desc, unit="tile",
+                         disable=not show, file=sys.stderr)
+        self.multi = jax.process_count() > 1
+        self.polled = time.monotonic()
+
+    def tile_done(self, store) -> None:
+        if self.multi and time.monotonic() - self.polled > 2.0:
+            self.polled = time.monotonic()
+            self.tqdm.update(max(int(store.done().sum()) - self.tqdm.n, 0))
+        else:
+            self.tqdm.update(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.tqdm.close()

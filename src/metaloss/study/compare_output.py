@@ -1,0 +1,85 @@
+"""An estimator comparison written out: the table (CSV, markdown), figures and data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from metaloss import plot
+from metaloss.grid.io import atomic_path, check_writable_dir, write_text
+from metaloss.study.compare import Comparison
+
+HEADERS = {
+    "estimator": "estimator", "outer_steps": "outer steps", "inner_steps": "inner steps/run",
+    "median": "median", "q25": "q25", "q75": "q75", "in_basin": "in basin",
+    "wall_s": "wall s", "compile_s": "compile s",
+}
+"""Readable headers of the fixed columns; a named start's column is ``from <label>``."""
+
+
+def columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The table's column keys, in order."""
+    return list(rows[0]) if rows else list(HEADERS)
+
+
+def _cell(key: str, value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if key in ("outer_steps", "inner_steps"):
+        return str(int(value))
+    if key == "in_basin":
+        return f"{100 * value:.0f}%"
+    return f"{value:.2f}" if key.endswith("_s") else f"{value:.3f}"
+
+
+def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The table as CSV, full precision, machine-readable column names."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns(rows))
+    for r in rows:
+        writer.writerow([v if isinstance(v, str) else repr(float(v)) for v in r.values()])
+    return buf.getvalue()
+
+
+def headers(rows: Sequence[dict[str, Any]]) -> list[str]:
+    return [HEADERS.get(k, k) for k in columns(rows)]
+
+
+def format_rows(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """The table's cells as rounded strings, in column order."""
+    return [[_cell(k, v) for k, v in r.items()] for r in rows]
+
+
+def to_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """The table as a GitHub-flavoured markdown table, rounded for reading."""
+    lines = ["| " + " | ".join(headers(rows)) + " |", "|" + "---|" * len(columns(rows))]
+    lines += ["| " + " | ".join(cells) + " |" for cells in format_rows(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def save(cmp: Comparison, out) -> dict[str, Path]:
+    """Writes the table (CSV, markdown), the figures and the sweep data into ``out``."""
+    out = check_writable_dir(out)
+    rows = cmp.table()
+    paths = {"csv": out / "compare.csv", "markdown": out / "compare.md",
+             "final_loss": out / "compare_final_loss.png"}
+    for key, text in (("csv", to_csv(rows)), ("markdown", to_markdown(rows))):
+        write_text(paths[key], text)
+    plot.save(plot.final_losses({r.label: r.final_loss for r in cmp.runs}, cmp.threshold,
+                                starts=tuple(cmp.starts)), paths["final_loss"])
+    if cmp.landscape is not None and cmp.landscape.ndim == 2:
+        paths["trajectories"] = out / "compare_trajectories.png"
+        plot.save(plot.trajectory_panels(cmp.landscape, {r.label: r.params for r in cmp.runs},
+                                         params=cmp.space, starts=len(cmp.starts)),
+                  paths["trajectories"])
+    if cmp.sweep is not None:
+        paths["gradients"] = out / "compare_gradients.png"
+        plot.save(plot.gradient_norms(cmp.sweep), paths["gradients"])
+        paths["sweep"] = out / "compare_sweep.nc"
+        with atomic_path(paths["sweep"]) as tmp:
+            cmp.sweep.to_netcdf(tmp, engine="h5netcdf")
+    return paths

@@ -1,0 +1,47 @@
+"""``metaloss reproduce``: the study end to end -> figures, landscape, report.md/.html.
+
+The pipeline is a list of sections; each computes with the library, draws with
+:mod:`metaloss.plot`, and adds figures, text and key numbers to a
+:class:`~metaloss.study.report.document.Report`. Each section lives in its own
+module of this package.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from metaloss.grid.io import check_writable_dir
+from metaloss.study.report.compare import section_compare
+from metaloss.study.report.digits import section_mlp_digits
+from metaloss.study.report.document import Report
+from metaloss.study.report.es import section_es, section_improvements
+from metaloss.study.report.gradient import section_gradient
+from metaloss.study.report.inner import section_inner, section_landscape, section_sweep
+from metaloss.study.settings import StudySettings
+
+STUDY_SECTIONS: list[Callable[[Report, StudySettings], None]] = [
+    section_inner,
+    section_sweep,
+    section_landscape,
+    section_gradient,
+    section_es,
+    section_improvements,
+    section_compare,
+    section_mlp_digits,
+]
+"""Sections of ``metaloss reproduce``, in order. Later work appends its own."""
+
+
+def reproduce(out: str | Path, *, quick: bool = False) -> Report:
+    """Runs the study (and every registered section) and writes the report into ``out``."""
+    out = check_writable_dir(out)
+    rep = Report(out, quick)
+    cfg = StudySettings.quick() if quick else StudySettings()
+    t0 = time.perf_counter()
+    for section in STUDY_SECTIONS:
+        section(rep, cfg)
+    rep.timings["total"] = time.perf_counter() - t0
+    rep.write()
+    return rep

@@ -1,0 +1,50 @@
+"""`metaloss compare` end to end, and its one-line errors."""
+
+import csv
+
+import pytest
+
+from metaloss.cli import main
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    args = ["compare", "--quick", "--seeds", "3", "--budget", "1000", "--seed", "4",
+            "--estimators", "backprop,es:pairs=2", "--out", str(out)]
+    assert main(args) == 0
+    return out
+
+
+def test_writes_table_figures_and_report(compare_dir):
+    with open(compare_dir / "compare.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["estimator"] for r in rows] == ["backprop", "es(std=0.1, pairs=2)"]
+    assert [int(float(r["outer_steps"])) for r in rows] == [20, 5]  # 1000 / 50, 1000 / 200
+    assert all(float(r["q25"]) <= float(r["median"]) <= float(r["q75"]) for r in rows)
+    for name in ("compare.md", "compare_final_loss.png", "compare_trajectories.png",
+                 "compare_gradients.png", "compare_sweep.nc", "report.md", "report.html"):
+        assert (compare_dir / name).stat().st_size > 0, name
+    md = (compare_dir / "report.md").read_text()
+    assert "Estimators compared over many seeds" in md and "(compare_gradients.png)" in md
+    assert "3 uniform random starts" in md and "1000 inner steps per run" in md
+    assert not list(compare_dir.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--estimators", "adam"], "unknown estimator 'adam'"),
+    (["--estimators", "pes:K=-1"], "window K must be"),
+    (["--budget", "0"], "budget must be"),
+    (["--seeds", "-2"], "seeds must be"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
+    assert main(["compare", "--quick", "--out", str(tmp_path / "o"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and words in err and err.count("\n") == 1
+
+
+def test_unwritable_output_is_refused(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["compare", "--quick", "--out", str(blocker / "sub")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
