@@ -30,9 +30,12 @@ def build_estimator(spec: str, flags: dict[str, object]):
     given) added to its options. A flag the estimator has no option for, or one the
     spec sets too, is refused: nothing is silently ignored."""
     from metaloss.estimators import get
-    from metaloss.spec import build, split
+    from metaloss.spec import accepted_options, build, split, split_top_level
 
     given = {flag: v for flag, v in flags.items() if v is not None}
+    items = split_top_level(spec)
+    if len(items) > 1:
+        raise InputError(f"expected one estimator, got {len(items)} in {spec!r}")
     parts = split("estimator", spec)
     if parts is None:  # module:attribute
         if given:
@@ -40,8 +43,6 @@ def build_estimator(spec: str, flags: dict[str, object]):
         return get(spec)
     name, options = parts
     factory = REGISTRY.get("estimator", name).factory
-    from metaloss.spec import accepted_options
-
     accepted = accepted_options(factory) or ()
     for flag, value in given.items():
         field = ESTIMATOR_FLAGS[flag]

@@ -3,7 +3,6 @@ hyperparameters, in memory or in a store, and the record that describes it."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -15,13 +14,13 @@ import numpy as np
 import xarray as xr
 
 from metaloss.errors import InputError
+from metaloss.grid.config import attrs_for
 from metaloss.grid.executor import iter_chunks
 from metaloss.grid.points import split_axes
 from metaloss.grid.progress import points_bar
 from metaloss.grid.sharding import Devices
 from metaloss.measures import LOSS, Measure
 from metaloss.measures import get as get_measure
-from metaloss.version import __version__
 
 if TYPE_CHECKING:
     from metaloss.meta import MetaLoss
@@ -34,19 +33,6 @@ def prepare(meta: MetaLoss, axes: Mapping[str, Any], key: jax.Array | None):
     if both:
         raise InputError(f"{both[0]!r} is both a grid axis and fixed in the meta-loss")
     return meta.with_fixed(scalars), grid, meta.key_or_default(key)
-
-
-def attrs_for(meta: MetaLoss, measure: Measure) -> dict[str, Any]:
-    """NetCDF-safe attributes: the configuration record (:meth:`MetaLoss.describe`,
-    fixed values included), the measure and the versions."""
-    return {
-        "config": json.dumps(meta.describe(), sort_keys=True),
-        "measure": measure.name,
-        "steps": meta.steps,
-        "objective": str(meta.objective),
-        "metaloss_version": __version__,
-        "jax_version": jax.__version__,
-    }
 
 
 def landscape(

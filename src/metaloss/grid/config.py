@@ -6,12 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
 
 from metaloss.measures import LOSS, Measure
+from metaloss.version import __version__
+
+if TYPE_CHECKING:
+    from metaloss.meta import MetaLoss
 
 FORMAT = 2
 """Store format: 2 keeps one configuration record (fixed values inside the meta-loss's
@@ -74,3 +78,16 @@ def keyed(config: Mapping[str, Any]) -> dict[str, Any]:
     """Axes by name, so that a difference reads ``axes.lr.last: ...``."""
     axes = config.get("axes", [])
     return {**config, "axes": {a["name"]: a for a in axes}, "dims": [a["name"] for a in axes]}
+
+
+def attrs_for(meta: MetaLoss, measure: Measure) -> dict[str, Any]:
+    """NetCDF-safe attributes: the configuration record (:meth:`MetaLoss.describe`,
+    fixed values included), the measure and the versions."""
+    return {
+        "config": json.dumps(meta.describe(), sort_keys=True),
+        "measure": measure.name,
+        "steps": meta.steps,
+        "objective": str(meta.objective),
+        "metaloss_version": __version__,
+        "jax_version": jax.__version__,
+    }

@@ -31,8 +31,7 @@ import xarray as xr
 
 from metaloss.errors import InputError
 from metaloss.grid import distributed
-from metaloss.grid.compute import attrs_for
-from metaloss.grid.config import store_config
+from metaloss.grid.config import attrs_for, store_config
 from metaloss.grid.executor import chunk_caller, chunk_size_for, in_order, workers_for
 from metaloss.grid.points import box_start
 from metaloss.grid.progress import TileBar

@@ -22,112 +22,13 @@ registry imports a kind's package the first time that kind is parsed.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from metaloss.errors import InputError, one_line
-
-KINDS = {
-    "problem": "metaloss.problems",
-    "optimizer": "metaloss.optimizers",
-    "objective": "metaloss.objectives",
-    "estimator": "metaloss.estimators",
-    "schedule": "metaloss.schedules",
-    "measure": "metaloss.measures",
-}
-"""Every kind of named object, and the package whose import registers its names."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    kind: str
-    name: str
-    factory: Callable[..., Any]
-    cls: type | None
-
-
-class Registry:
-    """Names -> factories, per kind. There is one: :data:`REGISTRY`."""
-
-    def __init__(self):
-        self._entries: dict[tuple[str, str], Entry] = {}
-        self._by_class: dict[type, Entry] = {}
-        self._bases: dict[str, type] = {}
-        self._adapters: dict[str, Callable[[Any, str], Any]] = {}
-
-    def define(self, kind: str, base: type,
-               adapter: Callable[[Any, str], Any] | None = None) -> None:
-        """Declares the abstract class of ``kind`` and, optionally, how an object that a
-        ``module:attribute`` spec loaded is checked or wrapped (``adapter(obj, text)``)."""
-        self._bases[kind] = base
-        if adapter is not None:
-            self._adapters[kind] = adapter
-
-    def add(self, kind: str, name: str, factory: Callable[..., Any], *,
-            canonical: bool = True) -> None:
-        """Registers ``factory`` (a class, or a function) under ``kind`` and ``name``.
-
-        A class registered as ``canonical`` is the one :func:`label` names it by.
-        """
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
-        key = (kind, name.lower())
-        if key in self._entries and self._entries[key].factory is not factory:
-            raise ValueError(f"{kind} {name!r} is already registered")
-        cls = factory if isinstance(factory, type) else None
-        entry = Entry(kind, name.lower(), factory, cls)
-        self._entries[key] = entry
-        if cls is not None and canonical:
-            self._by_class.setdefault(cls, entry)
-
-    def load(self, kind: str) -> None:
-        importlib.import_module(KINDS[kind])
-
-    def names(self, kind: str) -> tuple[str, ...]:
-        """The registered names of ``kind``, in registration order."""
-        self.load(kind)
-        return tuple(n for (k, n) in self._entries if k == kind)
-
-    def entries(self, kind: str) -> Iterator[Entry]:
-        self.load(kind)
-        return (e for (k, _), e in self._entries.items() if k == kind)
-
-    def get(self, kind: str, name: str) -> Entry:
-        self.load(kind)
-        entry = self._entries.get((kind, name.lower()))
-        if entry is None:
-            extra = " or module:attribute" if kind in USER_KINDS else ""
-            raise InputError(f"unknown {kind} {name!r}; choose one of "
-                             f"{', '.join(self.names(kind))}{extra}")
-        return entry
-
-    def entry_of(self, obj: Any) -> Entry | None:
-        return self._by_class.get(type(obj))
-
-    def entry_of_class(self, cls: type) -> Entry | None:
-        """The canonical entry of a class (the name its labels use)."""
-        return self._by_class.get(cls)
-
-
-REGISTRY = Registry()
-
-USER_KINDS = ("problem", "optimizer", "estimator")
-"""Kinds that a ``module:attribute`` spec may name."""
-
-
-def register(kind: str, name: str, *aliases: str):
-    """Class decorator: registers the class under ``name`` (its label) and ``aliases``."""
-
-    def deco(cls):
-        REGISTRY.add(kind, name, cls)
-        for alias in aliases:
-            REGISTRY.add(kind, alias, cls, canonical=False)
-        return cls
-
-    return deco
+from metaloss.spec.grammar import Nested, split, split_top_level
+from metaloss.spec.registry import KINDS, REGISTRY, USER_KINDS, Entry, Registry, register
 
 
 def base_class(kind: str) -> type:
@@ -152,6 +53,7 @@ def parse(kind: str, spec: Any) -> Any:
         raise InputError(f"a {kind} spec must be a non-empty string, got {spec!r}")
     text = spec.strip()
     name, kwargs = split(kind, text) or (None, None)
+    kwargs = None if kwargs is None else {k: _resolve(v) for k, v in kwargs.items()}
     if name is None:
         if ":" in text and kind in USER_KINDS:
             return _user_object(kind, text)
@@ -160,11 +62,16 @@ def parse(kind: str, spec: Any) -> Any:
     return build(kind, name, kwargs, text)
 
 
-def split(kind: str, text: str) -> tuple[str, dict[str, Any]] | None:
-    """``(name, options)`` of a ``name`` or ``name(key=value, ...)`` spec (the older
-    ``name:key=value`` form too), nothing built; ``None`` for any other text."""
-    text = text.strip()
-    return _legacy(text) or _call(kind, text)
+def _resolve(value: Any) -> Any:
+    """A nested spec in an option value, built (it may be of any kind)."""
+    if not isinstance(value, Nested):
+        return value
+    for kind in KINDS:
+        REGISTRY.load(kind)
+        if REGISTRY.has(kind, value.name):
+            return build(kind, value.name, {k: _resolve(v) for k, v in value.options.items()},
+                         value.text)
+    raise InputError(f"unknown name {value.name!r} in the option value {value.text!r}")
 
 
 def parse_list(kind: str, text: str) -> list[Any]:
@@ -181,23 +88,6 @@ def parse_one(kind: str, text: str) -> Any:
     if len(items) > 1:
         raise InputError(f"expected one {kind}, got {len(items)} in {text!r}")
     return parse(kind, text)
-
-
-def split_top_level(text: str) -> list[str]:
-    """Splits at commas outside parentheses and brackets."""
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur).strip())
-    return parts
 
 
 def build(kind: str, name: str, kwargs: dict[str, Any], text: str | None = None) -> Any:
@@ -230,75 +120,6 @@ def accepted_options(factory: Callable[..., Any]) -> tuple[str, ...] | None:
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return None
     return tuple(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
-
-
-def _legacy(text: str) -> tuple[str, dict[str, Any]] | None:
-    """``name:key=value:...`` -> (name, kwargs); ``None`` when ``text`` is not that form."""
-    name, sep, rest = text.partition(":")
-    if not sep or not name.strip().isidentifier() or "=" not in rest or "(" in text:
-        return None
-    kwargs = {}
-    for opt in rest.split(":"):
-        key, eq, value = opt.partition("=")
-        if not eq or not key.strip().isidentifier():
-            raise InputError(f"{text!r}: bad option {opt!r}; expected key=value")
-        kwargs[key.strip()] = _word(value.strip())
-    return name.strip(), kwargs
-
-
-def _word(text: str) -> Any:
-    """A legacy option value: a literal if it reads as one, a bool word, else the text."""
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _call(kind: str, text: str) -> tuple[str, dict[str, Any]] | None:
-    try:
-        node = ast.parse(text, mode="eval").body
-    except SyntaxError:
-        return None
-    if isinstance(node, ast.Name):
-        return node.id, {}
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-        return None
-    if node.args:
-        raise InputError(f"{text!r}: give {kind} options by keyword, e.g. "
-                         f"{node.func.id}(name=value)")
-    kwargs = {}
-    for kw in node.keywords:
-        if kw.arg is None:
-            raise InputError(f"{text!r}: ** arguments are not supported")
-        kwargs[kw.arg] = _value(kw.value, text)
-    return node.func.id, kwargs
-
-
-def _value(node: ast.expr, text: str) -> Any:
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        name = node.func.id
-        for kind in KINDS:
-            if (kind, name.lower()) in REGISTRY._entries or _loads(kind, name):
-                sub = ast.unparse(node)
-                return parse(kind, sub)
-        raise InputError(f"{text!r}: unknown name {name!r} in an option value")
-    if isinstance(node, ast.Name):
-        if node.id in ("true", "false"):
-            return node.id == "true"
-        return node.id  # a bare word: a string option such as fitness=centered_ranks
-    try:
-        return ast.literal_eval(node)
-    except ValueError:
-        raise InputError(f"{text!r}: option values must be literals (numbers, strings, "
-                         f"tuples, None) or specs, got {ast.unparse(node)!r}") from None
-
-
-def _loads(kind: str, name: str) -> bool:
-    REGISTRY.load(kind)
-    return (kind, name.lower()) in REGISTRY._entries
 
 
 def _user_object(kind: str, text: str) -> Any:
@@ -376,3 +197,22 @@ def _same(a: Any, b: Any) -> bool:
 
 def _format(value: Any) -> str:
     return label(value) if REGISTRY.entry_of(value) is not None else repr(value)
+
+
+__all__ = [
+    "KINDS",
+    "REGISTRY",
+    "USER_KINDS",
+    "Entry",
+    "Registry",
+    "accepted_options",
+    "base_class",
+    "build",
+    "label",
+    "parse",
+    "parse_list",
+    "parse_one",
+    "register",
+    "split",
+    "split_top_level",
+]

@@ -1,0 +1,72 @@
+"""One way to fail: InputError for user mistakes, checked by one set of helpers; explicit
+keys for problems that draw random numbers."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+import metaloss as ml
+from metaloss.errors import InputError, check_int, check_positive, check_range
+
+
+def test_input_error_is_a_value_error():
+    assert issubclass(InputError, ValueError)
+
+
+@pytest.mark.parametrize("value", [0, -3, 1.0, 2.5, True, "3", None])
+def test_check_int_refuses_non_integers_and_small_values(value):
+    with pytest.raises(InputError, match="steps must be an integer >= 1"):
+        check_int("steps", value)
+
+
+def test_check_helpers_accept_good_values_and_arrays():
+    assert check_int("n", np.int64(4)) == 4 and isinstance(check_int("n", np.int64(4)), int)
+    assert check_int("id", 0, minimum=0, maximum=3) == 0
+    with pytest.raises(InputError, match=r"in \[0, 3\]"):
+        check_int("id", 4, minimum=0, maximum=3)
+    assert check_positive("lr", 2) == 2.0
+    np.testing.assert_array_equal(check_positive("lr", np.array([1.0, 2.0])), [1.0, 2.0])
+    with pytest.raises(InputError, match=r"lr must be positive, got values in \[-1, 2\]"):
+        check_positive("lr", np.array([-1.0, 2.0]))
+    assert check_range("m", 0.0, 0.0, 1.0, closed=(True, False)) == 0.0
+    with pytest.raises(InputError, match=r"m must lie in \[0, 1\), got 1"):
+        check_range("m", 1.0, 0.0, 1.0, closed=(True, False))
+    # traced values pass unchecked (they are checked where they are concrete)
+    assert float(jax.jit(lambda x: check_positive("lr", x))(-1.0)) == -1.0
+
+
+def test_library_mistakes_are_input_errors():
+    meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=5)
+    cases = [
+        lambda: ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=0),
+        lambda: ml.MetaLoss("nope", "sgdm"),
+        lambda: meta({"lr": -1.0}),
+        lambda: meta({"lrr": 0.1}),
+        lambda: ml.landscape(meta, {}),
+        lambda: ml.estimators.ES(std=0.0),
+        lambda: ml.Space({}),
+        lambda: ml.outer_train(meta, ml.Space({"lr": ml.Log10()}), ml.estimators.Backprop(),
+                               {"lr": -2.0}, 0, None, jax.random.key(0)),
+    ]
+    for case in cases:
+        with pytest.raises(InputError):
+            case()
+
+
+def test_stochastic_problems_need_a_key_deterministic_ones_do_not():
+    mlp = ml.MetaLoss(ml.problems.MLPDigits(hidden=4, batch_size=8), ml.optimizers.SGDM(),
+                      steps=2)
+    space = ml.Space({"lr": ml.Log10()})
+    for call in (lambda: mlp({"lr": 0.1}), lambda: mlp.init_state(),
+                 lambda: ml.landscape(mlp, {"lr": [0.1, 0.2]}, progress=False),
+                 lambda: ml.analysis.evaluate_points(mlp, space, {"lr": [-1.0]}),
+                 lambda: ml.problems.MLPDigits(hidden=4).init(None)):
+        with pytest.raises(InputError, match="key"):
+            call()
+    key = jax.random.key(3)
+    assert np.isfinite(float(mlp({"lr": 0.1}, key)))
+    # a deterministic problem keeps a default key: its runs do not depend on it
+    wavy = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=5)
+    assert float(wavy({"lr": 0.1})) == float(wavy({"lr": 0.1}, jax.random.key(9)))
