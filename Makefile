@@ -6,7 +6,7 @@ OUT ?= results
 # xdist workers for the test suite; CI machines have 2 cores.
 WORKERS ?= 2
 
-.PHONY: reproduce test lint bench clean
+.PHONY: reproduce test test-fast lint bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ reproduce: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal
+
+# Unit tests only (no end-to-end commands, processes or baselines): the inner loop.
+test-fast: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal -m "not slow"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,8 +1,26 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the split between unit tests and end-to-end tests.
+
+Tests under ``tests/cli`` and ``tests/study`` run whole commands and pipelines, and
+tests marked ``slow`` start processes or measure against baselines: together they
+are the end-to-end tests. ``make test-fast`` runs the rest (``-m "not slow"``);
+``make test`` runs everything.
+"""
+
+from pathlib import Path
 
 import jax
 import pytest
 from jax import monitoring
+
+END_TO_END = ("cli", "study")
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).parent
+    for item in items:
+        parts = Path(item.fspath).resolve().relative_to(root).parts
+        if parts and parts[0] in END_TO_END:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

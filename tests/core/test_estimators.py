@@ -140,6 +140,7 @@ def test_es_default_is_the_antithetic_formula(x64):
     np.testing.assert_allclose([grad["lr"], grad["momentum"]], (pos - neg) / 0.2 * e, rtol=1e-10)
 
 
+@pytest.mark.slow  # statistical: many samples
 def test_es_mean_converges_to_the_smoothed_gradient(x64):
     meta, std = quad_meta(), 0.05
     target = smoothed_quad_grad(THETA, std, T)
@@ -153,6 +154,7 @@ def test_es_mean_converges_to_the_smoothed_gradient(x64):
     assert abs(exact - target) > 8 * ses[1]  # smoothing is visible at this precision
 
 
+@pytest.mark.slow  # statistical: many samples
 def test_pes_mean_converges_to_its_smoothed_gradient(x64):
     meta, std, K = quad_meta(), 0.05, 5
     target = smoothed_quad_grad(THETA, std, K)
@@ -164,6 +166,7 @@ def test_pes_mean_converges_to_its_smoothed_gradient(x64):
     assert 4 < ses[0] / ses[1] < 16
 
 
+@pytest.mark.slow  # statistical: many samples
 def test_pes_is_unbiased_where_truncated_backprop_is_not(x64):
     meta, std, K = quad_meta(), 0.02, 5
     target = smoothed_quad_grad(THETA, std, K)

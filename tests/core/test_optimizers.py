@@ -95,6 +95,7 @@ def test_optax_wrapper_rejects_plain_transformations():
         FromOptax("adam")
 
 
+@pytest.mark.slow  # digits data: a large graph to compile
 def test_adam_outer_gradients_finite_with_dead_parameters():
     # Constant border pixels give weights whose gradient is always exactly 0, so
     # nu stays 0: sqrt'(0) = inf would turn every outer gradient into NaN.

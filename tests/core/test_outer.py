@@ -33,6 +33,7 @@ def test_backprop_matches_finite_differences(x64, setup):
     assert float(loss) == pytest.approx(float(f(coords, None)))
 
 
+@pytest.mark.slow  # statistical: many samples
 def test_es_converges_to_exact_gradient_as_pairs_grow(x64, setup):
     meta, space = setup
     coords = {k: jnp.asarray(v) for k, v in SMOOTH.items()}
@@ -85,6 +86,7 @@ def test_backprop_training_follows_clipped_sgd(setup):
                                                                  abs=1e-6)
 
 
+@pytest.mark.slow
 def test_batch_of_keys_equals_separate_runs(setup):
     es = ml.estimators.ES(std=0.1, pairs=1)
     keys = jax.random.split(jax.random.key(7), 3)

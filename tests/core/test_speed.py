@@ -76,6 +76,7 @@ def test_numpy_reference_is_metaloss_in_float64(x64):
     assert 0.2 < div.mean() < 0.8
 
 
+@pytest.mark.slow
 def test_benchmark_baselines_agree_in_float32():
     ax = axes(12, 10)
     ref, mask = baselines.smooth_mask(ax["lr"], ax["momentum"])

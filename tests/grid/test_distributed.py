@@ -94,6 +94,7 @@ def runs(tmp_path_factory):
     return root, single, collect(two), collect(three)
 
 
+@pytest.mark.slow
 def test_two_processes_equal_one(runs):
     root, single, two, _ = runs
     assert [r["pid"] for r in two] == [0, 1] and all(r["count"] == 2 for r in two)
@@ -104,6 +105,7 @@ def test_two_processes_equal_one(runs):
     assert {r["sum"] for r in two} == {float(single.sum())}
 
 
+@pytest.mark.slow
 def test_three_processes_finish_what_another_left(runs):
     root, single, _, three = runs
     assert all(r["resumed"] == 7 for r in three)

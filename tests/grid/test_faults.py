@@ -44,6 +44,7 @@ def assert_same(a, b):
     np.testing.assert_array_equal(a["diverged"].values, b["diverged"].values)
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume(tmp_path):
     reference = ml.landscape(META, AXES, store=tmp_path / "ref.zarr", tile=TILE, progress=False)
     path = tmp_path / "l.zarr"

@@ -58,11 +58,13 @@ def four_devices(tmp_path_factory):
     return info, dict(np.load(out / "res.npz"))
 
 
+@pytest.mark.slow
 def test_four_devices_are_used(four_devices):
     info, _ = four_devices
     assert info == {"devices": 4, "out_devices": 4}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("a, b", [("one_64", "all_64"), ("one_50", "three_50"),
                                   ("store_one", "store_all")])
 def test_sharded_equals_one_device(four_devices, a, b):
@@ -72,6 +74,7 @@ def test_sharded_equals_one_device(four_devices, a, b):
     np.testing.assert_array_equal(res[a + "_div"], res[b + "_div"])
 
 
+@pytest.mark.slow
 def test_sharded_store_equals_sharded_in_memory(four_devices):
     # tile 8 x 4 = 32 points per device per call, as chunk=32 would give
     _, res = four_devices

@@ -51,3 +51,17 @@ def build_meta(problem, optimizer, steps, objective, divergence, sets):
     policy = Divergence(divergence) if divergence > 0 else None
     return MetaLoss(problem, optimizer, steps=steps, objective=objective, divergence=policy,
                     fixed=unique(sets, "--set"))
+
+
+def build_space(meta, params):
+    """The outer space of ``--param NAME=KIND`` options (default: every hyperparameter
+    not held fixed, with its default parametrization)."""
+    from metaloss.space import Space
+
+    free = [n for n in meta.hparam_names if n not in dict(meta.fixed)]
+    given = unique(params, "--param")
+    unknown = [n for n in given if n not in free]
+    if unknown:
+        raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
+                         f"outer parameters are {', '.join(free)}")
+    return Space(given) if given else meta.default_space(free)

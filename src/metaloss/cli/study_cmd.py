@@ -6,8 +6,8 @@ import time
 
 import click
 
-from metaloss.cli.options import build_meta, problem_options
-from metaloss.cli.types import ParamKind, unique
+from metaloss.cli.options import build_meta, build_space, problem_options
+from metaloss.cli.types import ParamKind
 from metaloss.errors import InputError
 from metaloss.spec import REGISTRY
 
@@ -93,15 +93,7 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
     from metaloss.study.settings import NAMED_STARTS
 
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
-    free = [n for n in meta.hparam_names if n not in dict(meta.fixed)]
-    given = unique(params, "--param")
-    unknown = [n for n in given if n not in free]
-    if unknown:
-        raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
-                         f"outer parameters are {', '.join(free)}")
-    from metaloss.space import Space
-
-    space = Space(given) if given else meta.default_space(free)
+    space = build_space(meta, params)
     box = _box(boxes, space)
     study_like = space == meta.default_space(["lr", "momentum"]) if set(space.names) == {
         "lr", "momentum"} else False

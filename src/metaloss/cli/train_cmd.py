@@ -7,7 +7,7 @@ import time
 
 import click
 
-from metaloss.cli.options import build_meta, problem_options
+from metaloss.cli.options import build_meta, build_space, problem_options
 from metaloss.cli.types import Assignment, ParamKind, unique
 from metaloss.errors import InputError
 from metaloss.spec import REGISTRY
@@ -87,17 +87,9 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
     from metaloss import analysis, plot
     from metaloss.grid.io import atomic_path, check_writable_dir, write_text
     from metaloss.outer import outer_train
-    from metaloss.space import Space
-
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     fixed = dict(meta.fixed)
-    free = [n for n in meta.hparam_names if n not in fixed]
-    given_params = unique(params, "--param")
-    unknown = [n for n in given_params if n not in free]
-    if unknown:
-        raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
-                         f"outer parameters are {', '.join(free)}")
-    space = Space(given_params) if given_params else meta.default_space(free)
+    space = build_space(meta, params)
     given = unique(inits, "--init")
     study = {"lr": -2.0, "momentum": -0.5}
     init = {n: given.get(n, study.get(n)) for n in space.names}
