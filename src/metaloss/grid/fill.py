@@ -220,7 +220,12 @@ def _finish(future, store: TileStore, bar) -> None:
     bar.tile_done(store)
 
 
+def store_landscape(meta, grid, path, **kwargs) -> tuple[xr.DataArray, TileStats]:
+    """Fills the store, then opens it (lazily loaded); also says what this process did."""
+    stats = fill_store(meta, grid, path, **kwargs)
+    return TileStore.open(path).dataarray(), stats
+
+
 def landscape_to_store(meta, grid, path, **kwargs) -> xr.DataArray:
     """``landscape(..., store=path)``: fill the store, then open it (lazily loaded)."""
-    fill_store(meta, grid, path, **kwargs)
-    return TileStore.open(path).dataarray()
+    return store_landscape(meta, grid, path, **kwargs)[0]
