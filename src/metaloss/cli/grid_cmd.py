@@ -165,7 +165,12 @@ def _tile(spec: str | None):
 @click.argument("store", type=click.Path())
 @click.argument("out", type=click.Path())
 def export(store, out):
-    """Write a finished .zarr landscape store to a NetCDF file."""
+    """Write a finished .zarr landscape store to a NetCDF file.
+
+    STORE is a finished Zarr store written by `metaloss landscape --out STORE.zarr`
+    (an unfinished one is refused: complete it with --resume first); OUT is the
+    NetCDF file to write (.nc; its directory must exist).
+    """
     from metaloss.grid import export_netcdf
     from metaloss.grid.io import check_parent, check_suffix
 
