@@ -16,12 +16,13 @@ logged with its traceback and answers 500.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
 import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -150,12 +151,33 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def serve(explorer: Explorer, sock: socket.socket, *, open_browser: bool = False) -> None:
-    """Serves ``explorer`` on ``sock`` until interrupted (Ctrl-C)."""
+def _server(explorer: Explorer):
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(create_app(explorer), log_level="warning",
-                                           timeout_graceful_shutdown=1))
+    return uvicorn.Server(uvicorn.Config(create_app(explorer), log_level="warning",
+                                         timeout_graceful_shutdown=1))
+
+
+def serve(explorer: Explorer, sock: socket.socket, *, open_browser: bool = False) -> None:
+    """Serves ``explorer`` on ``sock`` until interrupted (Ctrl-C)."""
+    server = _server(explorer)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url_of(sock),)).start()
     server.run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def background(explorer: Explorer, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serves ``explorer`` from a thread while the block runs; yields the URL (for
+    tests, benchmarks and notebooks)."""
+    sock = bind(host, port)
+    server = _server(explorer)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="metaloss-explore")
+    thread.start()
+    try:
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
