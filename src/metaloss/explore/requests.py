@@ -104,7 +104,8 @@ def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
                          f"{max_points} (--max-points)")
     axes: dict[str, np.ndarray] = {}
     for spec in specs:
-        name, values = parse_axis(spec)
+        with np.errstate(all="ignore"):  # inf bounds: refused just below
+            name, values = parse_axis(spec)
         if name in axes:
             raise InputError(f"axis {name!r} is given twice")
         if name in fixed:

@@ -18,18 +18,18 @@ VIEW_SIZE = 256
 
 def axis_spec(name: str, values: np.ndarray, n: int) -> str:
     """An axis spec over the box of ``values`` with ``n`` points: ``log``, ``1mlog`` or
-    ``lin``, whichever reproduces ``values`` at their own size."""
+    ``lin``, whichever reproduces ``values`` at their own size (to 1e-9)."""
     first, last = float(values[0]), float(values[-1])
     candidates = [("log", first, last), ("1mlog", 1.0 - first, 1.0 - last), ("lin", first, last)]
     for kind, a, b in candidates:
-        spec = f"{name}={kind}:{a!r}:{b!r}:"
+        spec = f"{name}={kind}:{a:.12g}:{b:.12g}:"
         try:
             _, again = parse_axis(spec + str(len(values)))
         except InputError:
             continue
         if np.allclose(again, values, rtol=1e-9, atol=0):
             return spec + str(n)
-    return f"{name}=lin:{first!r}:{last!r}:{n}"
+    return f"{name}=lin:{first:.17g}:{last:.17g}:{n}"
 
 
 def from_store(path: str | os.PathLike) -> tuple[MetaLoss, jax.Array, tuple[str, ...], str]:
