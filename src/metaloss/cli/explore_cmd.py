@@ -5,10 +5,8 @@ from __future__ import annotations
 import click
 
 from metaloss.cli.options import build_meta, problem_options
-from metaloss.cli.types import Spec
 from metaloss.errors import InputError, check_int
 
-MEASURE = Spec("measure")
 STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
 """The starting view when no --axis is given and lr and momentum are free."""
 
@@ -30,8 +28,9 @@ PROBLEM_FLAGS = ("problem", "optimizer", "steps", "objective", "divergence", "se
 @click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B:N",
               help="An axis of the starting view (repeatable, in order), as in metaloss "
                    "landscape; default: the study's lr x momentum view at 256 x 256.")
-@click.option("--measure", type=MEASURE, default="loss", show_default=True,
-              help=f"The starting measure: {MEASURE.choices()} (or diverged).")
+@click.option("--measure", default="loss", show_default=True,
+              help="The starting measure: a registered measure (as in metaloss landscape) "
+                   "or diverged (the divergence flag).")
 @click.option("--store", type=click.Path(), default=None, metavar="PATH.zarr",
               help="Open a finished landscape store: its configuration fixes the problem, "
                    "the key and the starting view.")
@@ -50,11 +49,14 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
     import jax
 
     from metaloss.explore import Explorer, serve
-    from metaloss.explore.requests import parse_landscape
+    from metaloss.explore.requests import measure_names
     from metaloss.explore.server import bind, is_loopback, url_of
 
     check_int("--max-points", max_points)
     check_int("--port", port, minimum=0, maximum=65535)
+    if measure not in measure_names():
+        raise InputError(f"unknown --measure {measure!r}; choose one of "
+                         f"{', '.join(measure_names())}")
     if store is not None:
         given = [f"--{f.replace('sets', 'set')}" for f in PROBLEM_FLAGS
                  if ctx.get_parameter_source(f) is not click.core.ParameterSource.DEFAULT]
@@ -75,11 +77,8 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
                 raise InputError(f"give the starting view with --axis (hyperparameters: "
                                  f"{', '.join(free)})")
             axes = STUDY_VIEW
-    name = measure if isinstance(measure, str) else measure.name
-    explorer = Explorer(meta, key, tuple(axes), measure=name, max_points=max_points)
-    # the starting view must be a valid request: fail now, not in the browser
-    parse_landscape([("axis", a) for a in axes] + [("measure", name)], max_points=max_points,
-                    fixed=explorer.fixed)
+    explorer = Explorer(meta, key, tuple(axes), measure=measure, max_points=max_points)
+    explorer.check_start()  # fail here, not in the browser
     sock = bind(host, port)
     if not is_loopback(host):
         click.echo(f"warning: listening on {host}, beyond this machine; the explorer has no "

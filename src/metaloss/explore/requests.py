@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import metaloss.measures  # noqa: F401  (registers the measures measure_names lists)
 from metaloss.errors import InputError, check_int
 from metaloss.grid.axes import number, parse_axis, split_assignment
 from metaloss.spec import REGISTRY

@@ -24,7 +24,13 @@ import xarray as xr
 
 from metaloss.errors import InputError
 from metaloss.estimators import get as get_estimator
-from metaloss.explore.requests import DIVERGED, MAX_POINTS, LandscapeRequest, PointRequest
+from metaloss.explore.requests import (
+    DIVERGED,
+    MAX_POINTS,
+    LandscapeRequest,
+    PointRequest,
+    parse_landscape,
+)
 from metaloss.grid.compute import prepare
 from metaloss.grid.config import attrs_for
 from metaloss.grid.executor import iter_chunks
@@ -101,6 +107,12 @@ class Explorer:
         self._tickets = itertools.count()
         self._latest: dict[str, int] = {}
         self._latest_lock = threading.Lock()
+
+    def check_start(self) -> None:
+        """:class:`InputError` unless the starting view is one the server would compute."""
+        query = [("axis", a) for a in self.axes] + [("measure", self.measure)]
+        req = parse_landscape(query, max_points=self.max_points, fixed=self.fixed)
+        prepare(self.meta, req.axes, self.key)
 
     @property
     def fixed(self) -> tuple[str, ...]:
