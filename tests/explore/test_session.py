@@ -105,3 +105,13 @@ def test_from_store(tmp_path, meta):
 def test_from_store_refuses_a_missing_store(tmp_path):
     with pytest.raises(InputError, match="no landscape store"):
         from_store(tmp_path / "none.zarr")
+
+
+def test_warm_compiles_the_starting_view(meta, compiles):
+    ex = Explorer(meta, jax.random.key(0), ("lr=log:1e-3:1e2:72", "momentum=1mlog:1e-3:1:72"))
+    ex.warm(preview=24)
+    for n in (24, 72):
+        query = [("axis", f"lr=log:1e-2:1e2:{n}"), ("axis", f"momentum=1mlog:1e-2:1:{n}")]
+        assert compiles.during(lambda q=query: ex.landscape(parse_landscape(q))) == 0
+    other = [("axis", "lr=log:1e-2:1e2:100"), ("axis", "momentum=1mlog:1e-2:1:100")]
+    assert compiles.during(lambda: ex.landscape(parse_landscape(other))) > 0  # not warmed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
 from metaloss.cli.options import build_meta, problem_options
@@ -83,5 +85,7 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
     if not is_loopback(host):
         click.echo(f"warning: listening on {host}, beyond this machine; the explorer has no "
                    "authentication: anyone who can reach the port can use it", err=True)
-    click.echo(f"metaloss explore: serving {url_of(sock)} (Ctrl-C stops)", err=False)
+    click.echo(f"metaloss explore: serving {url_of(sock)} (Ctrl-C stops)")
+    # compile the starting view's programs while the browser starts
+    threading.Thread(target=explorer.warm, daemon=True, name="metaloss-warm").start()
     serve(explorer, sock, open_browser=not no_open)

@@ -80,6 +80,10 @@ def _estimate(coords, key, *, meta: MetaLoss, space: Space, estimator):
     return loss, grad
 
 
+def _size(spec: str) -> int:
+    return int(spec.rpartition(":")[2])
+
+
 def _finite_or_none(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
@@ -113,6 +117,15 @@ class Explorer:
         query = [("axis", a) for a in self.axes] + [("measure", self.measure)]
         req = parse_landscape(query, max_points=self.max_points, fixed=self.fixed)
         prepare(self.meta, req.axes, self.key)
+
+    def warm(self, preview: int = 64) -> None:
+        """Computes the starting view and its preview (as the page first asks for them),
+        so that their programs are compiled before the page's first request."""
+        for n in sorted({min(preview, _size(self.axes[0])), _size(self.axes[0])}):
+            specs = [a.rpartition(":")[0] + f":{n}" for a in self.axes]
+            query = [("axis", a) for a in specs] + [("measure", self.measure)]
+            self.landscape(parse_landscape(query, max_points=self.max_points,
+                                           fixed=self.fixed))
 
     @property
     def fixed(self) -> tuple[str, ...]:
