@@ -160,7 +160,8 @@ function scaleOf(frame) {
   const given = (id) => { const t = $(id).value.trim(); return t === "" ? NaN : Number(t); };
   if (Number.isFinite(given("vmin"))) lo = given("vmin");
   if (Number.isFinite(given("vmax"))) hi = given("vmax");
-  if (!(lo < hi)) hi = lo + 1;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = log ? [1, 10] : [0, 1];
+  if (!(lo < hi)) hi = log ? lo * 10 : lo + 1;
   const tf = log ? (v) => Math.log10(Math.max(v, lo)) : (v) => v;
   const [tlo, thi] = [tf(lo), tf(hi)];
   return { lo, hi, log, frac: (v) => Math.min(1, Math.max(0, (tf(v) - tlo) / (thi - tlo))) };
