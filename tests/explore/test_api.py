@@ -261,3 +261,14 @@ def test_changing_the_box_does_not_recompile(server, compiles):
 def test_loopback():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_a_superseded_view_answers_409(server, explorer, monkeypatch):
+    from metaloss.explore import Superseded
+
+    def superseded(req):
+        raise Superseded
+
+    monkeypatch.setattr(explorer, "landscape", superseded)
+    status, body, _ = get(server, "/api/landscape", [*AXES, ("client", "page")])
+    assert status == 409 and "superseded" in json.loads(body)["error"]
