@@ -174,6 +174,13 @@ function draw() {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const [nx, ny] = [frame.head.shape[0], frame.head.shape[1] || 1];
   const scale = scaleOf(frame);
+  if (frame.head.shape.length === 1) {
+    drawLine(ctx, frame, scale);
+    drawAxes(ctx, frame.axes);
+    drawColorbar(scale);
+    drawOverlay();
+    return;
+  }
   const img = new ImageData(nx, ny);
   for (let i = 0; i < nx; i++) {
     for (let j = 0; j < ny; j++) {
@@ -200,6 +207,32 @@ function draw() {
   drawAxes(ctx, frame.axes);
   drawColorbar(scale);
   drawOverlay();
+}
+
+// A 1-D view: the measure as a curve over the axis, on the colour bar's scale (the bar
+// beside the plot is its vertical axis); diverged points marked along the bottom.
+function drawLine(ctx, frame, scale) {
+  const b = plotBox();
+  const n = frame.values.length;
+  ctx.save();
+  ctx.beginPath(); ctx.rect(b.x, b.y, b.w, b.h); ctx.clip();
+  ctx.fillStyle = "#fff"; ctx.fillRect(b.x, b.y, b.w, b.h);
+  ctx.strokeStyle = "#1f6fb4"; ctx.lineWidth = 1.2; ctx.beginPath();
+  let open = false;
+  for (let i = 0; i < n; i++) {
+    const v = frame.values[i];
+    if (!Number.isFinite(v)) { open = false; continue; }
+    const [px] = fracToPixel((i + 0.5) / n, 0);
+    const py = b.y + (1 - scale.frac(v)) * b.h;
+    if (open) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    open = true;
+  }
+  ctx.stroke();
+  ctx.fillStyle = `rgb(${DIVERGED})`;
+  for (let i = 0; i < n; i++) {
+    if (frame.diverged[i]) ctx.fillRect(fracToPixel(i / n, 0)[0], b.y + b.h - 5, Math.max(1, b.w / n), 5);
+  }
+  ctx.restore();
 }
 
 function niceTicks(lo, hi, count) {
@@ -305,9 +338,11 @@ function drawOverlay() {
   if (!p || !state.frame) return;
   const axes = state.frame.axes;
   const fx = uToFrac(axes[0], p.u[0]);
-  const fy = axes.length > 1 ? uToFrac(axes[1], p.u[1]) : 0.5;
+  const oneD = axes.length === 1;
+  const fy = !oneD ? uToFrac(axes[1], p.u[1])
+    : Number.isFinite(p.value) ? scaleOf(state.frame).frac(p.value) : 0.5;
   const [px, py] = fracToPixel(fx, fy);
-  ctx.strokeStyle = "#fff"; ctx.lineWidth = 2;
+  ctx.strokeStyle = oneD ? "#222" : "#fff"; ctx.lineWidth = 2;
   ctx.beginPath(); ctx.arc(px, py, 5, 0, 2 * Math.PI); ctx.stroke();
   if (!state.arrows) return;
   // descent directions (-gradient) in pixels, 70 px each: the estimators' gradients
@@ -395,7 +430,7 @@ async function pick(cell) {
   if (!cell) return;
   const axes = state.frame.axes;
   const u = cell.coords.map((c, a) => uOfValue(axes[a].kind, c));
-  state.picked = { u }; state.arrows = null;
+  state.picked = { u, value: state.frame.values[cell.k] }; state.arrows = null;
   drawOverlay();
   const point = new URLSearchParams();
   axes.forEach((ax, a) => point.append(ax.name, String(cell.coords[a])));
@@ -412,13 +447,14 @@ async function pick(cell) {
   }
   const coords = new URLSearchParams();
   axes.forEach((ax, a) => { coords.append(ax.name, String(u[a])); coords.append("param", `${ax.name}=${ax.kind}`); });
-  const wanted = [["backprop", "#ffffff"], [ES_SPEC, "#ff9f1c"]];
+  const first = axes.length > 1 ? ["#ffffff", "white"] : ["#222222", "black"];
+  const wanted = [["backprop", first[0]], [ES_SPEC, "#ff9f1c"]];
   try {
     const grads = await Promise.all(wanted.map(([spec]) =>
       getJSON(`/api/gradient?${coords}&estimator=${encodeURIComponent(spec)}`)));
     state.arrows = grads.map((g, k) => ({ color: wanted[k][1],
       g: axes.map((ax) => (g.gradient[ax.name] === null ? NaN : g.gradient[ax.name])) }));
-    $("grad-info").textContent = grads.map((g, k) => `${k ? "orange" : "white"} arrow, ` +
+    $("grad-info").textContent = grads.map((g, k) => `${k ? "orange" : first[1]} arrow, ` +
       `${g.estimator}:\n  ` + axes.map((ax) => `d/du ${ax.name} = ${fmt(g.gradient[ax.name] ?? NaN)}`)
       .join("   ")).join("\n") + "\narrows: downhill directions (-gradient) in the map's coordinates";
     drawOverlay();
