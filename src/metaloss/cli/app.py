@@ -14,6 +14,7 @@ import traceback
 
 import click
 
+from metaloss.cli.explore_cmd import explore
 from metaloss.cli.grid_cmd import export, landscape
 from metaloss.cli.study_cmd import compare, reproduce
 from metaloss.cli.train_cmd import train
@@ -28,6 +29,7 @@ Examples:
       --out l.nc --plot l.png
   metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
   metaloss compare --quick --out cmp/
+  metaloss explore                          # the landscape in a browser
   metaloss COMMAND --help                   # every option of a command
 """
 
@@ -38,7 +40,7 @@ def cli():
     """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
 
 
-for command in (reproduce, landscape, export, train, compare):
+for command in (reproduce, landscape, export, train, compare, explore):
     cli.add_command(command)
 
 USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,
