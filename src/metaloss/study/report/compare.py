@@ -8,7 +8,7 @@ import jax
 
 from metaloss.estimators import ES, PES, Backprop
 from metaloss.study import compare_output
-from metaloss.study.compare import compare
+from metaloss.study.compare import compare, default_estimators
 from metaloss.study.report.document import Report
 from metaloss.study.settings import BOX, NAMED_STARTS, StudySettings, study_setup
 
@@ -26,13 +26,17 @@ def study_comparison(quick: bool = False) -> dict[str, Any]:
 
 
 def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) -> None:
-    """Every estimator from many starts under one budget; ``overrides`` replace
-    :func:`study_comparison`'s arguments (any meta-loss, space and box)."""
+    """Estimators compared from many starts under one budget.
+
+    ``overrides`` replace :func:`study_comparison`'s arguments (any meta-loss, space
+    and box)."""
     sec = rep.section("Estimators compared over many seeds")
     args = {**study_comparison(rep.quick), **overrides}
     rep.record("compare", args["meta"])
-    with rep.stage("estimator comparison"):
-        cmp = compare(**args)
+    n_est = len(args.get("estimators") or default_estimators())
+    steps = n_est + (1 if args.get("lengths", True) else 0)
+    with rep.stage("estimator comparison", total=steps, unit="steps") as st:
+        cmp = compare(**args, log=lambda what: st.advance(1, what))
     with rep.stage("comparison figures"):
         paths = compare_output.save(cmp, rep.out)
     rows = cmp.table()

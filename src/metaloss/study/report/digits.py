@@ -68,6 +68,7 @@ def _val_accuracy(meta: MetaLoss, lr: float, mom: float) -> float:
 
 
 def section_mlp_digits(rep: Report, _study_cfg=None) -> None:
+    """An MLP on digits: its (lr, momentum) landscape."""
     cfg = DigitsSettings.quick() if rep.quick else DigitsSettings()
     meta, space = digits_objects(cfg)
     rep.record("MLP on digits", meta)

@@ -22,6 +22,7 @@ from metaloss.study.settings import (
 
 
 def section_es(rep: Report, cfg: StudySettings) -> None:
+    """Outer training by evolution strategies."""
     meta, space = study_setup()
     sec = rep.section("Outer training by evolution strategies")
     es = estimators.ES(std=0.1, pairs=1)
@@ -35,11 +36,13 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
     rep.number(f"ES from (-2, -0.5), seed 0: {NEIGHBOURHOOD_LABEL}",
                neighbourhood(meta, space, end))
     finals = {}
-    with rep.stage("ES over seeds"):
+    with rep.stage("ES over seeds", total=2, unit="starts") as st:
         keys = jax.random.split(jax.random.key(1), cfg.seeds)
         for label, start in (("(-2, -0.5)", STUDY_START), ("(0, -1.5)", UNSTABLE_START)):
+            st.advance(0, label)
             many = outer_train(meta, space, es, start, cfg.es_steps, clipped_sgd(0.01), keys)
             finals[f"ES from {label}"] = analysis.evaluate_points(meta, space, many.final())
+            st.advance(1)
     for label, vals in finals.items():
         q = np.percentile(vals, [25, 50, 75])
         rep.number(f"{label}, {cfg.seeds} seeds: final true loss median [q25, q75]",
@@ -61,6 +64,7 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_improvements(rep: Report, cfg: StudySettings) -> None:
+    """Improving ES: annealed sigma, more pairs, smaller steps."""
     meta, space = study_setup()
     sec = rep.section("Improving ES: annealed sigma, more pairs, smaller steps")
     n = cfg.es_steps
@@ -76,10 +80,11 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
         variants = {k: variants[k] for k in ("ES (study)", "all three")}
     finals = {}
     keys = jax.random.split(jax.random.key(2), cfg.seeds)
-    with rep.stage("ES variants"):
+    with rep.stage("ES variants", total=len(variants), unit="variants") as st:
         for label, (est, step) in variants.items():
             run = outer_train(meta, space, est, STUDY_START, n, clipped_sgd(step), keys)
             finals[label] = analysis.evaluate_points(meta, space, run.final())
+            st.advance(1, label)
     grads = rep.state.get("gradient_runs", {})
     refs = {}
     for label, traj in grads.items():

@@ -19,6 +19,7 @@ from metaloss.study.settings import (
 
 
 def section_gradient(rep: Report, cfg: StudySettings) -> None:
+    """Outer training by gradients through the unroll."""
     meta, space = study_setup()
     sec = rep.section("Outer training by gradients through the unroll")
     runs, curves = {}, {}

@@ -15,6 +15,7 @@ from metaloss.study.settings import StudySettings, study_setup
 
 
 def section_inner(rep: Report, cfg: StudySettings) -> None:
+    """The inner problem and one training run."""
     meta, _ = study_setup()
     rep.record("study", meta)
     sec = rep.section("Inner problem")
@@ -45,6 +46,7 @@ def section_inner(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_sweep(rep: Report, cfg: StudySettings) -> None:
+    """The outer loss against the learning rate."""
     meta, _ = study_setup()
     sec = rep.section("Outer loss against the learning rate")
     with rep.stage("lr sweep"):
@@ -64,6 +66,7 @@ def section_sweep(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_landscape(rep: Report, cfg: StudySettings) -> None:
+    """The 2-D landscape over (lr, momentum)."""
     meta, space = study_setup()
     sec = rep.section("The 2-D landscape")
     with rep.stage("2-D landscape"):
