@@ -195,3 +195,12 @@ def test_smoothed_slices_agree_with_monte_carlo():
     for name in space.names:
         assert float(sm[name][2]) == pytest.approx(float(np.mean(samples)), abs=4 * se + 1e-3)
     assert sm["lr"].shape == (5,) and np.all(np.isfinite(sm["lr"]))
+
+
+def test_paths_leaving_the_box_do_not_widen_the_view():
+    da = _landscape(16)
+    far = {"lr": np.linspace(0, 6, 50)[None, :], "momentum": np.linspace(-1, -7, 50)[None, :]}
+    for fig in (plot.trajectory_panels(da, {"a": far}, params=SPACE, starts=0),
+                plot.trajectories(da, {"a": far}, params=SPACE, crop_view=False)):
+        ax = fig.axes[0]
+        assert max(ax.get_xlim()) < 2.2 and min(ax.get_ylim()) > -3.2

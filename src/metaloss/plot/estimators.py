@@ -85,6 +85,7 @@ def trajectory_panels(
     for ax, (label, run) in zip(axes.ravel(), runs.items(), strict=False):
         im, handles, drawn, top = draw_landscape(ax, landscape, params, vmax)
         ax.set_title(label, fontsize=10)
+        box = ax.get_xlim(), ax.get_ylim()  # the landscape's box: paths leaving it are cut
         xs = thin(to_axis(np.atleast_2d(run[xdim]), given.get(xdim), drawn[xdim]), most)
         ys = thin(to_axis(np.atleast_2d(run[ydim]), given.get(ydim), drawn[ydim]), most)
         n = xs.shape[0]
@@ -95,6 +96,8 @@ def trajectory_panels(
                 faded_path(ax, xs[j], ys[j], "k", lw=0.6, alpha=(0.05, 0.6), outlined=False)
         ax.plot(xs[:, 0], ys[:, 0], "o", color="w", mec="k", ms=4, ls="none", zorder=5)
         ax.plot(xs[:, -1], ys[:, -1], "*", color="C1", mec="k", ms=8, ls="none", zorder=5)
+        ax.set_xlim(box[0])
+        ax.set_ylim(box[1])
     for ax in axes.ravel()[len(runs):]:
         ax.set_visible(False)
     for ax in axes.ravel()[:len(runs)]:

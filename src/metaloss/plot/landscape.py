@@ -191,6 +191,7 @@ def trajectories(
     fig.colorbar(im, ax=ax, label=colorbar_label(top))
     xdim, ydim = da.dims
     given = params or {}
+    box = ax.get_xlim(), ax.get_ylim()
     all_x, all_y = [], []
     for i, (label, run) in enumerate(runs.items()):
         color = PATH_COLORS[i % len(PATH_COLORS)]
@@ -209,6 +210,8 @@ def trajectories(
         ax.plot(xs[:, -1], ys[:, -1], "*", color=color, mec="k", ms=13, zorder=7, ls="none")
         all_x.append(xs)
         all_y.append(ys)
+    ax.set_xlim(box[0])
+    ax.set_ylim(box[1])
     if crop_view and all_x:
         marks = [h for h in handles if isinstance(h, Line2D) and len(h.get_xdata())]
         crop(ax, all_x + [np.asarray(h.get_xdata(), float) for h in marks],

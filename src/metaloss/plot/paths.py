@@ -53,9 +53,9 @@ def faded_path(ax, x, y, color, *, lw: float = 1.5, alpha: tuple[float, float] =
         dark = rgba.copy()
         dark[:, :3] = 0.0
         ax.add_collection(LineCollection(segs, colors=dark, linewidths=lw + 1.6,
-                                         zorder=zorder - 0.01, capstyle="round"))
+                                         zorder=zorder - 0.01, capstyle="round"), autolim=False)
     lc = LineCollection(segs, colors=rgba, linewidths=lw, zorder=zorder, capstyle="round")
-    ax.add_collection(lc)
+    ax.add_collection(lc, autolim=False)
     return lc
 
 
