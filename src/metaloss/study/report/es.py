@@ -59,7 +59,7 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
         "follows the Gaussian-smoothed loss, so it crosses ripples a gradient cannot and "
         "settles in the broad low-loss basin. The loss at the exact end point of one run is "
         "still a draw from a rippled surface, hence the many-seed numbers and the "
-        "neighbourhood means in the key numbers."
+        "neighbourhood means under All numbers."
     )
 
 

@@ -65,7 +65,7 @@ def section_gradient(rep: Report, cfg: StudySettings) -> None:
         "reaches the rippled region its exact gradients are orders of magnitude above the "
         "clip, so every step is a clipped jump that the next ripple reverses: the run stops "
         "making progress. The slices show the surface the gradient sees around the end point "
-        "at two scales; the key numbers count their local minima (the ripples). The dashed "
+        "at two scales; All numbers counts their local minima (the ripples). The dashed "
         f"curves are the loss averaged over Gaussian perturbations of standard deviation "
         f"{ES_SIGMA:g} in every outer coordinate, computed by numerical convolution: the surface "
         "whose gradient ES estimates. At that scale the ripples are gone: what remains is "
