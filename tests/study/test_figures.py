@@ -75,8 +75,8 @@ def test_lin_axis_is_drawn_in_its_own_values():
     # an axis whose grid is even in the given parametrization keeps it
     ax = plot.heatmap(_landscape(), params=SPACE).axes[0]
     assert ax.get_ylabel() == "log10(1 - momentum)" and ax.get_xlabel() == "log10(lr)"
-    assert plot.landscape.drawn_param(da, "lr", {}) == Log10()
-    assert plot.landscape.drawn_param(da, "b1", {"b1": Linear()}) == Linear()
+    assert plot.heatmaps.drawn_param(da, "lr", {}) == Log10()
+    assert plot.heatmaps.drawn_param(da, "b1", {"b1": Linear()}) == Linear()
 
 
 def _alphas(lc: LineCollection) -> np.ndarray:

@@ -11,7 +11,7 @@ from metaloss.plot.figures import (
     sweep,
     training_curve,
 )
-from metaloss.plot.landscape import heatmap, trajectories
+from metaloss.plot.heatmaps import heatmap, trajectories
 from metaloss.plot.style import figure, save
 
 __all__ = [

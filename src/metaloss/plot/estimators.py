@@ -13,7 +13,7 @@ import xarray as xr
 from matplotlib.lines import Line2D
 
 from metaloss.plot.figures import distributions
-from metaloss.plot.landscape import colorbar_label, draw_landscape, to_axis
+from metaloss.plot.heatmaps import colorbar_label, draw_landscape, to_axis
 from metaloss.plot.paths import faded_path, outline, thin
 from metaloss.plot.style import figure, finite_masked
 from metaloss.space import Param
