@@ -40,7 +40,7 @@ def test_report_holds_the_numbers(report_dir):
                 "landscape non-finite cells", "2-D landscape", "ES variants"):
         assert key in md and key in html
     for fig in FIGURES:
-        assert f"({fig})" in md and f"src='{fig}'" in html
+        assert f"({fig})" in md and f"data-file='{fig}'" in html
 
 
 def test_landscape_file_is_the_quick_grid(report_dir):

@@ -130,9 +130,7 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
                "seconds": elapsed, "outer_steps": outer_steps, "fixed": fixed,
                "config": meta.describe()}
     write_text(out_dir / "run.json", json.dumps(summary, indent=1))
-    fig = plot.training_curve(np.asarray(run.losses), title=f"Outer loss, {est.name}")
-    fig.axes[0].set_xlabel("outer step")
-    plot.save(fig, out_dir / "outer_loss.png")
+    plot.save(plot.outer_training(np.asarray(run.losses), est.name), out_dir / "outer_loss.png")
     click.echo(f"start {describe_point(space, init)}")
     click.echo(f"final {describe_point(space, final)}")
     click.echo(f"true outer loss at the end {true:.4g}; {outer_steps} outer steps in "

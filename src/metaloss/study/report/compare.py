@@ -42,11 +42,15 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
     rows = cmp.table()
     sec.tables.append((compare_output.headers(rows), compare_output.format_rows(rows)))
     for key, caption in (
-        ("final_loss", "Final true outer loss per estimator over all starts; red markers: the "
-                       "study's two starts; dashed: the basin threshold."),
-        ("trajectories", "Every start's outer-training path over the landscape."),
+        ("final_loss", "Final true outer loss per estimator over all starts: box and every "
+                       "run as a point; red markers: the study's two starts; dashed: the "
+                       "basin threshold."),
+        ("trajectories", "Every start's outer-training path over the landscape, one panel per "
+                         "estimator on one colour scale; paths thinned and fading in with time, "
+                         "the study's starts in white."),
         ("gradients", "Norm of the mean gradient estimate and the estimates' variance "
-                      "against unroll length, at the study's two starts."),
+                      "against unroll length, at the study's two starts; a zero variance "
+                      "(an exact estimator) is drawn on the floor line."),
     ):
         if key in paths:
             sec.figures.append((paths[key].name, caption))

@@ -91,10 +91,12 @@ def section_mlp_digits(rep: Report, _study_cfg=None) -> None:
     chance = float(np.log(10.0))
     rep.figure(sec, "mlp_digits_landscape.png",
                plot.heatmap(da, params=space, vmax=chance,
+                            vmax_label=f"ln 10 = {chance:.2f}, the chance level",
                             title=f"MLP on digits, {cfg.n} x {cfg.n}, {cfg.steps} steps"),
                f"Mean minibatch training loss of a 64-{cfg.hidden}-10 tanh MLP over "
-               f"{cfg.steps} steps of SGD with momentum (batch 128), clipped at the chance "
-               f"loss log 10; red cells diverged (loss above {threshold:.3g}).")
+               f"{cfg.steps} steps of SGD with momentum (batch 128), colours clipped at the "
+               f"chance loss ln 10 = {chance:.2f}; red cells diverged (loss above "
+               f"{threshold:.3g}); the white cross marks the lowest cell.")
     n_div = int(div.sum())
     share = f"{n_div} of {div.size} ({100 * n_div / div.size:.1f}%)"
     rep.number("MLP digits: diverged cells", share)

@@ -53,13 +53,16 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
     if "landscape" in rep.state:
         rep.figure(sec, "trajectories.png",
                    plot.trajectories(rep.state["landscape"], runs, params=space),
-                   "Gradient runs (stuck) and the ES run over the landscape.")
+                   "Gradient runs (stuck) and the ES run over the landscape, the view cropped "
+                   "to the paths and the landscape's minimum (white cross). Each run has its "
+                   "own colour and fades in with time; the ES path is thinned to at most 120 "
+                   "points.")
     sec.paragraphs.append(
         f"Antithetic ES (sigma 0.1, one pair, step 0.01, clipped), {cfg.es_steps} steps. ES "
         "follows the Gaussian-smoothed loss, so it crosses ripples a gradient cannot and "
         "settles in the broad low-loss basin. The loss at the exact end point of one run is "
         "still a draw from a rippled surface, hence the many-seed numbers and the "
-        "neighbourhood means in the key numbers."
+        "neighbourhood means under All numbers."
     )
 
 
@@ -92,7 +95,8 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
     rep.figure(sec, "es_improvements.png",
                plot.distributions(finals, refs,
                                   title=f"Final true outer loss over {cfg.seeds} seeds"),
-               "Each ES variant from (-2, -0.5); dashed lines: the gradient runs' end points.")
+               "Each ES variant from (-2, -0.5): box (quartiles, whiskers to 1.5 IQR) and "
+               "every seed as a point; dashed lines: the gradient runs' end points.")
     rows = []
     for label, vals in finals.items():
         q = np.percentile(vals, [25, 50, 75])

@@ -9,6 +9,7 @@ from metaloss import analysis, estimators, plot
 from metaloss.outer import outer_train
 from metaloss.study.report.common import NEIGHBOURHOOD_LABEL, fmt_point, neighbourhood, true_loss
 from metaloss.study.report.document import Report
+from metaloss.study.report.smoothing import smoothed_slices
 from metaloss.study.settings import (
     STUDY_START,
     UNSTABLE_START,
@@ -16,6 +17,9 @@ from metaloss.study.settings import (
     clipped_sgd,
     study_setup,
 )
+
+ES_SIGMA = 0.1
+"""The study's ES perturbation scale (section ``es``): the slices show the loss smoothed at it."""
 
 
 def section_gradient(rep: Report, cfg: StudySettings) -> None:
@@ -31,6 +35,8 @@ def section_gradient(rep: Report, cfg: StudySettings) -> None:
             end = run.final()
             wide = analysis.slices(meta, space, end, 0.05, cfg.slice_n)
             narrow = analysis.slices(meta, space, end, 0.002, cfg.slice_n)
+            smooth = smoothed_slices(meta, space, end, [wide, narrow], ES_SIGMA,
+                                     step=ES_SIGMA / (10 if rep.quick else 20))
         runs[label] = {k: np.asarray(v) for k, v in run.params.items()}
         gnorm = np.sqrt(sum(np.asarray(g, float) ** 2 for g in run.grads.values()))
         curves[label] = {"losses": np.asarray(run.losses), "grad_norm": gnorm, "clip": 10.0}
@@ -44,9 +50,13 @@ def section_gradient(rep: Report, cfg: StudySettings) -> None:
         rep.number(f"{label}: final true outer loss", true)
         rep.number(f"{label}: {NEIGHBOURHOOD_LABEL}", neighbourhood(meta, space, end))
         tag = "grad_study" if start is STUDY_START else "grad_unstable"
-        fig = plot.slice_plot([wide, narrow], title=f"Slices around the end, {label}")
+        fig = plot.slice_plot([wide, narrow], smooth,
+                              smoothed_label=f"smoothed at ES sigma {ES_SIGMA:g}",
+                              title=f"Slices around the end, {label}")
         rep.figure(sec, f"slices_{tag}.png", fig,
-                   f"Outer loss along each coordinate around the end point of the {label} run.")
+                   f"Outer loss along each coordinate around the end point of the {label} run "
+                   f"(thin), and the same loss Gaussian-smoothed at the ES sigma {ES_SIGMA:g} "
+                   "in all outer coordinates (thick, dashed): the surface ES follows.")
     rep.state["gradient_runs"] = runs
     rep.figure(sec, "gradient_runs.png", plot.outer_curves(curves),
                "Outer loss and outer-gradient norm per step of both gradient runs; the dotted "
@@ -56,7 +66,11 @@ def section_gradient(rep: Report, cfg: StudySettings) -> None:
         "reaches the rippled region its exact gradients are orders of magnitude above the "
         "clip, so every step is a clipped jump that the next ripple reverses: the run stops "
         "making progress. The slices show the surface the gradient sees around the end point "
-        "at two scales; the key numbers count their local minima (the ripples)."
+        "at two scales; All numbers counts their local minima (the ripples). The dashed "
+        f"curves are the loss averaged over Gaussian perturbations of standard deviation "
+        f"{ES_SIGMA:g} in every outer coordinate, computed by numerical convolution: the surface "
+        "whose gradient ES estimates. At that scale the ripples are gone: what remains is "
+        "the broad slope ES follows."
     )
 
 

@@ -53,7 +53,9 @@ def section_sweep(rep: Report, cfg: StudySettings) -> None:
         da = landscape(meta, {"lr": logspace(-3, 2, cfg.sweep_n), "momentum": 0.9})
     rep.figure(sec, "lr_sweep.png",
                plot.sweep(da, ylim=(0, 5), title=f"{cfg.sweep_n} learning rates, momentum 0.9"),
-               "Mean inner loss over 50 steps against the learning rate.")
+               "Mean inner loss over 50 steps against the learning rate; the y-axis is cut at "
+               "5, values above it are drawn at the top edge (red triangles, counted in the "
+               "legend).")
     vals = da.values
     jumps = np.abs(np.diff(vals))
     rep.number("lr sweep: median absolute change between neighbouring learning rates",
@@ -77,7 +79,8 @@ def section_landscape(rep: Report, cfg: StudySettings) -> None:
     rep.state["landscape"] = da
     rep.figure(sec, "landscape.png",
                plot.heatmap(da, params=space, title=f"Outer loss, {cfg.grid_n} x {cfg.grid_n}"),
-               "Outer loss over log10(lr) and log10(1 - momentum), clipped at 10.")
+               "Outer loss over log10(lr) and log10(1 - momentum), colours clipped at 10; "
+               "the white cross marks the lowest cell (its value in the legend).")
     vals = da.values
     finite = np.isfinite(vals)
     i = np.unravel_index(np.argmin(np.where(finite, vals, np.inf)), vals.shape)
