@@ -81,11 +81,12 @@ class Console:
         finally:
             if bar is not None:
                 bar.close()
-            dt = time.perf_counter() - t0
-            count = ""
-            if total is not None:
-                count = f"{stage.done}/{total} {unit}".rstrip() + ", "
-            self.line(f"  {name}: {count}{_seconds(dt)}")
+        # Only a finished stage gets its line: an error's one line stays the only one.
+        dt = time.perf_counter() - t0
+        count = ""
+        if total is not None:
+            count = f"{stage.done}/{total} {unit}".rstrip() + ", "
+        self.line(f"  {name}: {count}{_seconds(dt)}")
 
     def summary(self, out, files: list[str], numbers: list[tuple[str, str]],
                 most: int = 6) -> None:
