@@ -1,7 +1,8 @@
 """Analysis of meta-loss landscapes."""
 
+from metaloss.analysis import stats
 from metaloss.analysis.gradients import gradient_sweep
 from metaloss.analysis.points import evaluate_points
 from metaloss.analysis.slices import slices
 
-__all__ = ["evaluate_points", "gradient_sweep", "slices"]
+__all__ = ["evaluate_points", "gradient_sweep", "slices", "stats"]

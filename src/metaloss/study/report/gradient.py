@@ -40,8 +40,7 @@ def section_gradient(rep: Report, cfg: StudySettings) -> None:
         runs[label] = {k: np.asarray(v) for k, v in run.params.items()}
         gnorm = np.sqrt(sum(np.asarray(g, float) ** 2 for g in run.grads.values()))
         curves[label] = {"losses": np.asarray(run.losses), "grad_norm": gnorm, "clip": 10.0}
-        rep.number(f"{label}: median gradient norm over the last half", float(
-            np.median(gnorm[len(gnorm) // 2:])))
+        rep.number(f"{label}: gradient norm over the last half", norm_summary(gnorm))
         bumps = [_local_minima(ds) for ds in (wide, narrow)]
         rep.number(f"{label}: local minima along the slices, half-width 0.05 / 0.002",
                    f"{bumps[0]} / {bumps[1]}")
@@ -81,3 +80,17 @@ def _local_minima(ds) -> int:
         v = np.asarray(var.values, float)
         total += int(np.sum((v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])))
     return total
+
+
+def norm_summary(gnorm: np.ndarray) -> str:
+    """The gradient norm over a run's last half in words that fit its shape: a run
+    caught in a 2-cycle jumps between two levels, where one median would describe
+    neither, so it gets both levels."""
+    half = np.asarray(gnorm[len(gnorm) // 2:], float)
+    if half.size < 4:
+        return f"median {np.median(half):.3g}"
+    lo, hi = sorted((float(np.median(half[0::2])), float(np.median(half[1::2]))))
+    if lo > 0 and hi / lo > 3:
+        return (f"alternates between about {lo:.3g} and {hi:.3g} (a 2-cycle: medians of "
+                "alternate steps)")
+    return f"median {np.median(half):.3g}, range {half.min():.3g} to {half.max():.3g}"
