@@ -3,7 +3,9 @@
 Bad input (an :class:`~metaloss.errors.InputError`, a click usage error, or an
 ``OSError`` on a path the user named) prints one line, ``error: ...``, and exits
 2. Anything else is a bug in metaloss: it prints the traceback and a line asking
-for a bug report, and exits 1.
+for a bug report, and exits 1. A ``--distributed`` run that loses one of its
+processes stops the others within seconds with one line and exit code 3 (see
+:mod:`metaloss.cli.supervise` and :mod:`metaloss.grid.watchdog`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import traceback
 
 import click
 
+from metaloss.cli import supervise
 from metaloss.cli.explore_cmd import explore
 from metaloss.cli.grid_cmd import export, landscape
 from metaloss.cli.study_cmd import compare, reproduce
@@ -55,8 +58,11 @@ def _fail(message: str) -> int:
 
 def main(argv=None) -> int:
     """Entry point: runs the command; see the module docstring for the exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if supervise.needed(args):
+        return supervise.supervise(args)
     try:
-        cli.main(args=argv, standalone_mode=False, prog_name="metaloss")
+        cli.main(args=args, standalone_mode=False, prog_name="metaloss")
     except click.exceptions.NoArgsIsHelpError as e:
         click.echo(e.ctx.get_help() if e.ctx else str(e))
         return 2
