@@ -25,7 +25,7 @@ import numpy as np
 import optax
 import xarray as xr
 
-from metaloss.analysis import evaluate_points, gradient_sweep
+from metaloss.analysis import evaluate_points, gradient_sweep, stats
 from metaloss.analysis.gradients import LENGTHS
 from metaloss.errors import InputError, check_int, check_range
 from metaloss.estimators import ES, PES, Backprop, Estimator, Forward, TruncatedBackprop
@@ -140,19 +140,57 @@ class Comparison:
     space: Space
 
     def table(self) -> list[dict[str, Any]]:
-        """One row per estimator: final true-loss quartiles, basin share, the named
-        starts' end losses, cost."""
+        """One row per estimator: final true-loss quartiles and basin share (each a
+        :class:`~metaloss.analysis.stats.Estimate` with its 95% bootstrap interval over
+        the runs), the named starts' end losses, cost."""
         rows = []
         for r in self.runs:
-            q25, med, q75 = np.quantile(r.final_loss, [0.25, 0.5, 0.75])
+            q = stats.quartiles(r.final_loss)
             tail = r.final_loss[len(r.final_loss) - len(self.starts):]
             row = {"estimator": r.label, "outer_steps": r.outer_steps,
-                   "inner_steps": r.inner_steps, "median": med, "q25": q25, "q75": q75,
-                   "in_basin": float(np.mean(r.final_loss <= self.threshold))}
+                   "inner_steps": r.inner_steps, "median": q["median"], "q25": q["q25"],
+                   "q75": q["q75"], "in_basin": stats.share(r.final_loss <= self.threshold)}
             row.update({f"from {name}": float(v) for name, v in zip(self.starts, tail,
                                                                      strict=True)})
             row.update({"wall_s": r.wall_s, "compile_s": r.compile_s})
             rows.append(row)
+        return rows
+
+
+    def ranking(self) -> str:
+        """Which estimator has the lowest median final loss, in words that claim no more
+        than the intervals allow."""
+        medians = {r["estimator"]: r["median"] for r in self.table()}
+        best, separated = stats.lowest(medians)
+        if len(medians) == 1:
+            return f"One estimator: {best} ({medians[best].format()})."
+        if separated:
+            return (f"Lowest median: {best} ({medians[best].format()}), its 95% interval below "
+                    "every other estimator's.")
+        tied = stats.tied_with(medians, best)
+        return (f"No estimator's median is separated from the rest: the lowest, {best} "
+                f"({medians[best].format()}), overlaps {', '.join(tied)} within 95% intervals.")
+
+    def run_rows(self) -> list[dict[str, Any]]:
+        """One row per run: estimator, start (its name, or ``random i``), start and end
+        point in outer coordinates and hyperparameter values, final true loss, in basin."""
+        names = list(self.space.names)
+        rows = []
+        for r in self.runs:
+            n = len(r.final_loss)
+            labels = [f"random {i}" for i in range(n - len(self.starts))] + list(self.starts)
+            start = {k: r.params[k][:, 0] for k in names}
+            end = {k: r.params[k][:, -1] for k in names}
+            start_v, end_v = self.space.to_hparams(start), self.space.to_hparams(end)
+            for i in range(n):
+                row = {"estimator": r.label, "start": labels[i]}
+                row.update({f"start_{k}": float(start[k][i]) for k in names})
+                row.update({f"start_{k}_value": float(start_v[k][i]) for k in names})
+                row.update({f"final_{k}": float(end[k][i]) for k in names})
+                row.update({f"final_{k}_value": float(end_v[k][i]) for k in names})
+                row.update({"final_true_loss": float(r.final_loss[i]),
+                            "in_basin": bool(r.final_loss[i] <= self.threshold)})
+                rows.append(row)
         return rows
 
 
