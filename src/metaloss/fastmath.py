@@ -1,4 +1,4 @@
-"""Fast, accurate float32 ``sin`` and ``cos`` from one shared range reduction.
+"""Fast, accurate float32 and float64 ``sin`` and ``cos`` from one shared range reduction.
 
 When to use it: elementwise float32 code whose time goes into ``sin``/``cos`` on
 the XLA CPU backend. XLA lowers them there to a nearly correctly rounded
@@ -19,9 +19,14 @@ Accuracy against float64 (``tests/test_fastmath.py``, ``benchmarks/RESULTS.md``)
 at most 2.5 ulp measured for ``|x| <= 1e3`` (XLA's own: 0.6 ulp, NumPy's: 1.4),
 absolute error below ``2e-7`` up to ``|x| = 1e5``. Beyond that the reduction
 loses bits and the absolute error grows, to about ``1e-4`` at ``1e7``, where
-float32 ``x`` itself is coarser than ``0.01`` rad. Non-float32 inputs (float64
-under x64, float16, bfloat16) use ``jnp.sin`` / ``jnp.cos`` unchanged, so x64
-reference runs see exactly the plain functions.
+float32 ``x`` itself is coarser than ``0.01`` rad.
+
+Float64 (deep zooms need it) takes the same route with fdlibm's constants: pi/2
+in four parts of 33 bits and degree-6 minimax kernels. Measured: at most 2 ulp
+against NumPy for ``|x| <= 1e5`` (absolute error <= 4.4e-16), and sin + cos of
+2e6 values in 36 ms against 151 ms for XLA's (4.2x). Other dtypes (float16,
+bfloat16) use ``jnp.sin`` / ``jnp.cos`` unchanged; ``Wavy1D(fast=False)`` keeps
+the plain functions for reference runs.
 """
 
 from __future__ import annotations
@@ -55,6 +60,27 @@ COS_COEFFS = (
 )
 
 
+# float64: pi/2 as the sum of four parts (from fdlibm's k_rem_pio2/e_rem_pio2, Sun
+# Microsystems 1993); the first three have 33 significant bits, so k * part is exact
+# for |k| < 2**20.
+PIO2_F64 = (
+    1.57079632673412561417e00,
+    6.07710050630396597660e-11,
+    2.02226624871116645580e-21,
+    8.47842766036889956997e-32,
+)
+# The minimax kernels of fdlibm's k_sin.c / k_cos.c on [-pi/4, pi/4]: sin r = r + r^3
+# P(r^2), cos r = 1 - r^2/2 + r^4 Q(r^2), relative error below 2**-58.
+SIN_COEFFS_F64 = (
+    -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
+    2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10,
+)
+COS_COEFFS_F64 = (
+    4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
+    -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11,
+)
+
+
 def _poly(z, coeffs):
     acc = coeffs[-1]
     for c in reversed(coeffs[:-1]):
@@ -62,14 +88,17 @@ def _poly(z, coeffs):
     return acc
 
 
-def _sincos_f32(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    k = jnp.round(x * TWO_OVER_PI)
+def _sincos_poly(x: jax.Array, two_over_pi, pio2, sin_coeffs, cos_coeffs):
+    dtype = x.dtype
+    k = jnp.round(x * jnp.asarray(two_over_pi, dtype))
     r = x
-    for part in PIO2:  # Cody-Waite: each product is exact, so r keeps its low bits
-        r = r - k * part
+    for part in pio2:  # Cody-Waite: each product is exact, so r keeps its low bits
+        r = r - k * jnp.asarray(part, dtype)
     r2 = r * r
-    s = r + r * r2 * _poly(r2, SIN_COEFFS)
-    c = (1.0 - 0.5 * r2) + (r2 * r2) * _poly(r2, COS_COEFFS)
+    coeffs = [jnp.asarray(c, dtype) for c in sin_coeffs]
+    s = r + r * r2 * _poly(r2, coeffs)
+    coeffs = [jnp.asarray(c, dtype) for c in cos_coeffs]
+    c = (1.0 - 0.5 * r2) + (r2 * r2) * _poly(r2, coeffs)
     # Quadrant q = k mod 4: sin x = (s, c, -s, -c)[q], cos x = (c, -s, -c, s)[q].
     q = k.astype(jnp.int32) & 3
     odd = (q & 1) == 1
@@ -80,11 +109,20 @@ def _sincos_f32(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     return sin_x, cos_x
 
 
+def _sincos_f32(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    return _sincos_poly(x, TWO_OVER_PI, PIO2, SIN_COEFFS, COS_COEFFS)
+
+
+def _sincos_f64(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    return _sincos_poly(x, 2.0 / np.pi, PIO2_F64, SIN_COEFFS_F64, COS_COEFFS_F64)
+
+
 @jax.custom_jvp
 def sincos(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """``(sin x, cos x)`` elementwise, sharing one range reduction.
 
-    Fast polynomial path for float32, ``jnp.sin``/``jnp.cos`` for other dtypes.
+    Fast polynomial paths for float32 and float64, ``jnp.sin``/``jnp.cos`` for other
+    dtypes.
     Differentiable to any order (the derivative rule reuses :func:`sincos`).
 
     Args:
@@ -94,9 +132,11 @@ def sincos(x: jax.Array) -> tuple[jax.Array, jax.Array]:
       ``(sin x, cos x)``, each with the shape and dtype of ``x``.
     """
     x = jnp.asarray(x)
-    if x.dtype != jnp.float32:
-        return jnp.sin(x), jnp.cos(x)
-    return _sincos_f32(x)
+    if x.dtype == jnp.float32:
+        return _sincos_f32(x)
+    if x.dtype == jnp.float64:
+        return _sincos_f64(x)
+    return jnp.sin(x), jnp.cos(x)
 
 
 @sincos.defjvp

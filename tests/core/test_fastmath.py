@@ -69,12 +69,19 @@ def test_shapes_and_transformations_keep_values():
     np.testing.assert_array_equal(vc, c)
 
 
-def test_other_dtypes_use_jnp_exactly(x64):
-    x = jnp.linspace(-50, 50, 101, dtype=jnp.float64)
-    s, c = fastmath.sincos(x)
-    assert s.dtype == jnp.float64
-    np.testing.assert_array_equal(s, jnp.sin(x))
-    np.testing.assert_array_equal(c, jnp.cos(x))
+def test_float64_path_is_within_two_ulp_of_numpy(x64):
+    rng = np.random.default_rng(3)
+    for scale in (1.0, 1e2, 1e5):
+        x = rng.uniform(-scale, scale, 200_000)
+        s, c = (np.asarray(v) for v in jax.jit(fastmath.sincos)(jnp.asarray(x)))
+        assert s.dtype == np.float64
+        for got, want in ((s, np.sin(x)), (c, np.cos(x))):
+            ulp = np.spacing(np.abs(want))
+            assert np.max(np.abs(got - want) / ulp) <= 2.0, scale
+            assert np.max(np.abs(got - want)) <= 4.5e-16, scale
+
+
+def test_other_dtypes_use_jnp_exactly():
     h = jnp.asarray([0.5, 2.0], jnp.bfloat16)
     np.testing.assert_array_equal(fastmath.sin(h), jnp.sin(h))
 
