@@ -1,0 +1,223 @@
+"""Estimators judged against ground truth on every pixel: bias, variance, alignment maps.
+
+Each estimator's expectation is the gradient of something: the exact outer loss
+(backprop, forward mode, truncated backprop, whose window mean misses the
+long-horizon terms) or its Gaussian smoothing (ES, PES, NRES, Guided ES, the
+hybrid; see :meth:`metaloss.estimators.Estimator.smoothing`). With that truth
+computed on a grid (:func:`~metaloss.analysis.smoothed_gradient`, or the exact
+gradient by reverse mode), many independent estimates per pixel turn bias,
+variance and alignment into maps that show where each estimator can be trusted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from metaloss.analysis.smoothed import size_class, smoothed_gradient
+from metaloss.errors import InputError, check_int
+from metaloss.estimators.base import Estimator, outer_fn
+from metaloss.meta import MetaLoss
+from metaloss.space import Space
+
+INNER_STEPS_PER_CHUNK = 2**22
+"""About how many inner steps one compiled call runs (bounds its memory)."""
+
+
+@functools.partial(jax.jit, static_argnames=("meta", "space", "est"))
+def _estimates(theta, keys, *, meta: MetaLoss, space: Space, est: Estimator):
+    """``(C, d)`` estimates, one per row of ``theta (C, d)`` and key, each the mean over
+    the ``est.phases(meta)`` consecutive estimates that cover one inner run."""
+    names = space.names
+
+    def one(t, key):
+        coords = dict(zip(names, t, strict=True))
+        k_init, k_loop = jax.random.split(key)
+
+        def body(state, k):
+            _, grad, state = est.estimate(meta, space, coords, k, state)
+            return state, jnp.stack([grad[n] for n in names])
+
+        phases = jax.random.split(k_loop, est.phases(meta))
+        _, grads = jax.lax.scan(body, est.init(meta, space, coords, k_init), phases)
+        return jnp.mean(grads, axis=0)
+
+    return jax.vmap(one)(theta, keys)
+
+
+@functools.partial(jax.jit, static_argnames=("meta", "space"))
+def _exact(theta, key, *, meta: MetaLoss, space: Space):
+    f = outer_fn(meta, space)
+    names = space.names
+
+    def one(t):
+        g = jax.grad(f)(dict(zip(names, t, strict=True)), key)
+        return jnp.stack([g[n] for n in names])
+
+    return jax.lax.map(one, theta, batch_size=min(4096, theta.shape[0]))
+
+
+def exact_gradient(meta: MetaLoss, space: Space, theta: np.ndarray) -> np.ndarray:
+    """Reverse-mode gradient of the outer loss at the rows of ``theta (P, d)``."""
+    n = theta.shape[0]
+    padded = np.concatenate([theta, np.repeat(theta[-1:], size_class(n) - n, axis=0)])
+    out = _exact(jnp.asarray(padded, jnp.result_type(float)), meta.key_or_default(None),
+                 meta=meta, space=space)
+    return np.asarray(out, float)[:n]
+
+
+def chunk_size(est: Estimator, meta: MetaLoss, jobs: int) -> int:
+    """Estimates per compiled call: a power of two, fixed by the estimator's cost, so
+    other grids and sample counts reuse the program (fewer only for small jobs)."""
+    per = max(1.0, est.inner_steps(meta) * est.phases(meta))
+    most = 1 << max(0, int(np.log2(INNER_STEPS_PER_CHUNK / per)))
+    return min(most, size_class(jobs))
+
+
+def sample_estimates(meta, space, est, theta, samples, key) -> np.ndarray:
+    """``(P, samples, d)`` independent run-averaged estimates at the rows of ``theta``."""
+    jobs = theta.shape[0] * samples
+    rows = np.repeat(theta, samples, axis=0)
+    keys = jax.random.split(key, jobs)
+    c = chunk_size(est, meta, jobs)
+    pad = -jobs % c
+    rows = np.concatenate([rows, np.repeat(rows[-1:], pad, axis=0)])
+    keys = jnp.concatenate([keys, jnp.repeat(keys[-1:], pad, axis=0)])
+    dtype = jnp.result_type(float)
+    out = [np.asarray(_estimates(jnp.asarray(rows[i:i + c], dtype), keys[i:i + c],
+                                 meta=meta, space=space, est=est), float)
+           for i in range(0, len(rows), c)]
+    return np.concatenate(out)[:jobs].reshape(theta.shape[0], samples, -1)
+
+
+def summarize(g: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-point statistics of estimates ``g (P, S, d)`` against ``truth (P, d)``."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN pixels stay NaN
+        mean = g.mean(axis=1)
+        var = g.var(axis=1, ddof=1).sum(axis=-1) if g.shape[1] > 1 else np.full(len(g), np.nan)
+        norms = np.linalg.norm(g, axis=-1) * np.linalg.norm(truth, axis=-1)[:, None]
+        cos = np.einsum("psd,pd->ps", g, truth) / np.where(norms > 0, norms, np.nan)
+        return {"mean": mean, "bias": np.linalg.norm(mean - truth, axis=-1), "variance": var,
+                "cosine": np.nanmean(cos, axis=1),
+                "truth_norm": np.linalg.norm(truth, axis=-1)}
+
+
+def _grid(space: Space, axes: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    space._check(axes)
+    values = {n: np.atleast_1d(np.asarray(axes[n], float)) for n in axes}
+    for n, v in values.items():
+        if v.ndim != 1 or v.size == 0:
+            raise InputError(f"axis {n!r} must be a non-empty 1-D array of values")
+    coords = [np.asarray(space[n].inverse(values[n]), float) for n in axes]
+    mesh = np.meshgrid(*coords, indexing="ij")
+    theta = np.stack([mesh[list(axes).index(n)].ravel() for n in space.names], axis=-1)
+    return values, theta
+
+
+def target_label(est: Estimator) -> str:
+    s = est.smoothing()
+    return "exact gradient" if s is None else f"smoothed gradient (std={s:g})"
+
+
+def estimator_maps(
+    meta: MetaLoss,
+    space: Space,
+    estimators: Sequence[Estimator],
+    axes: Mapping[str, Any],
+    *,
+    samples: int = 64,
+    key: jax.Array,
+    nodes: int | None = None,
+) -> xr.Dataset:
+    """Mean, bias, variance and alignment of every estimator on a grid, against its truth.
+
+    At each grid point each estimator draws ``samples`` independent estimates, each
+    the mean of ``est.phases(meta)`` consecutive calls that cover one inner run at
+    that point (one call for full-unroll estimators; every window for PES, NRES and
+    truncated backprop), so its expectation is defined. Each is judged against the
+    truth it targets (:meth:`~metaloss.estimators.Estimator.smoothing`): the exact
+    gradient, or the gradient of the loss smoothed at the estimator's ``std``
+    (:func:`~metaloss.analysis.smoothed_gradient`, quadrature with ``nodes``).
+
+    Args:
+      meta: the meta-loss (a problem that draws no random numbers: the truth is of
+        one deterministic outer loss).
+      space: the outer coordinates estimators move in.
+      estimators: the estimators to judge (distinct).
+      axes: name -> 1-D hyperparameter values (as for :func:`metaloss.landscape`),
+        one per name of ``space``, the dims in the order given.
+      samples: estimates per point and estimator (>= 2).
+      key: PRNG key of the estimates.
+      nodes: quadrature nodes per dimension for smoothed truths.
+
+    Returns:
+      ``xarray.Dataset`` with dims ``estimator``, ``coordinate`` (the outer
+      coordinates) and the axes: ``mean`` and ``truth`` (estimator, coordinate,
+      *axes); ``bias`` (norm of mean - truth), ``std_error`` (of that mean, the
+      square root of variance / samples), ``variance`` (trace of the covariance of
+      one estimate), ``cosine`` (mean cosine between one estimate and the truth) and
+      ``truth_norm`` (estimator, *axes); ``cost`` (estimator): inner steps of one
+      estimate. The ``target`` coordinate says which truth each estimator is judged
+      against.
+    """
+    if key is None:
+        raise InputError("estimator_maps needs a key, e.g. key=jax.random.key(0)")
+    if meta.problem.needs_key:
+        raise InputError("estimator maps need a problem that draws no random numbers: "
+                         "their truth is one deterministic outer loss")
+    estimators = list(estimators)
+    if not estimators:
+        raise InputError("estimator_maps needs at least one estimator")
+    names = [e.name for e in estimators]
+    if len(set(names)) < len(names):
+        raise InputError("estimators repeat in estimator_maps")
+    samples = check_int("samples", samples, minimum=2)
+    values, theta = _grid(space, axes)
+    shape = tuple(len(v) for v in values.values())
+    dims = tuple(values)
+    truths: dict[float | None, np.ndarray] = {}
+    stats: dict[str, list[np.ndarray]] = {}
+    for i, est in enumerate(estimators):
+        s = est.smoothing()
+        if s not in truths:
+            if s is None:
+                truths[s] = exact_gradient(meta, space, theta)
+            else:
+                pts = {n: theta[:, j] for j, n in enumerate(space.names)}
+                g = smoothed_gradient(meta, space, pts, s, nodes=nodes)
+                truths[s] = np.stack([g[n] for n in space.names], axis=-1)
+        g = sample_estimates(meta, space, est, theta, samples, jax.random.fold_in(key, i))
+        for k, v in {**summarize(g, truths[s]), "truth": truths[s]}.items():
+            stats.setdefault(k, []).append(v)
+
+    def field(k, vector=False):
+        a = np.stack(stats[k])
+        if vector:  # (estimator, P, d) -> (estimator, coordinate, *axes)
+            return (("estimator", "coordinate", *dims),
+                    np.moveaxis(a, -1, 1).reshape(len(estimators), len(space), *shape))
+        return ("estimator", *dims), a.reshape(len(estimators), *shape)
+
+    data = {"mean": field("mean", True), "truth": field("truth", True)}
+    data.update({k: field(k) for k in ("bias", "variance", "cosine", "truth_norm")})
+    data["std_error"] = (data["variance"][0], np.sqrt(data["variance"][1] / samples))
+    data["cost"] = ("estimator", np.array([e.inner_steps(meta) * e.phases(meta)
+                                           for e in estimators], float))
+    return xr.Dataset(
+        data,
+        coords={"estimator": names, "coordinate": list(space.names),
+                "target": ("estimator", [target_label(e) for e in estimators]), **values},
+        attrs={"samples": samples, "meta": json.dumps(meta.describe()),
+               "space": json.dumps({n: type(p).__name__ for n, p in space.items()}),
+               "truth": "exact gradient for estimators without smoothing; else the "
+                        "gradient of E[L(theta + std z)] by Gauss-Hermite quadrature"},
+    )
