@@ -33,10 +33,12 @@ INNER_STEPS_PER_CHUNK = 2**22
 
 
 @functools.partial(jax.jit, static_argnames=("meta", "space", "est"))
-def _estimates(theta, keys, *, meta: MetaLoss, space: Space, est: Estimator):
-    """``(C, d)`` estimates, one per row of ``theta (C, d)`` and key, each the mean over
-    the ``est.phases(meta)`` consecutive estimates that cover one inner run."""
+def _estimates(theta, key, offset, *, meta: MetaLoss, space: Space, est: Estimator):
+    """``(C, d)`` estimates, one per row ``j`` of ``theta (C, d)`` with the key
+    ``fold_in(key, offset + j)``, each the mean over the ``est.phases(meta)``
+    consecutive estimates that cover one inner run."""
     names = space.names
+    keys = jax.vmap(jax.random.fold_in, (None, 0))(key, offset + jnp.arange(theta.shape[0]))
 
     def one(t, key):
         coords = dict(zip(names, t, strict=True))
@@ -83,16 +85,14 @@ def chunk_size(est: Estimator, meta: MetaLoss, jobs: int) -> int:
 
 
 def sample_estimates(meta, space, est, theta, samples, key) -> np.ndarray:
-    """``(P, samples, d)`` independent run-averaged estimates at the rows of ``theta``."""
+    """``(P, samples, d)`` independent run-averaged estimates at the rows of ``theta``;
+    estimate ``s`` at point ``p`` uses the key ``fold_in(key, p * samples + s)``."""
     jobs = theta.shape[0] * samples
     rows = np.repeat(theta, samples, axis=0)
-    keys = jax.random.split(key, jobs)
     c = chunk_size(est, meta, jobs)
-    pad = -jobs % c
-    rows = np.concatenate([rows, np.repeat(rows[-1:], pad, axis=0)])
-    keys = jnp.concatenate([keys, jnp.repeat(keys[-1:], pad, axis=0)])
+    rows = np.concatenate([rows, np.repeat(rows[-1:], -jobs % c, axis=0)])
     dtype = jnp.result_type(float)
-    out = [np.asarray(_estimates(jnp.asarray(rows[i:i + c], dtype), keys[i:i + c],
+    out = [np.asarray(_estimates(jnp.asarray(rows[i:i + c], dtype), key, np.int32(i),
                                  meta=meta, space=space, est=est), float)
            for i in range(0, len(rows), c)]
     return np.concatenate(out)[:jobs].reshape(theta.shape[0], samples, -1)
