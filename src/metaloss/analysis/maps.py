@@ -107,7 +107,10 @@ def summarize(g: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
         var = g.var(axis=1, ddof=1).sum(axis=-1) if g.shape[1] > 1 else np.full(len(g), np.nan)
         norms = np.linalg.norm(g, axis=-1) * np.linalg.norm(truth, axis=-1)[:, None]
         cos = np.einsum("psd,pd->ps", g, truth) / np.where(norms > 0, norms, np.nan)
-        return {"mean": mean, "bias": np.linalg.norm(mean - truth, axis=-1), "variance": var,
+        err2 = np.sum((mean - truth) ** 2, axis=-1)
+        return {"mean": mean, "bias": np.sqrt(err2), "variance": var,
+                # |mean - truth|^2 overstates bias^2 by the mean's own variance
+                "squared_bias": np.maximum(err2 - var / g.shape[1], 0.0),
                 "cosine": np.nanmean(cos, axis=1),
                 "truth_norm": np.linalg.norm(truth, axis=-1)}
 
@@ -164,11 +167,14 @@ def estimator_maps(
       ``xarray.Dataset`` with dims ``estimator``, ``coordinate`` (the outer
       coordinates) and the axes: ``mean`` and ``truth`` (estimator, coordinate,
       *axes); ``bias`` (norm of mean - truth), ``std_error`` (of that mean, the
-      square root of variance / samples), ``variance`` (trace of the covariance of
-      one estimate), ``cosine`` (mean cosine between one estimate and the truth) and
+      square root of variance / samples), ``squared_bias`` (``bias^2 - variance /
+      samples``, floored at 0: an unbiased estimate of the squared bias, to set
+      against ``variance`` in the mean squared error of one estimate),
+      ``variance`` (trace of the covariance of one estimate), ``cosine`` (mean
+      cosine between one estimate and the truth) and
       ``truth_norm`` (estimator, *axes); ``cost`` (estimator): inner steps of one
       estimate. The ``target`` coordinate says which truth each estimator is judged
-      against.
+      against; ``outer_<name>`` gives each axis in outer coordinates.
     """
     if key is None:
         raise InputError("estimator_maps needs a key, e.g. key=jax.random.key(0)")
@@ -183,6 +189,8 @@ def estimator_maps(
         raise InputError("estimators repeat in estimator_maps")
     samples = check_int("samples", samples, minimum=2)
     values, theta = _grid(space, axes)
+    outer = {f"outer_{n}": (n, np.asarray(space[n].inverse(v), float))
+             for n, v in values.items()}
     shape = tuple(len(v) for v in values.values())
     dims = tuple(values)
     truths: dict[float | None, np.ndarray] = {}
@@ -208,14 +216,16 @@ def estimator_maps(
         return ("estimator", *dims), a.reshape(len(estimators), *shape)
 
     data = {"mean": field("mean", True), "truth": field("truth", True)}
-    data.update({k: field(k) for k in ("bias", "variance", "cosine", "truth_norm")})
+    data.update({k: field(k) for k in ("bias", "squared_bias", "variance", "cosine",
+                                       "truth_norm")})
     data["std_error"] = (data["variance"][0], np.sqrt(data["variance"][1] / samples))
     data["cost"] = ("estimator", np.array([e.inner_steps(meta) * e.phases(meta)
                                            for e in estimators], float))
     return xr.Dataset(
         data,
         coords={"estimator": names, "coordinate": list(space.names),
-                "target": ("estimator", [target_label(e) for e in estimators]), **values},
+                "target": ("estimator", [target_label(e) for e in estimators]), **values,
+                **outer},
         attrs={"samples": samples, "meta": json.dumps(meta.describe()),
                "space": json.dumps({n: type(p).__name__ for n, p in space.items()}),
                "truth": "exact gradient for estimators without smoothing; else the "

@@ -10,6 +10,7 @@ from metaloss.estimators import ES, PES, Backprop
 from metaloss.study import compare_output
 from metaloss.study.compare import compare
 from metaloss.study.report.document import Report
+from metaloss.study.report.maps import maps_summary
 from metaloss.study.settings import BOX, NAMED_STARTS, StudySettings, study_setup
 
 
@@ -21,7 +22,10 @@ def study_comparison(quick: bool = False) -> dict[str, Any]:
             "key": jax.random.key(0)}
     if quick:
         args.update(estimators=(Backprop(), ES(std=0.1, pairs=1), PES(std=0.1, pairs=1, K=10)),
-                    seeds=8, budget=5_000, grid=48, lengths=(10, 100), samples=8)
+                    seeds=8, budget=5_000, grid=48, lengths=(10, 100), samples=8,
+                    maps=6, map_samples=4)
+    else:
+        args.update(maps=32, map_samples=64)
     return args
 
 
@@ -43,6 +47,11 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
         ("trajectories", "Every start's outer-training path over the landscape."),
         ("gradients", "Norm of the mean gradient estimate and the estimates' variance "
                       "against unroll length, at the study's two starts."),
+        ("maps_cosine", "Mean cosine between one estimate and the truth it targets, per pixel."),
+        ("maps_bias", "Norm of the mean estimate minus the truth, per pixel (log scale)."),
+        ("maps_variance", "Variance (trace) of one estimate, per pixel (log scale)."),
+        ("maps_dominance", "log10(squared bias / variance) of one estimate: orange where "
+                           "bias dominates its error, purple where variance does."),
     ):
         if key in paths:
             sec.figures.append((paths[key].name, caption))
@@ -80,3 +89,9 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
             "bounded in norm; PES pays for its unbiasedness with variance that grows with "
             "the number of windows."
         )
+    if cmp.maps is not None:
+        headers, cells, paragraph = maps_summary(cmp.maps)
+        sec.tables.append((headers, cells))
+        sec.paragraphs.append(paragraph)
+        for row in cells:
+            rep.number(f"maps: {row[0]}: median cosine, bias dominates", f"{row[3]}, {row[6]}")

@@ -1,0 +1,92 @@
+"""What the estimator maps show, in a table and a paragraph stated from their numbers.
+
+Part of the comparison section (:mod:`metaloss.study.report.compare`): for each
+estimator, how well one estimate aligns with its truth, how large its bias is
+against the truth's norm, and where the squared bias, rather than the variance,
+dominates the mean squared error of one estimate.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import xarray as xr
+
+HEADERS = ["estimator", "judged against", "cost (inner steps)", "median cosine",
+           "median bias / truth norm", "median variance", "bias dominates"]
+
+
+def _summary(ds: xr.Dataset, i: int) -> dict:
+    one = ds.isel(estimator=i)
+    grid_dims = list(one["bias"].dims)
+    b2, var = one["squared_bias"].values, one["variance"].values
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        # the debiased squared bias: |mean - truth| alone carries the mean's noise
+        rel = np.sqrt(b2) / one["truth_norm"].values
+        defined = np.isfinite(b2) & np.isfinite(var) & ((b2 + var) > 0)
+        bias_wins = defined & (b2 > var)
+        where = {}
+        for d in grid_dims:
+            u = np.broadcast_to(_outer(ds, d).reshape(
+                [-1 if k == d else 1 for k in grid_dims]), b2.shape)
+            where[d] = float(np.median(u[bias_wins])) if bias_wins.any() else np.nan
+        return {"label": str(ds["estimator"].values[i]), "target": str(one["target"].values),
+                "cost": float(one["cost"]), "cosine": float(np.nanmedian(one["cosine"].values)),
+                "rel_bias": float(np.nanmedian(rel[np.isfinite(rel)])) if np.isfinite(
+                    rel).any() else np.nan,
+                "variance": float(np.nanmedian(var)),
+                "bias_share": float(bias_wins.sum() / defined.sum()) if defined.any() else np.nan,
+                "exact": not defined.any(), "where": where}
+
+
+def _outer(ds: xr.Dataset, dim: str) -> np.ndarray:
+    """The axis in outer coordinates (its dim holds hyperparameter values)."""
+    return np.asarray(ds[f"outer_{dim}"].values, float)
+
+
+def maps_summary(ds: xr.Dataset) -> tuple[list[str], list[list[str]], str]:
+    """``(headers, rows, paragraph)`` for the report from an estimator-maps dataset."""
+    rows, stats = [], [_summary(ds, i) for i in range(ds.sizes["estimator"])]
+    for s in stats:
+        share = "exact everywhere" if s["exact"] else f"{s['bias_share']:.0%} of the grid"
+        rows.append([s["label"], s["target"], f"{s['cost']:g}", f"{s['cosine']:.2f}",
+                     f"{s['rel_bias']:.3g}", f"{s['variance']:.3g}", share])
+    return HEADERS, rows, _paragraph(ds, stats)
+
+
+def _paragraph(ds: xr.Dataset, stats: list[dict]) -> str:
+    best = max(stats, key=lambda s: -np.inf if np.isnan(s["cosine"]) else s["cosine"])
+    parts = [
+        f"On a {' x '.join(str(ds.sizes[d]) for d in ds['bias'].dims[1:])} grid over the box, "
+        f"each estimator drew {int(ds.attrs['samples'])} independent estimates per pixel "
+        "(PES, NRES and truncated backprop: the mean over the windows of one inner run), "
+        "judged against the truth it targets (column 2). Best aligned with its truth: "
+        f"{best['label']} (median cosine {best['cosine']:.2f})."]
+    dims = list(ds["bias"].dims[1:])
+    biased = [s for s in stats if not s["exact"] and s["bias_share"] >= 0.5]
+    noisy = [s for s in stats if not s["exact"] and s["bias_share"] < 0.5]
+    if biased:
+        parts.append("Squared bias exceeds the variance of one estimate on most of the grid "
+                     "for " + "; ".join(
+                         f"{s['label']} ({s['bias_share']:.0%}, those pixels centred near "
+                         "outer coordinates (" + ", ".join(
+                             f"{d} {_value(s['where'][d])}" for d in dims) + "))"
+                         for s in biased) + ".")
+    if noisy:
+        parts.append("Variance dominates for " + "; ".join(
+            f"{s['label']} (bias dominates on {s['bias_share']:.0%} only)" for s in noisy)
+            + ": more samples, not a different estimator, would reduce their error.")
+    exact = [s["label"] for s in stats if s["exact"]]
+    if exact:
+        parts.append(f"{', '.join(exact)}: deterministic here, equal to the exact gradient "
+                     "(no bias, no variance).")
+    parts.append("Where the unroll is chaotic the smoothed truth itself is uncertain "
+                 "(quadrature error about 10% there, see metaloss.analysis.smoothed), so "
+                 "small biases of ES-type estimators in that region are not significant.")
+    return " ".join(parts)
+
+
+def _value(u: float) -> str:
+    return "n/a" if np.isnan(u) else f"{u:.3g}"
