@@ -70,7 +70,7 @@ class Hybrid(Estimator):
 
     Per pair ``(theta + std e, theta - std e)``: the ES sample
     ``e (L+ - L-) / (2 std)`` and the pathwise sample ``(grad L+ + grad L-) / 2``
-    (reverse mode through each perturbed unroll). Each coordinate's two means are
+    (forward mode through each perturbed unroll). Each coordinate's two means are
     combined by inverse empirical variance, their variances estimated across the
     pairs. Unlike the paper, which weighs the means of the samples that gave the
     weights (slightly biased at few pairs: 2% of the gradient at the study's start
@@ -106,10 +106,16 @@ class Hybrid(Estimator):
         half = jax.random.normal(k_noise, (self.pairs, theta.shape[0]), theta.dtype)
         eps = jnp.concatenate([half, -half])
         f = outer_fn(meta, space)
+        basis = jnp.eye(theta.shape[0], dtype=theta.dtype)
 
         def one(e):
-            loss, g = jax.value_and_grad(lambda t: f(unravel(t), k_inner))(theta + self.std * e)
-            return loss, g
+            # Forward mode, one tangent per outer coordinate: outer coordinates are few
+            # hyperparameters, and no residuals of the unroll are stored.
+            def along(v):
+                return jax.jvp(lambda t: f(unravel(t), k_inner), (theta + self.std * e,), (v,))
+
+            losses, derivs = jax.vmap(along)(basis)
+            return losses[0], derivs
 
         losses, grads = jax.vmap(one)(eps)
         es = half * ((losses[: self.pairs] - losses[self.pairs:]) / (2 * self.std))[:, None]
