@@ -12,8 +12,9 @@ Gauss-Hermite quadrature (probabilists' Hermite polynomials, the tensor product 
 the scale ``std``. Measured on the study's problem (Wavy1D, SGDM, 50 steps,
 (log10 lr, log10(1 - momentum))), ``std = 0.1``, float64, against 256 x 256 nodes:
 at the smooth points (-2, -0.5) and (-2.5, -2) the 64 x 64 gradient agrees to
-7e-7 and 2e-5 of its norm; at (0, -1.5) and (-1, -1), where the unroll is chaotic
-and the loss rugged far below ``std``, only to 10% and 11% (32 x 32: 21% and 16%;
+7e-7 and 2e-5 of its norm (against a converged trapezoid rule, 1e-6 and 1.4e-5,
+which ``tests/core/test_smoothed.py`` checks); at (0, -1.5) and (-1, -1), where the
+unroll is chaotic and the loss rugged far below ``std``, only to 10% and 11% (32 x 32: 21% and 16%;
 128 x 128: 7% and 8%; there the 256 x 256 reference itself agrees with a
 16384-pair Monte Carlo estimate to 1-2%). Beyond three dimensions the tensor grid
 is too large and a common-random-number Monte Carlo estimate with ``samples``
