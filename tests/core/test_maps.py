@@ -97,6 +97,18 @@ def test_bad_input_is_one_line(kwargs, words):
     assert "\n" not in str(e.value)
 
 
+def test_more_dimensions_than_quadrature_need_truth_samples():
+    meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.Adam(), steps=5)
+    space = meta.default_space()
+    axes = {"lr": [0.01, 0.02], "b1": [0.9], "b2": [0.999], "eps": [1e-8]}
+    with pytest.raises(InputError, match="pass truth_samples=N"):
+        estimator_maps(meta, space, [ES()], axes, samples=2, key=jax.random.key(0))
+    ds = estimator_maps(meta, space, [ES(), Backprop()], axes, samples=2, truth_samples=16,
+                        key=jax.random.key(0))
+    assert ds["truth"].shape == (2, 4, 2, 1, 1, 1)
+    assert np.isfinite(ds["truth"].values).all()
+
+
 def test_stochastic_problems_are_refused():
     meta = ml.MetaLoss(ml.problems.MLPDigits(8), ml.optimizers.SGD(), steps=5)
     with pytest.raises(InputError, match="draws no random numbers"):

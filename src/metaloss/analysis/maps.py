@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss.analysis.smoothed import size_class, smoothed_gradient
+from metaloss.analysis.smoothed import MAX_QUADRATURE_DIMS, size_class, smoothed_gradient
 from metaloss.errors import InputError, check_int
 from metaloss.estimators.base import Estimator, outer_fn
 from metaloss.meta import MetaLoss
@@ -142,6 +142,7 @@ def estimator_maps(
     samples: int = 64,
     key: jax.Array,
     nodes: int | None = None,
+    truth_samples: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
     """Mean, bias, variance and alignment of every estimator on a grid, against its truth.
@@ -164,6 +165,8 @@ def estimator_maps(
       samples: estimates per point and estimator (>= 2).
       key: PRNG key of the estimates.
       nodes: quadrature nodes per dimension for smoothed truths.
+      truth_samples: antithetic Monte Carlo draws for smoothed truths instead of
+        quadrature (required beyond three outer dimensions).
       log: optional ``str -> None`` told each estimator's wall time (truth included).
 
     Returns:
@@ -191,12 +194,17 @@ def estimator_maps(
     if len(set(names)) < len(names):
         raise InputError("estimators repeat in estimator_maps")
     samples = check_int("samples", samples, minimum=2)
+    if (len(space) > MAX_QUADRATURE_DIMS and truth_samples is None
+            and any(e.smoothing() is not None for e in estimators)):
+        raise InputError(f"{len(space)} outer dimensions are more than the smoothed truth's "
+                         f"quadrature supports ({MAX_QUADRATURE_DIMS}); pass truth_samples=N")
     values, theta = _grid(space, axes)
     outer = {f"outer_{n}": (n, np.asarray(space[n].inverse(v), float))
              for n, v in values.items()}
     shape = tuple(len(v) for v in values.values())
     dims = tuple(values)
     truths: dict[float | None, np.ndarray] = {}
+    k_truth = jax.random.fold_in(key, len(estimators))  # the estimators use 0 .. n - 1
     stats: dict[str, list[np.ndarray]] = {}
     for i, est in enumerate(estimators):
         t0 = time.perf_counter()
@@ -206,7 +214,8 @@ def estimator_maps(
                 truths[s] = exact_gradient(meta, space, theta)
             else:
                 pts = {n: theta[:, j] for j, n in enumerate(space.names)}
-                g = smoothed_gradient(meta, space, pts, s, nodes=nodes)
+                g = smoothed_gradient(meta, space, pts, s, nodes=nodes, samples=truth_samples,
+                                      key=None if truth_samples is None else k_truth)
                 truths[s] = np.stack([g[n] for n in space.names], axis=-1)
         g = sample_estimates(meta, space, est, theta, samples, jax.random.fold_in(key, i))
         for k, v in {**summarize(g, truths[s]), "truth": truths[s]}.items():
