@@ -7,10 +7,13 @@ per call; unlike PES it draws its perturbation once, when its run begins, and
 reuses it for every window until the horizon. A window's estimate is then the
 antithetic ES estimate of that window's loss, and the windows of one run add up
 to the full-unroll ES estimate: averaged over a run, its expectation is the
-gradient of the Gaussian-smoothed full-unroll loss. The paper shows this reuse
-has lower variance than PES's fresh noise per window (whose accumulated
-perturbation grows with the number of windows) whenever the loss terms of
-different windows are positively correlated, which they usually are.
+gradient of the Gaussian-smoothed full-unroll loss. The paper characterizes the
+variance of a class of unbiased online ES estimators that differ in how often
+they resample noise (PES resamples every window and accumulates it) and finds
+that reusing one perturbation for the whole run has the least variance in that
+class. Its workers run step-unlocked, at different windows; here, as in
+:class:`~metaloss.estimators.PES`, all particles advance together, which changes
+the correlation between consecutive outer steps but not a run's expectation.
 """
 
 from __future__ import annotations
