@@ -57,7 +57,7 @@ def test_maps_write_the_dataset_and_a_figure_per_quantity(tmp_path, capsys):
     (["--estimators", "guided_es(alpha=2)"], "alpha must lie in [0, 1]"),
     (["--estimators", "guided_es(k=0)"], "k must be an integer >= 1"),
     (["--estimators", "nres(bogus=1)"], "unknown option 'bogus'"),
-    (["--estimators", "hybrid(pairs=1)"], "pairs must be an integer >= 4"),
+    (["--estimators", "hybrid(pairs=1)"], "pairs must be an integer >= 2"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
     assert main(["compare", "--quick", "--out", str(tmp_path / "o"), *args]) == 2

@@ -85,8 +85,17 @@ def test_guided_es_with_alpha_zero_searches_the_gradient_direction(x64):
     assert np.all(g @ exact > 0)  # each estimate points along +gradient at a smooth point
 
 
-def test_hybrid_mean_targets_the_smoothed_gradient(x64, smoothed_truth):
-    within_4_se(draws(Hybrid(std=STD, pairs=4), 2048), smoothed_truth)
+def test_cross_fitted_hybrid_mean_targets_the_smoothed_gradient(x64, smoothed_truth):
+    within_4_se(draws(Hybrid(std=STD, pairs=4, crossfit=True), 2048), smoothed_truth)
+
+
+def test_paper_hybrid_bias_shrinks_with_pairs(x64, smoothed_truth):
+    """The paper's weights come from the samples they weigh: a bias of order 1 / pairs,
+    below 4 standard errors at 32 pairs (and clearly present at 4)."""
+    within_4_se(draws(Hybrid(std=STD, pairs=32), 512), smoothed_truth)
+    few = draws(Hybrid(std=STD, pairs=4), 2048).mean(axis=0)
+    many = draws(Hybrid(std=STD, pairs=32), 512, seed=1).mean(axis=0)
+    assert np.linalg.norm(many - smoothed_truth) < np.linalg.norm(few - smoothed_truth) / 2
 
 
 def test_inverse_variance_weights_and_falls_back_where_pathwise_is_not_finite():
@@ -100,14 +109,15 @@ def test_inverse_variance_weights_and_falls_back_where_pathwise_is_not_finite():
     # cross-fitting: each half's weight applies to the other half's means
     a = jnp.array([[0.0], [2.0], [10.0], [10.0]])
     b = jnp.array([[0.0], [6.0], [20.0], [40.0]])
-    g, _ = inverse_variance(a, b)
+    g, _ = inverse_variance(a, b, crossfit=True)
     w1, w2 = 0.9, 1.0  # from rows 0-1 and rows 2-3
     assert np.isclose(float(g[0]), (w1 * 10 + (1 - w1) * 30 + w2 * 1 + (1 - w2) * 3) / 2)
 
 
 def test_specs_round_trip_and_costs():
     for text in ("nres(std=0.05, pairs=4, K=25)", "guided_es(std=0.1, pairs=2, alpha=0.3, k=2)",
-                 "guided_es(std=0.1, pairs=1, alpha=0.5, K=10)", "hybrid(std=0.2, pairs=8)"):
+                 "guided_es(std=0.1, pairs=1, alpha=0.5, K=10)", "hybrid(std=0.2, pairs=8)",
+                 "hybrid(std=0.1, pairs=4, crossfit=True)"):
         assert label(parse("estimator", text)) == text
     meta, _ = study_setup()
     assert NRES(pairs=2, K=10).inner_steps(meta) * NRES(K=10).phases(meta) == 200
@@ -126,7 +136,8 @@ def test_specs_round_trip_and_costs():
     ("guided_es(K=0)", "K must be an integer >= 1"),
     ("nres(std=0)", "std must be positive"),
     ("nres(K=0)", "K must be"),
-    ("hybrid(pairs=3)", "pairs must be an integer >= 4"),
+    ("hybrid(pairs=1)", "pairs must be an integer >= 2"),
+    ("hybrid(pairs=3, crossfit=True)", "pairs must be an integer >= 4"),
     ("hybrid(std=-1)", "std must be positive"),
 ])
 def test_bad_options_say_why_in_one_line(spec, words):

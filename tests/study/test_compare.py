@@ -134,5 +134,5 @@ def test_maps_join_the_comparison_and_the_report_states_their_numbers(tmp_path):
         assert paths[f"maps_{q}"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     headers, rows, paragraph = maps_summary(ds)
     assert [r[0] for r in rows] == [label(e) for e in ESTIMATORS] and len(headers) == len(rows[0])
-    assert rows[0][-1] == "exact everywhere" and "backprop" in paragraph
+    assert rows[0][-1] == "exact (to 0.1%)" and "backprop" in paragraph
     assert "truncated(K=10)" in paragraph and "pes(std=0.1, pairs=2, K=10)" in paragraph

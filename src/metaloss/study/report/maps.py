@@ -13,6 +13,10 @@ import warnings
 import numpy as np
 import xarray as xr
 
+NEGLIGIBLE = 1e-3
+"""A pixel's error counts as negligible (float rounding) when its root mean squared
+error is at most this fraction of the truth's norm."""
+
 HEADERS = ["estimator", "judged against", "cost (inner steps)", "median cosine",
            "median bias / truth norm", "median variance", "bias dominates"]
 
@@ -25,8 +29,11 @@ def _summary(ds: xr.Dataset, i: int) -> dict:
         warnings.simplefilter("ignore", RuntimeWarning)
         # the debiased squared bias: |mean - truth| alone carries the mean's noise
         rel = np.sqrt(b2) / one["truth_norm"].values
-        defined = np.isfinite(b2) & np.isfinite(var) & ((b2 + var) > 0)
+        finite = np.isfinite(b2) & np.isfinite(var)
+        negligible = finite & (b2 + var <= (NEGLIGIBLE * one["truth_norm"].values) ** 2)
+        defined = finite & ~negligible
         bias_wins = defined & (b2 > var)
+        n = max(int(finite.sum()), 1)
         where = {}
         for d in grid_dims:
             u = np.broadcast_to(_outer(ds, d).reshape(
@@ -37,8 +44,9 @@ def _summary(ds: xr.Dataset, i: int) -> dict:
                 "rel_bias": float(np.nanmedian(rel[np.isfinite(rel)])) if np.isfinite(
                     rel).any() else np.nan,
                 "variance": float(np.nanmedian(var)),
-                "bias_share": float(bias_wins.sum() / defined.sum()) if defined.any() else np.nan,
-                "exact": not defined.any(), "where": where}
+                "bias_share": bias_wins.sum() / n,
+                "variance_share": (defined & ~bias_wins).sum() / n,
+                "exact": negligible.sum() >= 0.99 * n, "where": where}
 
 
 def _outer(ds: xr.Dataset, dim: str) -> np.ndarray:
@@ -50,38 +58,49 @@ def maps_summary(ds: xr.Dataset) -> tuple[list[str], list[list[str]], str]:
     """``(headers, rows, paragraph)`` for the report from an estimator-maps dataset."""
     rows, stats = [], [_summary(ds, i) for i in range(ds.sizes["estimator"])]
     for s in stats:
-        share = "exact everywhere" if s["exact"] else f"{s['bias_share']:.0%} of the grid"
+        share = ("exact (to 0.1%)" if s["exact"]
+                 else f"{s['bias_share']:.0%} of the grid (variance {s['variance_share']:.0%})")
         rows.append([s["label"], s["target"], f"{s['cost']:g}", f"{s['cosine']:.2f}",
                      f"{s['rel_bias']:.3g}", f"{s['variance']:.3g}", share])
     return HEADERS, rows, _paragraph(ds, stats)
 
 
 def _paragraph(ds: xr.Dataset, stats: list[dict]) -> str:
-    best = max(stats, key=lambda s: -np.inf if np.isnan(s["cosine"]) else s["cosine"])
     parts = [
         f"On a {' x '.join(str(ds.sizes[d]) for d in ds['bias'].dims[1:])} grid over the box, "
         f"each estimator drew {int(ds.attrs['samples'])} independent estimates per pixel "
         "(PES, NRES and truncated backprop: the mean over the windows of one inner run), "
-        "judged against the truth it targets (column 2). Best aligned with its truth: "
-        f"{best['label']} (median cosine {best['cosine']:.2f})."]
+        "judged against the truth it targets (column 2)."]
+    inexact = [s for s in stats if not s["exact"] and not np.isnan(s["cosine"])]
+    if inexact:
+        best = max(inexact, key=lambda s: s["cosine"])
+        parts.append(f"Of the estimators that are not exact, {best['label']} is best aligned "
+                     f"with its truth (median cosine {best['cosine']:.2f}).")
     dims = list(ds["bias"].dims[1:])
-    biased = [s for s in stats if not s["exact"] and s["bias_share"] >= 0.5]
-    noisy = [s for s in stats if not s["exact"] and s["bias_share"] < 0.5]
+    biased = [s for s in inexact if s["bias_share"] >= 0.5]
+    noisy = [s for s in inexact if s["variance_share"] >= 0.5]
+    mixed = [s for s in inexact if s not in biased and s not in noisy]
     if biased:
         parts.append("Squared bias exceeds the variance of one estimate on most of the grid "
                      "for " + "; ".join(
-                         f"{s['label']} ({s['bias_share']:.0%}, those pixels centred near "
+                         f"{s['label']} ({s['bias_share']:.0%} of the pixels, centred near "
                          "outer coordinates (" + ", ".join(
                              f"{d} {_value(s['where'][d])}" for d in dims) + "))"
-                         for s in biased) + ".")
+                         for s in biased)
+                     + ": more samples cannot fix that, only a different estimator or setting.")
     if noisy:
         parts.append("Variance dominates for " + "; ".join(
-            f"{s['label']} (bias dominates on {s['bias_share']:.0%} only)" for s in noisy)
+            f"{s['label']} ({s['variance_share']:.0%} of the pixels; bias on "
+            f"{s['bias_share']:.0%})" for s in noisy)
             + ": more samples, not a different estimator, would reduce their error.")
+    if mixed:
+        parts.append("Neither dominates on most of the grid for " + "; ".join(
+            f"{s['label']} (bias {s['bias_share']:.0%}, variance {s['variance_share']:.0%})"
+            for s in mixed) + ".")
     exact = [s["label"] for s in stats if s["exact"]]
     if exact:
-        parts.append(f"{', '.join(exact)}: deterministic here, equal to the exact gradient "
-                     "(no bias, no variance).")
+        parts.append(f"{', '.join(exact)}: equal to the exact gradient to 0.1% on at least "
+                     "99% of the pixels (deterministic here).")
     parts.append("Where the unroll is chaotic the smoothed truth itself is uncertain "
                  "(quadrature error about 10% there, see metaloss.analysis.smoothed), so "
                  "small biases of ES-type estimators in that region are not significant.")
