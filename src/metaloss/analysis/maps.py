@@ -128,6 +128,25 @@ def _grid(space: Space, axes: Mapping[str, Any]) -> tuple[dict[str, np.ndarray],
     return values, theta
 
 
+def check_maps(meta: MetaLoss, space: Space, estimators: Sequence[Estimator], samples: int,
+               truth_samples: int | None = None) -> int:
+    """What :func:`estimator_maps` refuses, checked before any work (:class:`InputError`);
+    returns ``samples`` as an ``int``."""
+    if meta.problem.needs_key:
+        raise InputError("estimator maps need a problem that draws no random numbers: "
+                         "their truth is one deterministic outer loss")
+    if not estimators:
+        raise InputError("estimator_maps needs at least one estimator")
+    names = [e.name for e in estimators]
+    if len(set(names)) < len(names):
+        raise InputError("estimators repeat in estimator_maps")
+    if (len(space) > MAX_QUADRATURE_DIMS and truth_samples is None
+            and any(e.smoothing() is not None for e in estimators)):
+        raise InputError(f"{len(space)} outer dimensions are more than the smoothed truth's "
+                         f"quadrature supports ({MAX_QUADRATURE_DIMS}); pass truth_samples=N")
+    return check_int("samples", samples, minimum=2)
+
+
 def target_label(est: Estimator) -> str:
     s = est.smoothing()
     return "exact gradient" if s is None else f"smoothed gradient (std={s:g})"
@@ -184,20 +203,8 @@ def estimator_maps(
     """
     if key is None:
         raise InputError("estimator_maps needs a key, e.g. key=jax.random.key(0)")
-    if meta.problem.needs_key:
-        raise InputError("estimator maps need a problem that draws no random numbers: "
-                         "their truth is one deterministic outer loss")
     estimators = list(estimators)
-    if not estimators:
-        raise InputError("estimator_maps needs at least one estimator")
-    names = [e.name for e in estimators]
-    if len(set(names)) < len(names):
-        raise InputError("estimators repeat in estimator_maps")
-    samples = check_int("samples", samples, minimum=2)
-    if (len(space) > MAX_QUADRATURE_DIMS and truth_samples is None
-            and any(e.smoothing() is not None for e in estimators)):
-        raise InputError(f"{len(space)} outer dimensions are more than the smoothed truth's "
-                         f"quadrature supports ({MAX_QUADRATURE_DIMS}); pass truth_samples=N")
+    samples = check_maps(meta, space, estimators, samples, truth_samples)
     values, theta = _grid(space, axes)
     outer = {f"outer_{n}": (n, np.asarray(space[n].inverse(v), float))
              for n, v in values.items()}
@@ -238,7 +245,7 @@ def estimator_maps(
                                            for e in estimators], float))
     return xr.Dataset(
         data,
-        coords={"estimator": names, "coordinate": list(space.names),
+        coords={"estimator": [e.name for e in estimators], "coordinate": list(space.names),
                 "target": ("estimator", [target_label(e) for e in estimators]), **values,
                 **outer},
         attrs={"samples": samples, "meta": json.dumps(meta.describe()),

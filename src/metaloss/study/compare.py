@@ -29,6 +29,7 @@ import xarray as xr
 
 from metaloss.analysis import estimator_maps, evaluate_points, gradient_sweep
 from metaloss.analysis.gradients import LENGTHS
+from metaloss.analysis.maps import check_maps
 from metaloss.errors import InputError, check_int, check_range
 from metaloss.estimators import (
     ES,
@@ -241,6 +242,9 @@ def compare(
         if est.inner_steps(meta) > budget:
             raise InputError(f"budget {budget} is below one outer step of {est.name} "
                              f"({est.inner_steps(meta):g} inner steps)")
+    if maps is not None:  # refuse before the runs, not after them
+        check_int("map size", maps, minimum=2)
+        check_maps(meta, space, estimators, map_samples)
     log = log or (lambda _: None)
     k_start, k_run, k_sweep = jax.random.split(key, 3)
     inner_key = jax.random.fold_in(key, 3) if meta.problem.needs_key else None
@@ -259,8 +263,7 @@ def compare(
         log("gradient sweep done")
     maps_ds = None
     if maps is not None:
-        n = check_int("map size", maps, minimum=2)
-        axes = {k: space[k].forward(np.linspace(*box[k], n)) for k in space.names}
+        axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
         maps_ds = estimator_maps(meta, space, estimators, axes, samples=map_samples,
                                  key=jax.random.fold_in(key, 4))
         log("estimator maps done")
