@@ -114,3 +114,39 @@ def test_stochastic_problems_are_refused():
     with pytest.raises(InputError, match="draws no random numbers"):
         estimator_maps(meta, meta.default_space(), [ES()], {"lr": [0.1, 0.2]},
                        key=jax.random.key(0))
+
+
+def synthetic_maps():
+    import xarray as xr
+
+    rng = np.random.default_rng(0)
+    shape = (2, 3, 4)
+    b2 = np.array([np.zeros(shape[1:]), rng.uniform(0, 2, shape[1:])])
+    var = np.array([np.zeros(shape[1:]), np.ones(shape[1:])])
+    var[1, 0, 0] = 0.0  # bias without variance: drawn at the end of the scale
+    return xr.Dataset(
+        {"bias": (("estimator", "lr", "momentum"), np.sqrt(b2)),
+         "squared_bias": (("estimator", "lr", "momentum"), b2),
+         "variance": (("estimator", "lr", "momentum"), var),
+         "cosine": (("estimator", "lr", "momentum"), rng.uniform(-1, 1, shape))},
+        coords={"estimator": ["backprop", "es(std=0.1, pairs=1)"],
+                "target": ("estimator", ["exact gradient", "smoothed gradient (std=0.1)"]),
+                "lr": [0.001, 0.01, 0.1], "momentum": [0.9, 0.99, 0.999, 0.0]},
+        attrs={"samples": 4})
+
+
+def test_map_figures_draw_every_quantity_and_clip_dominance():
+    from metaloss import plot
+    from metaloss.plot.maps import DOMINANCE_RANGE, quantity
+
+    ds = synthetic_maps()
+    dom = quantity(ds, "dominance")
+    assert np.isnan(dom.values[0]).all()  # no bias, no variance: undefined
+    assert dom.values[1, 0, 0] == DOMINANCE_RANGE
+    for q in plot.MAP_QUANTITIES:
+        fig = plot.estimator_map(ds, q, params=study_setup()[1])
+        assert len([a for a in fig.axes if a.get_visible()]) == 3  # two panels, a colour bar
+    with pytest.raises(InputError, match="unknown map quantity"):
+        quantity(ds, "mse")
+    with pytest.raises(InputError, match="two axes"):
+        plot.estimator_map(ds.isel(momentum=0), "bias")
