@@ -71,6 +71,13 @@ def test_monte_carlo_agrees_with_quadrature_and_is_needed_beyond_three_dims(x64)
              {"lr": 0.01, "b1": 0.9, "b2": 0.999, "eps": 1e-8}.items()}
     with pytest.raises(InputError, match="more than quadrature supports.*samples"):
         smoothed_gradient(adam, space4, point, 0.1)
+    three = adam.with_fixed({"eps": 1e-8})
+    space3 = three.default_space()
+    point3 = {n: point[n] for n in space3.names}
+    quad3 = smoothed_gradient(three, space3, point3, 0.1)  # 16^3 nodes
+    mc3 = smoothed_gradient(three, space3, point3, 0.1, samples=4096, key=jax.random.key(2))
+    q, m = (np.array([g[n] for n in space3.names]) for g in (quad3, mc3))
+    assert np.linalg.norm(q - m) < 0.1 * np.linalg.norm(q)
     g = smoothed_gradient(adam, space4, point, 0.1, samples=64, key=jax.random.key(0))
     assert set(g) == set(space4.names) and all(np.isfinite(v) for v in g.values())
 
