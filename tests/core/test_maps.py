@@ -66,6 +66,12 @@ def test_maps_equal_a_pointwise_loop(x64):
                                        rtol=1e-6, atol=1e-9)
             np.testing.assert_allclose(float(px["variance"]), var, rtol=1e-6, atol=1e-12)
             np.testing.assert_allclose(float(px["cosine"]), cos, rtol=1e-6)
+    # the smoothed truth's error estimate: the difference from half the nodes per axis
+    assert np.isnan(ds["truth_error"].sel(estimator="backprop")).all()
+    point = {"lr": np.log10(AXES["lr"][1]), "momentum": np.log10(1 - AXES["momentum"][0])}
+    fine, coarse = (smoothed_gradient(meta, space, point, 0.1, nodes=n) for n in (64, 32))
+    diff = np.hypot(fine["lr"] - coarse["lr"], fine["momentum"] - coarse["momentum"])
+    np.testing.assert_allclose(float(ds["truth_error"][2, 1, 0]), diff, rtol=1e-6, atol=1e-12)
     # the exact estimator is its own truth; the truncated one is biased against it
     assert float(ds["bias"].sel(estimator="backprop").max()) < 1e-8
     assert float(ds["bias"].sel(estimator="truncated(K=25)").max()) > 1e-3

@@ -23,7 +23,12 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss.analysis.smoothed import MAX_QUADRATURE_DIMS, size_class, smoothed_gradient
+from metaloss.analysis.smoothed import (
+    DEFAULT_NODES,
+    MAX_QUADRATURE_DIMS,
+    size_class,
+    smoothed_gradient,
+)
 from metaloss.errors import InputError, check_int
 from metaloss.estimators.base import Estimator, outer_fn
 from metaloss.meta import MetaLoss
@@ -147,6 +152,30 @@ def check_maps(meta: MetaLoss, space: Space, estimators: Sequence[Estimator], sa
     return check_int("samples", samples, minimum=2)
 
 
+def truth(meta, space, theta, std, nodes=None, truth_samples=None, key=None):
+    """``(truth (P, d), its error estimate (P,))`` at the rows of ``theta``.
+
+    ``std`` ``None``: the exact gradient (error not estimated: NaN). Otherwise the
+    smoothed gradient by quadrature, whose error is estimated as the norm of its
+    difference from the rule with half the nodes per dimension (NaN for Monte
+    Carlo truths).
+    """
+    if std is None:
+        return exact_gradient(meta, space, theta), np.full(len(theta), np.nan)
+    pts = {n: theta[:, j] for j, n in enumerate(space.names)}
+
+    def at(n):
+        g = smoothed_gradient(meta, space, pts, std, nodes=n, samples=truth_samples,
+                              key=None if truth_samples is None else key)
+        return np.stack([g[k] for k in space.names], axis=-1)
+
+    fine = at(nodes)
+    if truth_samples is not None:
+        return fine, np.full(len(theta), np.nan)
+    n = DEFAULT_NODES[len(space)] if nodes is None else nodes
+    return fine, np.linalg.norm(fine - at(max(2, n // 2)), axis=-1)
+
+
 def target_label(est: Estimator) -> str:
     s = est.smoothing()
     return "exact gradient" if s is None else f"smoothed gradient (std={s:g})"
@@ -196,8 +225,10 @@ def estimator_maps(
       samples``, floored at 0: an unbiased estimate of the squared bias, to set
       against ``variance`` in the mean squared error of one estimate),
       ``variance`` (trace of the covariance of one estimate), ``cosine`` (mean
-      cosine between one estimate and the truth) and
-      ``truth_norm`` (estimator, *axes); ``cost`` (estimator): inner steps of one
+      cosine between one estimate and the truth), ``truth_norm`` and
+      ``truth_error`` (the smoothed truth's error estimate: its difference from
+      quadrature with half the nodes; NaN for exact and Monte Carlo truths)
+      (estimator, *axes); ``cost`` (estimator): inner steps of one
       estimate. The ``target`` coordinate says which truth each estimator is judged
       against; ``outer_<name>`` gives each axis in outer coordinates.
     """
@@ -210,22 +241,17 @@ def estimator_maps(
              for n, v in values.items()}
     shape = tuple(len(v) for v in values.values())
     dims = tuple(values)
-    truths: dict[float | None, np.ndarray] = {}
+    truths: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}
     k_truth = jax.random.fold_in(key, len(estimators))  # the estimators use 0 .. n - 1
     stats: dict[str, list[np.ndarray]] = {}
     for i, est in enumerate(estimators):
         t0 = time.perf_counter()
         s = est.smoothing()
         if s not in truths:
-            if s is None:
-                truths[s] = exact_gradient(meta, space, theta)
-            else:
-                pts = {n: theta[:, j] for j, n in enumerate(space.names)}
-                g = smoothed_gradient(meta, space, pts, s, nodes=nodes, samples=truth_samples,
-                                      key=None if truth_samples is None else k_truth)
-                truths[s] = np.stack([g[n] for n in space.names], axis=-1)
+            truths[s] = truth(meta, space, theta, s, nodes, truth_samples, k_truth)
         g = sample_estimates(meta, space, est, theta, samples, jax.random.fold_in(key, i))
-        for k, v in {**summarize(g, truths[s]), "truth": truths[s]}.items():
+        t, err = truths[s]
+        for k, v in {**summarize(g, t), "truth": t, "truth_error": err}.items():
             stats.setdefault(k, []).append(v)
         if log is not None:
             log(f"{est.name}: {time.perf_counter() - t0:.1f} s")
@@ -239,7 +265,7 @@ def estimator_maps(
 
     data = {"mean": field("mean", True), "truth": field("truth", True)}
     data.update({k: field(k) for k in ("bias", "squared_bias", "variance", "cosine",
-                                       "truth_norm")})
+                                       "truth_norm", "truth_error")})
     data["std_error"] = (data["variance"][0], np.sqrt(data["variance"][1] / samples))
     data["cost"] = ("estimator", np.array([e.inner_steps(meta) * e.phases(meta)
                                            for e in estimators], float))

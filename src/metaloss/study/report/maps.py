@@ -34,6 +34,9 @@ def _summary(ds: xr.Dataset, i: int) -> dict:
         defined = finite & ~negligible
         bias_wins = defined & (b2 > var)
         n = max(int(finite.sum()), 1)
+        err = one["truth_error"].values
+        # bias-dominated pixels whose bias the truth's own error could explain
+        unsure = bias_wins & (np.sqrt(b2) <= err)
         where = {}
         for d in grid_dims:
             u = np.broadcast_to(_outer(ds, d).reshape(
@@ -46,7 +49,10 @@ def _summary(ds: xr.Dataset, i: int) -> dict:
                 "variance": float(np.nanmedian(var)),
                 "bias_share": bias_wins.sum() / n,
                 "variance_share": (defined & ~bias_wins).sum() / n,
-                "exact": negligible.sum() >= 0.99 * n, "where": where}
+                "exact": negligible.sum() >= 0.99 * n, "where": where,
+                "unsure": float(unsure.sum() / max(int(bias_wins.sum()), 1)),
+                "rough_truth": float(np.mean(err > 0.05 * one["truth_norm"].values))
+                if np.isfinite(err).any() else np.nan}
 
 
 def _outer(ds: xr.Dataset, dim: str) -> np.ndarray:
@@ -101,10 +107,22 @@ def _paragraph(ds: xr.Dataset, stats: list[dict]) -> str:
     if exact:
         parts.append(f"{', '.join(exact)}: equal to the exact gradient to 0.1% on at least "
                      "99% of the pixels (deterministic here).")
-    parts.append("Where the unroll is chaotic the smoothed truth itself is uncertain "
-                 "(quadrature error about 10% there, see metaloss.analysis.smoothed), so "
-                 "small biases of ES-type estimators in that region are not significant.")
+    rough = [s for s in stats if not np.isnan(s["rough_truth"])]
+    if rough:
+        worst = max(rough, key=lambda s: s["rough_truth"])
+        unsure = [f"{s['label']} {s['unsure']:.0%}" for s in rough if s["bias_share"] > 0]
+        parts.append(
+            "The smoothed truth is itself uncertain where the loss is rugged below the "
+            "smoothing scale: quadrature with half the nodes per axis differs from it by more "
+            f"than 5% of its norm on {worst['rough_truth']:.0%} of the pixels (std "
+            f"{_std(worst['target'])}; a conservative error estimate)"
+            + (f"; of the pixels where bias dominates, the bias is within that difference "
+               f"for {', '.join(unsure)}" if unsure else "") + ".")
     return " ".join(parts)
+
+
+def _std(target: str) -> str:
+    return target.partition("std=")[2].rstrip(")") or "?"
 
 
 def _value(u: float) -> str:
