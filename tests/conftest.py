@@ -6,6 +6,7 @@ are the end-to-end tests. ``make test-fast`` runs the rest (``-m "not slow"``);
 ``make test`` runs everything.
 """
 
+import os
 from pathlib import Path
 
 import jax
@@ -13,6 +14,10 @@ import pytest
 from jax import monitoring
 
 END_TO_END = ("cli", "study")
+
+# Commands keep a persistent compilation cache (metaloss.cli.app.compilation_cache);
+# tests count compilations, so they run without it unless a test turns it on.
+os.environ.setdefault("METALOSS_CACHE_DIR", "off")
 
 
 def pytest_collection_modifyitems(config, items):

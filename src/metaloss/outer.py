@@ -167,6 +167,7 @@ def _prepare(meta, space, estimator, init, steps, optimizer, key):
     if not isinstance(estimator, Estimator):
         raise InputError(f"estimator must be a metaloss estimator, got {estimator!r}")
     space._check(init)
+    estimator.check(meta)
     dtype = jnp.result_type(float)
     init = {n: jnp.asarray(init[n], dtype) for n in space.names}
     meta.check(space.to_hparams({n: jax.device_get(v) for n, v in init.items()}))

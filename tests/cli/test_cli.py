@@ -34,14 +34,19 @@ def test_landscape_command_writes_netcdf_and_plot(tmp_path, capsys):
 
 def test_train_command(tmp_path, capsys):
     code, stdout, err = run(["train", "--estimator", "es", "--outer-steps", "20", "--steps", "20",
-                             "--init", "lr=-2", "--init", "momentum=-0.5", "--out",
+                             "--init-coord", "lr=-2", "--init", "momentum=0.9", "--out",
                              str(tmp_path)], capsys)
     assert code == 0, err
     summary = json.loads((tmp_path / "run.json").read_text())
     assert set(summary["final"]) == {"lr", "momentum"}
     npz = np.load(tmp_path / "run.npz")
     assert npz["params_lr"].shape == (21,) and npz["params_lr"][0] == -2.0
+    assert npz["params_momentum"][0] == pytest.approx(-1.0)  # log10(1 - 0.9)
     assert np.isfinite(summary["final_true_loss"])
+    # values beside outer coordinates, so log10(lr) = -1.2 is not read as lr = -1.2
+    assert "start lr 0.01 (log10(lr) -2), momentum 0.9 (log10(1 - momentum) -1)" in stdout
+    final = summary["final_values"]
+    assert f"final lr {final['lr']:.4g} (log10(lr) {summary['final']['lr']:.4g})" in stdout
 
 
 def test_train_with_fixed_momentum(tmp_path, capsys):
@@ -66,16 +71,40 @@ BAD = [
     (["landscape", "--axis", "lr=cubic:1:2:3", "--out", "{tmp}/a.nc"], "bad axis"),
     (["landscape", "--problem", "nope", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/a.nc"],
      "unknown problem"),
-    (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/file/a.nc"], "output directory"),
+    (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/file/a.nc"],
+     "file' is not a directory"),
+    (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/no/dir/a.nc"],
+     "no/dir' does not exist: create it first"),
+    (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/a.txt"],
+     "--out must end in .nc or .zarr"),
+    (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/a.nc", "--plot", "{tmp}/a.jpg"],
+     "--plot must end in .png or .pdf or .svg"),
+    (["landscape", "--axis", "lr=log:1e-3:1:400000", "--axis", "momentum=lin:0:0.9:400000",
+      "--out", "{tmp}/a.nc"], "write it to a Zarr store instead"),
+    (["landscape", "--axis", "lr=log:1e-3:1:3", "--axis", "lr=log:1e-2:1:3", "--out",
+      "{tmp}/a.nc"], "--axis 'lr' is given twice"),
+    (["export", "{tmp}/a.nc", "{tmp}/b.nc"], "the store must end in .zarr"),
     (["train", "--estimator", "sgd", "--out", "{tmp}/t"], "unknown estimator"),
     (["train", "--outer-steps", "0", "--out", "{tmp}/t"], "outer steps"),
-    (["train", "--init", "momentum=0.3", "--out", "{tmp}/t"], "momentum must lie in [0, 1)"),
+    (["train", "--init", "momentum=1.5", "--out", "{tmp}/t"],
+     "--init momentum=1.5 (a momentum value; outer coordinates go to --init-coord): momentum "
+     "must lie in [0, 1)"),
+    (["train", "--init-coord", "momentum=0.3", "--out", "{tmp}/t"],
+     "--init-coord momentum=0.3 means momentum = -0.9953 (log10(1 - momentum) = 0.3)"),
+    (["train", "--init", "lr=0.1", "--init-coord", "lr=-1", "--out", "{tmp}/t"],
+     "'lr' is given by both --init and --init-coord"),
+    (["train", "--init", "b1=0.9", "--out", "{tmp}/t"], "--init names 'b1', which is not"),
+    (["train", "--estimator", "truncated(K=100)", "--out", "{tmp}/t"],
+     "window K=100 is longer than the unroll (50 inner steps)"),
+    (["compare", "--estimators", "pes(K=60)", "--quick", "--out", "{tmp}/c"],
+     "window K=60 is longer than the unroll"),
     (["train", "--out", "{tmp}/file"], "output directory"),
     (["train", "--param", "foo=log", "--out", "{tmp}/t"], "unknown outer parameter 'foo'"),
     (["train", "--set", "momentum=0.5", "--param", "momentum=1mlog", "--out", "{tmp}/t"],
      "unknown outer parameter 'momentum'"),
     (["train", "--param", "lr=cubic", "--out", "{tmp}/t"], "bad parametrization"),
-    (["reproduce", "--out", "{tmp}/file/x"], "output directory"),
+    (["reproduce", "--out", "{tmp}/file/x"], "file' is not a directory"),
+    (["reproduce", "--out", "{tmp}/no/x"], "no' does not exist"),
     (["landscape", "--nope"], "No such option"),
     (["landscape", "--out", "{tmp}/a.nc"], "Missing option"),
 ]

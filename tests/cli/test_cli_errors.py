@@ -88,3 +88,28 @@ def test_compare_for_another_problem_optimizer_and_space(tmp_path, capsys):
     code, _, err = run(["compare", "--quick", "--param", "momentum=lin", "--out",
                         str(tmp_path / "x")], capsys)
     assert code == 2 and "--box momentum=LOW:HIGH" in err
+
+
+def test_commands_keep_compiled_programs_in_a_persistent_cache(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "METALOSS_CACHE_DIR": str(cache)}
+    cmd = [sys.executable, "-m", "metaloss.cli", "train", "--outer-steps", "5",
+           "--out", str(tmp_path / "t")]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    entries = sorted(p.name for p in cache.rglob("*") if p.is_file())
+    assert entries, "nothing was cached"
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    def result(proc):  # "true outer loss at the end 4.25": the same from cached programs
+        return proc.stdout.split("true outer loss at the end ")[1].split(";")[0]
+
+    assert result(again) == result(first)
+    off = subprocess.run(cmd, env={**env, "METALOSS_CACHE_DIR": "off"}, capture_output=True,
+                         text=True, timeout=300)
+    assert off.returncode == 0

@@ -48,8 +48,10 @@ def test_resume_flag_and_export(tmp_path, capsys):
     assert code == 2 and "unfinished (6 of 9 tiles)" in err and "--resume" in err
     code, _, err = run(["export", path, tmp_path / "x.nc"], capsys)
     assert code == 2 and "unfinished" in err
-    code, _, err = run([*args, "--resume"], capsys)
+    code, stdout, err = run([*args, "--resume"], capsys)
     assert code == 0, err
+    assert "3 of 9 tiles computed" in stdout and "6 reused" in stdout, stdout
+    assert '"tiles_computed": 3' in (tmp_path / "l.json").read_text()
     assert TileStore.open(path).done().all()
     np.testing.assert_array_equal(open_store(path).values, full.values)
     code, stdout, err = run(["export", path, tmp_path / "x.nc"], capsys)
@@ -86,7 +88,7 @@ def test_export_errors(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     code, _, err = run(["landscape", *AXES, "--out", tmp_path / "l.zarr"], capsys)
     code, _, err = run(["export", tmp_path / "l.zarr", tmp_path / "file" / "x.nc"], capsys)
-    assert code == 2 and "output directory" in err
+    assert code == 2 and "file' is not a directory" in err
 
 
 def test_distributed_command_line(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jax
 import numpy as np
+import optax
 import pytest
 
 import metaloss as ml
@@ -70,3 +71,16 @@ def test_stochastic_problems_need_a_key_deterministic_ones_do_not():
     # a deterministic problem keeps a default key: its runs do not depend on it
     wavy = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=5)
     assert float(wavy({"lr": 0.1})) == float(wavy({"lr": 0.1}, jax.random.key(9)))
+
+
+def test_windows_longer_than_the_unroll_are_refused_and_uneven_ones_reported():
+    meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=50)
+    space = ml.Space({"lr": ml.Log10(), "momentum": ml.OneMinusLog10()})
+    for est in (ml.estimators.TruncatedBackprop(K=51), ml.estimators.PES(K=100)):
+        with pytest.raises(InputError, match=r"window K=\d+ is longer than the unroll \(50"):
+            ml.outer_train(meta, space, est, {"lr": -2.0, "momentum": -0.5}, 3,
+                           optax.sgd(0.01), jax.random.key(0))
+    assert ml.estimators.PES(K=10).check(meta) is None
+    note = ml.estimators.TruncatedBackprop(K=7).check(meta)
+    assert "do not divide the 50-step unroll" in note and "has 1 step" in note
+    assert ml.estimators.TruncatedBackprop(K=50).check(meta) is None

@@ -87,7 +87,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
 def test_unwritable_destination_is_a_clear_error(tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("not a directory")
-    with pytest.raises(ValueError, match="cannot create output directory") as e:
+    with pytest.raises(ValueError, match="file.txt' is not a directory") as e:
         ml.landscape(META, SMALL, store=blocker / "l.zarr", progress=False)
     assert "\n" not in str(e.value)
 
@@ -133,3 +133,60 @@ def test_unwritable_tile_location_keeps_finished_tiles(tmp_path, monkeypatch):
     assert TileStore.open(path).done().tolist() == [True, True] + [False] * 4
     blocker.unlink()
     assert_same(ml.landscape(META, SMALL, store=path, resume=True, progress=False), reference)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SLOW_AXES = ["--axis", "lr=log:1e-3:1e1:64", "--axis", "momentum=1mlog:1e-3:1:48",
+             "--steps", "100000", "--tile", "8,8"]  # 8 x 6 tiles of 64 points, ~0.1 s each
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("victim", [1, 0])
+def test_a_killed_process_stops_the_others_and_resume_completes(tmp_path, victim):
+    path = tmp_path / "d.zarr"
+    port = _free_port()
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "metaloss.cli", "landscape", *SLOW_AXES, "--out", str(path),
+             "--distributed", "--coordinator", f"127.0.0.1:{port}", "--num-processes", "2",
+             "--process-id", str(i)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 180
+        while marked(path) < 2 and time.monotonic() < deadline:  # the run is under way
+            time.sleep(0.05)
+        assert marked(path) >= 2, "the run did not start"
+        procs[victim].send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        survivor = procs[1 - victim]
+        _, err = survivor.communicate(timeout=60)
+        waited = time.monotonic() - killed
+    finally:
+        for p in procs:
+            p.kill()
+    assert survivor.returncode == 3, err[-3000:]
+    assert waited < 30, waited
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error: ")]
+    assert len(lines) == 1, err[-3000:]
+    assert f"process {victim} of 2" in lines[0] and "--resume" in lines[0], lines[0]
+    assert "Traceback" not in err
+    kept = int(TileStore.open(path).done().sum())
+    assert 2 <= kept < 48
+    # The finished tiles are kept and a single-process --resume completes the store exactly.
+    from metaloss.cli import main
+
+    assert main(["landscape", *SLOW_AXES, "--out", str(path), "--resume"]) == 0
+    assert TileStore.open(path).done().all()
+    ref = tmp_path / "ref.zarr"
+    assert main(["landscape", *SLOW_AXES, "--out", str(ref)]) == 0
+    np.testing.assert_array_equal(open_store(path).values, open_store(ref).values)

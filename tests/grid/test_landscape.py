@@ -1,10 +1,13 @@
 """Landscapes: against pointwise calls, chunked against unchunked, NetCDF round trip."""
 
+import os
+
 import jax
 import numpy as np
 import pytest
 
 import metaloss as ml
+from metaloss.errors import InputError
 from metaloss.grid import executor, points
 from metaloss.measures import LOSS
 
@@ -96,8 +99,10 @@ def test_unwritable_output(tmp_path):
                       {"lr": ml.logspace(-2, 0, 3)}, progress=False)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(ValueError, match="cannot create output directory"):
+    with pytest.raises(ValueError, match="does not exist"):
         ml.save_netcdf(da, blocker / "sub" / "l.nc")
+    with pytest.raises(ValueError, match="file' is not a directory"):
+        ml.save_netcdf(da, blocker / "l.nc")
 
 
 def test_nonfinite_values_are_kept(tmp_path):
@@ -174,3 +179,44 @@ def test_in_order_keeps_order_and_stops_cleanly(workers):
     assert next(gen)[0] == 0 and next(gen)[0] == 1
     gen.close()  # a consumer that stops early: no call beyond the look-ahead starts
     assert len(started) <= 2 + workers + 1
+
+
+def test_written_files_follow_the_umask(meta, tmp_path):
+    from metaloss.grid.io import write_text
+
+    old = os.umask(0o022)
+    try:
+        mode = write_text(tmp_path / "a.txt", "x").stat().st_mode & 0o777
+        os.umask(0o077)
+        private = write_text(tmp_path / "b.txt", "x").stat().st_mode & 0o777
+    finally:
+        os.umask(old)
+    assert (mode, private) == (0o644, 0o600)
+
+
+def test_missing_parent_directories_are_an_error_not_created(meta, tmp_path):
+    from metaloss.grid.io import check_writable_dir
+
+    target = tmp_path / "no" / "such" / "l.nc"
+    with pytest.raises(InputError, match=r"directory '.*no/such' does not exist"):
+        ml.save_netcdf(ml.landscape(meta, {"lr": [0.1, 0.2]}, progress=False), target)
+    with pytest.raises(InputError, match=r"directory '.*no' does not exist"):
+        check_writable_dir(tmp_path / "no" / "out")
+    assert not (tmp_path / "no").exists()
+    assert check_writable_dir(tmp_path / "out").is_dir()  # the directory itself is made
+
+
+def test_write_errors_name_the_users_path_not_a_temporary_file(tmp_path):
+    from metaloss.grid.io import write_text
+
+    target = tmp_path / "d"
+    target.mkdir()
+    with pytest.raises(OSError) as e:
+        write_text(target, "x")  # renaming a file onto a directory fails
+    assert str(target) in str(e.value) and ".tmp" not in str(e.value)
+
+
+def test_a_grid_that_would_not_fit_in_memory_is_refused_before_allocating(meta):
+    huge = {"lr": ml.logspace(-3, 2, 1_000_000), "momentum": np.linspace(0, 0.9, 1_000_000)}
+    with pytest.raises(InputError, match=r"1000000 x 1000000 grid needs .* GiB .*store="):
+        ml.landscape(meta, huge, progress=False)

@@ -42,7 +42,7 @@ def test_report_holds_the_numbers(report_dir):
                 "maps: es(std=0.1, pairs=1): median cosine, bias dominates", "judged against"):
         assert key in md and key in html
     for fig in FIGURES:
-        assert f"({fig})" in md and f"src='{fig}'" in html
+        assert f"({fig})" in md and f"data-file='{fig}'" in html
 
 
 def test_landscape_file_is_the_quick_grid(report_dir):

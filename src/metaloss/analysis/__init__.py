@@ -1,5 +1,6 @@
 """Analysis of meta-loss landscapes."""
 
+from metaloss.analysis import stats
 from metaloss.analysis.gradients import gradient_sweep
 from metaloss.analysis.maps import estimator_maps
 from metaloss.analysis.points import evaluate_points
@@ -7,4 +8,4 @@ from metaloss.analysis.slices import slices
 from metaloss.analysis.smoothed import smoothed_gradient, smoothed_loss
 
 __all__ = ["estimator_maps", "evaluate_points", "gradient_sweep", "slices", "smoothed_gradient",
-           "smoothed_loss"]
+           "smoothed_loss", "stats"]

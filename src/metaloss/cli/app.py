@@ -3,17 +3,22 @@
 Bad input (an :class:`~metaloss.errors.InputError`, a click usage error, or an
 ``OSError`` on a path the user named) prints one line, ``error: ...``, and exits
 2. Anything else is a bug in metaloss: it prints the traceback and a line asking
-for a bug report, and exits 1.
+for a bug report, and exits 1. A ``--distributed`` run that loses one of its
+processes stops the others within seconds with one line and exit code 3 (see
+:mod:`metaloss.cli.supervise` and :mod:`metaloss.grid.watchdog`).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import traceback
 
 import click
 
+from metaloss.cli import supervise
+from metaloss.cli.explore_cmd import explore
 from metaloss.cli.grid_cmd import export, landscape
 from metaloss.cli.study_cmd import compare, reproduce
 from metaloss.cli.train_cmd import train
@@ -28,6 +33,7 @@ Examples:
       --out l.nc --plot l.png
   metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
   metaloss compare --quick --out cmp/
+  metaloss explore                          # the landscape in a browser
   metaloss COMMAND --help                   # every option of a command
 """
 
@@ -38,7 +44,7 @@ def cli():
     """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
 
 
-for command in (reproduce, landscape, export, train, compare):
+for command in (reproduce, landscape, export, train, compare, explore):
     cli.add_command(command)
 
 USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,
@@ -53,8 +59,12 @@ def _fail(message: str) -> int:
 
 def main(argv=None) -> int:
     """Entry point: runs the command; see the module docstring for the exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if supervise.needed(args):
+        return supervise.supervise(args)
+    compilation_cache()
     try:
-        cli.main(args=argv, standalone_mode=False, prog_name="metaloss")
+        cli.main(args=args, standalone_mode=False, prog_name="metaloss")
     except click.exceptions.NoArgsIsHelpError as e:
         click.echo(e.ctx.get_help() if e.ctx else str(e))
         return 2
@@ -73,6 +83,37 @@ def main(argv=None) -> int:
     except Exception:
         return _bug()
     return 0
+
+
+CACHE_ENV = "METALOSS_CACHE_DIR"
+"""Where commands keep compiled programs between runs; ``off`` disables the cache."""
+
+
+def compilation_cache() -> str | None:
+    """Turns on JAX's persistent compilation cache for this command and returns its
+    directory (``$METALOSS_CACHE_DIR``, else ``$XDG_CACHE_HOME/metaloss/jax``, else
+    ``~/.cache/metaloss/jax``).
+
+    Most of a command's time is compilation (a default ``compare`` compiles about a
+    dozen programs); with the cache, a second run reuses them. Programs that compile
+    in under 0.2 s are not worth a disk entry. An unusable directory just leaves the
+    cache off.
+    """
+    where = os.environ.get(CACHE_ENV, "")
+    if where.lower() == "off":
+        return None
+    if not where:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        where = os.path.join(base, "metaloss", "jax")
+    try:
+        os.makedirs(where, exist_ok=True)
+    except OSError:
+        return None
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", where)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    return where
 
 
 def _bug() -> int:

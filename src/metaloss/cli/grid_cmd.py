@@ -35,6 +35,7 @@ def store_options(fn):
 
 
 MEASURE = Spec("measure")
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 EXAMPLES = """
 
@@ -70,6 +71,12 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
               chunk, out, plot_path, vmax, resume, tile, distributed, coordinator,
               num_processes, process_id):
     """Compute the outer loss (or another measure) on a grid and save it."""
+    from metaloss.grid.io import check_parent, check_suffix
+
+    check_suffix(out, (".nc", ".zarr"), "--out")
+    if plot_path:
+        check_suffix(plot_path, PLOT_SUFFIXES, "--plot")
+        check_parent(plot_path)
     store_flags = {"--resume": resume, "--tile": tile, "--distributed": distributed}
     store = _store_mode(out, store_flags, coordinator, num_processes, process_id)
     import jax
@@ -77,18 +84,26 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
 
     from metaloss.grid import landscape as compute
     from metaloss.grid import save_netcdf
-    from metaloss.grid.io import check_writable_dir, write_text
+    from metaloss.grid.io import write_text
 
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     grid = unique(axes, "--axis")
     both = sorted(set(grid) & {k for k, _ in meta.fixed})
     if both:
         raise InputError(f"{both[0]!r} is both an --axis and a --set")
-    parent = Path(out).parent
-    check_writable_dir(parent if str(parent) else ".")
+    check_parent(out)
     t0 = time.perf_counter()
-    da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed),
-                 store=out if store else None, resume=resume, tile=_tile(tile))
+    stats = None
+    if store:
+        from metaloss.grid.compute import prepare
+        from metaloss.grid.fill import store_landscape
+        from metaloss.measures import get as get_measure
+
+        meta_s, grid_s, key_s = prepare(meta, grid, jax.random.key(seed))
+        da, stats = store_landscape(meta_s, grid_s, out, key=key_s, resume=resume,
+                                    tile=_tile(tile), chunk=chunk, measure=get_measure(measure))
+    else:
+        da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed))
     elapsed = time.perf_counter() - t0
     if jax.process_index() != 0:
         return  # process 0 reports for a distributed run
@@ -104,11 +119,20 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
         plot.save(fig, plot_path)
     finite = np.isfinite(da.values)
     div = int(np.asarray(da["diverged"]).sum())
-    write_text(Path(out).with_suffix(".json"),
-               json.dumps({"seconds": elapsed, "points": int(da.size),
-                           "non_finite": int((~finite).sum()), "diverged": div}, indent=1))
-    click.echo(f"wrote {out}: {da.size} points in {elapsed:.2f} s, min {np.nanmin(da.values):.4g}, "
-               f"{int((~finite).sum())} non-finite, {div} diverged")
+    summary = {"seconds": elapsed, "points": int(da.size),
+               "non_finite": int((~finite).sum()), "diverged": div}
+    if stats is None:
+        work = f"{da.size} points in {elapsed:.2f} s"
+    else:
+        summary.update(tiles=stats.total, tiles_reused=stats.resumed,
+                       tiles_computed=stats.computed)
+        work = (f"{da.size} points; {stats.computed} of {stats.total} tiles computed in "
+                f"{elapsed:.2f} s" + (f", {stats.resumed} reused from before" if stats.resumed
+                                      else ""))
+    write_text(Path(out).with_suffix(".json"), json.dumps(summary, indent=1))
+    best = f"min {np.nanmin(da.values):.4g}, " if finite.any() else ""
+    click.echo(f"wrote {out}: {work}, {best}{int((~finite).sum())} non-finite, "
+               f"{div} diverged; summary in {Path(out).with_suffix('.json')}")
 
 
 def _store_mode(out, store_flags, coordinator, num_processes, process_id) -> bool:
@@ -141,10 +165,16 @@ def _tile(spec: str | None):
 @click.argument("store", type=click.Path())
 @click.argument("out", type=click.Path())
 def export(store, out):
-    """Write a finished .zarr landscape store to a NetCDF file."""
-    from metaloss.grid import export_netcdf
-    from metaloss.grid.io import check_writable_dir
+    """Write a finished .zarr landscape store to a NetCDF file.
 
-    parent = Path(out).parent
-    check_writable_dir(parent if str(parent) else ".")
+    STORE is a finished Zarr store written by `metaloss landscape --out STORE.zarr`
+    (an unfinished one is refused: complete it with --resume first); OUT is the
+    NetCDF file to write (.nc; its directory must exist).
+    """
+    from metaloss.grid import export_netcdf
+    from metaloss.grid.io import check_parent, check_suffix
+
+    check_suffix(store, (".zarr",), "the store")
+    check_suffix(out, (".nc",), "the NetCDF output")
+    check_parent(out)
     click.echo(f"wrote {export_netcdf(store, out)}")

@@ -65,3 +65,53 @@ def build_space(meta, params):
         raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
                          f"outer parameters are {', '.join(free)}")
     return Space(given) if given else meta.default_space(free)
+
+
+def describe_point(space, coords) -> str:
+    """``lr 0.0708 (log10(lr) -1.15), momentum ...``: hyperparameter values with the
+    outer coordinates they come from, so neither can be mistaken for the other."""
+    values = space.to_hparams({n: float(coords[n]) for n in space.names})
+    parts = []
+    for name in space.names:
+        label = space[name].axis_label(name)
+        value = f"{name} {float(values[name]):.4g}"
+        parts.append(value if label == name else f"{value} ({label} {float(coords[name]):.4g})")
+    return ", ".join(parts)
+
+
+def start_point(meta, space, values, coords, default_coords) -> dict[str, float]:
+    """The outer coordinates of a start given as hyperparameter values (``--init``) and/or
+    outer coordinates (``--init-coord``); the rest from ``default_coords``, else the
+    optimizer's default value. Errors name the flag, the value and the coordinate."""
+    values, coords = unique(values, "--init"), unique(coords, "--init-coord")
+    for flag, given in (("--init", values), ("--init-coord", coords)):
+        extra = [n for n in given if n not in space.names]
+        if extra:
+            raise InputError(f"{flag} names {extra[0]!r}, which is not an outer parameter "
+                             f"(outer parameters: {', '.join(space.names)})")
+    both = sorted(set(values) & set(coords))
+    if both:
+        raise InputError(f"{both[0]!r} is given by both --init and --init-coord")
+    start = {}
+    for name in space.names:
+        param, label = space[name], space[name].axis_label(name)
+        if name in coords:
+            u = float(coords[name])
+            value = float(param.forward(u))
+            try:
+                meta.optimizer.validate({name: value})
+            except InputError as e:
+                raise InputError(f"--init-coord {name}={u:g} means {name} = {value:.4g} "
+                                 f"({label} = {u:g}): {e}") from None
+        elif name in values or name not in default_coords:
+            value = float(values.get(name, meta.optimizer.defaults.get(name, 0.0)))
+            try:
+                meta.optimizer.validate({name: value})
+                u = float(param.inverse(value))
+            except InputError as e:
+                raise InputError(f"--init {name}={value:g} (a {name} value; outer coordinates "
+                                 f"go to --init-coord): {e}") from None
+        else:
+            u = float(default_coords[name])
+        start[name] = u
+    return start

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from metaloss.cli.options import build_meta, build_space, problem_options
+from metaloss.cli.options import build_meta, build_space, describe_point, problem_options
 from metaloss.cli.types import ParamKind
 from metaloss.errors import InputError
 from metaloss.spec import REGISTRY
@@ -16,11 +16,16 @@ from metaloss.spec import REGISTRY
                       "  metaloss reproduce --out quick/ --quick")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
 @click.option("--quick", is_flag=True, help="Reduced sizes (about 30 s), for tests.")
-def reproduce(out, quick):
+@click.option("--quiet", is_flag=True,
+              help="Print only the report's path at the end (no stages, bars or summary).")
+def reproduce(out, quick, quiet):
     """Run the whole study: figures, landscape.nc, report.md and report.html."""
+    from metaloss.study.console import Console
     from metaloss.study.report.pipeline import reproduce as run
 
-    rep = run(out, quick=quick)
+    console = Console(quiet=quiet)
+    rep = run(out, quick=quick, console=console)
+    console.summary(rep.out, rep.files(), rep.numbers)
     click.echo(f"wrote {rep.out / 'report.html'} ({rep.timings['total']:.1f} s)")
 
 
@@ -92,8 +97,10 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
               help="Estimates per pixel and estimator [default: 64; 4 with --quick].")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
 @click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")
+@click.option("--quiet", is_flag=True,
+              help="Print only the table and the output path (no stages or bars).")
 def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, seeds,
-            spec, budget, maps, map_size, map_samples, out, quick):
+            spec, budget, maps, map_size, map_samples, out, quick, quiet):
     """Compare outer-gradient estimators over many seeds: table, figures, report."""
     import jax
 
@@ -120,10 +127,19 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
         overrides["maps"] = None
     if spec is not None:
         overrides["estimators"] = get_list(spec)
-    rep = Report(check_writable_dir(out), quick)
+    from metaloss.study.console import Console
+
+    rep = Report(check_writable_dir(out), quick, console=Console(quiet=quiet))
     t0 = time.perf_counter()
     section_compare(rep, None, **overrides)
     rep.timings["total"] = time.perf_counter() - t0
     rep.write()
     click.echo((rep.out / "compare.md").read_text(), nl=False)
+    for name, start in overrides["starts"].items():
+        click.echo(f"start {name}: {describe_point(space, start)}")
+    low = {n: lo for n, (lo, _) in box.items()}
+    high = {n: hi for n, (_, hi) in box.items()}
+    click.echo(f"random starts between {describe_point(space, low)}")
+    click.echo(f"                  and {describe_point(space, high)}")
+    rep.console.summary(rep.out, rep.files(), [])
     click.echo(f"wrote {rep.out} ({rep.timings['total']:.1f} s)")

@@ -7,8 +7,14 @@ import time
 
 import click
 
-from metaloss.cli.options import build_meta, build_space, problem_options
-from metaloss.cli.types import Assignment, ParamKind, unique
+from metaloss.cli.options import (
+    build_meta,
+    build_space,
+    describe_point,
+    problem_options,
+    start_point,
+)
+from metaloss.cli.types import Assignment, ParamKind
 from metaloss.errors import InputError
 from metaloss.spec import REGISTRY
 
@@ -73,7 +79,13 @@ def build_estimator(spec: str, flags: dict[str, object]):
               help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
                    "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
 @click.option("--init", "inits", type=Assignment(), multiple=True, metavar="NAME=VALUE",
-              help="Start, in outer coordinates (default: the study's (-2, -0.5)).")
+              help="Start as a hyperparameter value, e.g. --init lr=0.01 (repeatable). "
+                   "Default: the study's lr 0.01, momentum 0.684; other hyperparameters "
+                   "start at the optimizer's default.")
+@click.option("--init-coord", "init_coords", type=Assignment(), multiple=True,
+              metavar="NAME=U",
+              help="Start in outer coordinates instead, e.g. --init-coord lr=-2 for "
+                   "log10(lr) = -2 (repeatable).")
 @click.option("--outer-steps", type=int, default=100, show_default=True,
               help="Outer training steps.")
 @click.option("--step-size", type=float, default=0.01, show_default=True, help="Outer SGD step.")
@@ -81,7 +93,7 @@ def build_estimator(spec: str, flags: dict[str, object]):
               help="Clip outer gradients to [-clip, clip].")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
 def train(problem, optimizer, steps, objective, divergence, sets, seed, estimator, std, pairs,
-          truncation, params, inits, outer_steps, step_size, clip, out):
+          truncation, params, inits, init_coords, outer_steps, step_size, clip, out):
     """Outer-train hyperparameters with an estimator; save the trajectory."""
     import jax
     import numpy as np
@@ -93,19 +105,14 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     fixed = dict(meta.fixed)
     space = build_space(meta, params)
-    given = unique(inits, "--init")
-    study = {"lr": -2.0, "momentum": -0.5}
-    init = {n: given.get(n, study.get(n)) for n in space.names}
-    missing = [n for n, v in init.items() if v is None]
-    if missing:
-        raise InputError(f"give a start for {missing[0]!r} with --init {missing[0]}=VALUE")
-    extra = [n for n in given if n not in space.names]
-    if extra:
-        raise InputError(f"--init names {extra[0]!r}, which is not an outer parameter")
+    init = start_point(meta, space, inits, init_coords, {"lr": -2.0, "momentum": -0.5})
     if not (step_size > 0 and clip > 0):
         raise InputError("--step-size and --clip must be positive")
     est = build_estimator(estimator, {"--std": std, "--pairs": pairs,
                                       "--truncation": truncation})
+    note = est.check(meta)
+    if note:
+        click.echo(f"note: {note}")
     out_dir = check_writable_dir(out)
     opt = optax.chain(optax.clip(clip), optax.sgd(step_size))
     key = jax.random.key(seed)
@@ -120,11 +127,14 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
     true = float(analysis.evaluate_points(meta, space, final, inner_key))
     with atomic_path(out_dir / "run.npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, losses=np.asarray(run.losses), **{f"params_{k}": v for k, v in traj.items()})
-    summary = {"estimator": est.name, "final": final, "final_true_loss": true,
+    final_values = {k: float(v) for k, v in space.to_hparams(final).items()}
+    summary = {"estimator": est.name, "start": init, "final": final,
+               "final_values": final_values, "final_true_loss": true,
                "seconds": elapsed, "outer_steps": outer_steps, "fixed": fixed,
                "config": meta.describe()}
     write_text(out_dir / "run.json", json.dumps(summary, indent=1))
-    fig = plot.training_curve(np.asarray(run.losses), title=f"Outer loss, {est.name}")
-    fig.axes[0].set_xlabel("outer step")
-    plot.save(fig, out_dir / "outer_loss.png")
-    click.echo(f"final {final}, true outer loss {true:.4g} ({elapsed:.1f} s); wrote {out_dir}")
+    plot.save(plot.outer_training(np.asarray(run.losses), est.name), out_dir / "outer_loss.png")
+    click.echo(f"start {describe_point(space, init)}")
+    click.echo(f"final {describe_point(space, final)}")
+    click.echo(f"true outer loss at the end {true:.4g}; {outer_steps} outer steps in "
+               f"{elapsed:.1f} s; wrote {out_dir}")

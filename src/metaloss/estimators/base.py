@@ -60,6 +60,12 @@ class Estimator(abc.ABC):
         """
         return meta.steps
 
+    def check(self, meta: MetaLoss) -> str | None:
+        """Raises :class:`~metaloss.errors.InputError` when the estimator cannot run on
+        ``meta`` as configured; returns a one-line note worth showing the user (or
+        ``None``) when it runs but not in the obvious way."""
+        return None
+
     def phases(self, meta: MetaLoss) -> int:
         """Consecutive estimates that visit one whole inner run at a fixed point: 1 for
         full-unroll estimators, the number of windows for truncated ones. Averaging

@@ -21,7 +21,7 @@ import dataclasses
 
 import jax
 
-from metaloss.errors import check_int
+from metaloss.errors import InputError, check_int
 from metaloss.estimators.base import Estimator
 from metaloss.meta import MetaLoss
 from metaloss.spec import register
@@ -30,6 +30,19 @@ from metaloss.unroll import InnerState, tree_where
 
 def check_window(owner: str, K) -> None:
     check_int(f"{owner} window K", K)
+
+
+def check_windows(name: str, meta: MetaLoss, K: int) -> str | None:
+    """:class:`InputError` for a window longer than the unroll; a note when windows of
+    ``K`` do not divide it (the last window of each run is then shorter)."""
+    if meta.steps < K:
+        raise InputError(f"{name}: window K={K} is longer than the unroll ({meta.steps} inner "
+                         f"steps); use K <= {meta.steps}")
+    last = meta.steps - (windows_per_run(meta, K) - 1) * K
+    if last != K:
+        return (f"{name}: windows of K={K} do not divide the {meta.steps}-step unroll; the "
+                f"last window of each inner run has {last} step{'s' if last > 1 else ''}")
+    return None
 
 
 def windows_per_run(meta: MetaLoss, K: int) -> int:
@@ -92,6 +105,9 @@ class TruncatedBackprop(Estimator):
 
         (loss, new_state), grad = jax.value_and_grad(f, has_aux=True)(coords)
         return loss, grad, restart_finished(meta, new_state, key)
+
+    def check(self, meta):
+        return check_windows(self.name, meta, self.K)
 
     def inner_steps(self, meta):
         return meta.steps / windows_per_run(meta, self.K)

@@ -93,6 +93,7 @@ def landscape(
     shape = tuple(len(v) for v in grid.values())
     total = math.prod(shape)
     dtype = np.dtype(jnp.result_type(float))
+    check_fits_in_memory(shape, dtype.itemsize + 1)
     out = np.empty(total, dtype)
     div = np.empty(total, bool)
     with points_bar(total, progress, measure.variable) as bar:
@@ -109,3 +110,30 @@ def landscape(
         name=measure.variable,
         attrs=attrs_for(meta, measure),
     )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), if known."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits_in_memory(shape: Sequence[int], bytes_per_point: int, share: float = 0.5) -> None:
+    """:class:`InputError` before allocating when an in-memory result would take more
+    than ``share`` of the available memory; a store has no such limit."""
+    need = math.prod(shape) * bytes_per_point
+    have = available_memory()
+    if have is not None and need > share * have:
+        size = " x ".join(str(n) for n in shape)
+        raise InputError(f"a {size} grid needs {need / 2**30:.1f} GiB in memory, more than "
+                         f"{share:.0%} of the {have / 2**30:.1f} GiB available: write it to a "
+                         "Zarr store instead (store='name.zarr'; --out name.zarr)")

@@ -106,4 +106,9 @@ def barrier(name: str) -> None:
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
 
-        multihost_utils.sync_global_devices(name)
+        try:
+            multihost_utils.sync_global_devices(name)
+        except Exception as e:  # a collective fails when a peer is gone
+            from metaloss.grid.watchdog import collective_failed
+
+            collective_failed(e)

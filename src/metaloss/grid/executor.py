@@ -52,6 +52,11 @@ BLOCK_BYTES = 1 << 15
 """A block's inner states should fit in about this much (an L1 data cache)."""
 
 
+@functools.partial(jax.jit, static_argnames=("meta",))
+def _fresh_state(key: jax.Array, meta: MetaLoss):
+    return meta.init_state(key)
+
+
 def cpu_block(meta: MetaLoss, devices: tuple[jax.Device, ...]) -> int | None:
     """Points per block on ``devices``: none off CPUs; on CPUs a power of two in
     [:data:`MIN_BLOCK`, :data:`CPU_BLOCK`] whose inner states fit in
@@ -64,7 +69,7 @@ def cpu_block(meta: MetaLoss, devices: tuple[jax.Device, ...]) -> int | None:
     """
     if devices[0].platform != "cpu":
         return None
-    state = jax.eval_shape(meta.init_state, jax.random.key(0))  # shapes only
+    state = _fresh_state.eval_shape(jax.random.key(0), meta=meta)  # shapes; trace cached
     per_point = max(1, sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(state)))
     fit = 1 << max(0, (BLOCK_BYTES // per_point).bit_length() - 1)
     return int(min(CPU_BLOCK, max(MIN_BLOCK, fit)))

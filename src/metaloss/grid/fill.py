@@ -44,6 +44,7 @@ from metaloss.grid.store import (
     store_exists,
     tile_target,
 )
+from metaloss.grid.watchdog import watching
 from metaloss.measures import LOSS, Measure
 from metaloss.version import __version__
 
@@ -135,22 +136,23 @@ def fill_store(
     layout = TileLayout(shape, tile)
     config = store_config(meta, grid, tile, call, key, dtype, measure)
     state = _inspect(path, config, resume)
-    distributed.barrier("metaloss-store-inspected")
-    if jax.process_index() == 0:
-        if state == "absent":
-            TileStore.create(path, grid, config, attrs_for(meta, measure), dtype,
-                             measure.variable).check(config)
-        else:
-            TileStore.open(path).remove_partials()
-    distributed.barrier("metaloss-store-ready")
-    store = TileStore.open(path)
-    store.check(config)
-    done = store.done()
-    mine = distributed.share(np.flatnonzero(~done))
-    results = _results(meta, grid, layout, call, key, devices, list(mine), measure)
-    with TileBar(layout.n_tiles, int(done.sum()), progress) as bar:
-        _run(store, results, bar)
-    distributed.barrier("metaloss-store-filled")
+    with watching():  # a lost process ends the others within seconds, tiles kept
+        distributed.barrier("metaloss-store-inspected")
+        if jax.process_index() == 0:
+            if state == "absent":
+                TileStore.create(path, grid, config, attrs_for(meta, measure), dtype,
+                                 measure.variable).check(config)
+            else:
+                TileStore.open(path).remove_partials()
+        distributed.barrier("metaloss-store-ready")
+        store = TileStore.open(path)
+        store.check(config)
+        done = store.done()
+        mine = distributed.share(np.flatnonzero(~done))
+        results = _results(meta, grid, layout, call, key, devices, list(mine), measure)
+        with TileBar(layout.n_tiles, int(done.sum()), progress) as bar:
+            _run(store, results, bar)
+        distributed.barrier("metaloss-store-filled")
     return TileStats(layout.n_tiles, int(done.sum()), len(mine))
 
 
@@ -220,7 +222,12 @@ def _finish(future, store: TileStore, bar) -> None:
     bar.tile_done(store)
 
 
+def store_landscape(meta, grid, path, **kwargs) -> tuple[xr.DataArray, TileStats]:
+    """Fills the store, then opens it (lazily loaded); also says what this process did."""
+    stats = fill_store(meta, grid, path, **kwargs)
+    return TileStore.open(path).dataarray(), stats
+
+
 def landscape_to_store(meta, grid, path, **kwargs) -> xr.DataArray:
     """``landscape(..., store=path)``: fill the store, then open it (lazily loaded)."""
-    fill_store(meta, grid, path, **kwargs)
-    return TileStore.open(path).dataarray()
+    return store_landscape(meta, grid, path, **kwargs)[0]

@@ -13,8 +13,9 @@ def points_bar(total_points: int, enabled: bool | None, desc: str):
     from tqdm.auto import tqdm
 
     disable = (not sys.stderr.isatty()) if enabled is None else (not enabled)
-    return tqdm(total=total_points, desc=desc, unit="pt", unit_scale=True, disable=disable,
-                file=sys.stderr)
+    # Whole counts, and no bar at all for work that ends within a second.
+    return tqdm(total=total_points, desc=desc, unit=" points", disable=disable, delay=1.0,
+                leave=False, file=sys.stderr, dynamic_ncols=True)
 
 
 class TileBar:
@@ -25,8 +26,8 @@ class TileBar:
 
         lead = jax.process_index() == 0
         show = (lead and sys.stderr.isatty()) if enabled is None else enabled
-        self.tqdm = tqdm(total=total, initial=done, desc=desc, unit="tile",
-                         disable=not show, file=sys.stderr)
+        self.tqdm = tqdm(total=total, initial=done, desc=desc, unit=" tiles",
+                         disable=not show, file=sys.stderr, delay=1.0, dynamic_ncols=True)
         self.multi = jax.process_count() > 1
         self.polled = time.monotonic()
 

@@ -41,7 +41,7 @@ from zarr.codecs import BloscCodec
 
 from metaloss.errors import InputError, check_int
 from metaloss.grid.config import config_hash, difference, keyed
-from metaloss.grid.io import check_writable_dir, save_netcdf
+from metaloss.grid.io import check_parent, save_netcdf
 
 MASK = "tile_done"
 TILE_POINTS = 1 << 16
@@ -154,7 +154,7 @@ class TileStore:
         process created ``path`` first, its store is opened instead.
         """
         dest = Path(path)
-        check_writable_dir(dest.parent if str(dest.parent) else ".")
+        check_parent(dest)
         for stale in dest.parent.glob(f".{dest.name}.*.tmp"):  # from a killed creator
             shutil.rmtree(stale, ignore_errors=True)
         tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp"

@@ -4,14 +4,14 @@ backend switch). Plotting code takes arrays; it never calls into JAX."""
 from metaloss.plot.estimators import final_losses, gradient_norms, trajectory_panels
 from metaloss.plot.figures import (
     distributions,
-    heatmap,
     inner_loss,
     outer_curves,
+    outer_training,
     slice_plot,
     sweep,
     training_curve,
-    trajectories,
 )
+from metaloss.plot.heatmaps import heatmap, trajectories
 from metaloss.plot.maps import QUANTITIES as MAP_QUANTITIES
 from metaloss.plot.maps import estimator_map
 from metaloss.plot.style import figure, save
@@ -26,6 +26,7 @@ __all__ = [
     "heatmap",
     "inner_loss",
     "outer_curves",
+    "outer_training",
     "save",
     "slice_plot",
     "sweep",

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
 import numpy as np
 import xarray as xr
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
 
 from metaloss.errors import InputError
-from metaloss.plot.style import DIVERGED_COLOR, NONFINITE_COLOR, figure, finite_masked, new_figure
-from metaloss.space import Linear, Param
+from metaloss.plot.style import DIVERGED_COLOR, figure, finite_masked, new_figure
 
 
 def inner_loss(xs, ys, minima: Sequence[tuple[float, float]] = (), path=None,
@@ -58,152 +54,91 @@ def training_curve(losses, params=None, title: str = "Inner training"):
 
 
 def sweep(da: xr.DataArray, *, log_x: bool = True, ylim=None, title: str | None = None):
-    """A 1-D landscape: outer loss against one hyperparameter; non-finite points left out."""
+    """A 1-D landscape: outer loss against one hyperparameter; non-finite points left out.
+
+    With ``ylim`` the y-axis is cut there, and says so: values beyond it are drawn at
+    the edge they pass (the line runs along it, a triangle marks each such point) and
+    the y label gives the cut and how many points it moved.
+    """
     if da.ndim != 1:
         raise InputError(f"sweep needs a 1-D landscape, got dims {da.dims}")
     fig, ax = new_figure(7, 4)
     (dim,) = da.dims
     x = np.asarray(da[dim])
-    ax.plot(x, finite_masked(da.values), lw=0.6, color="C0")
+    y = finite_masked(da.values)
+    ylabel = "outer loss"
+    if ylim is not None:
+        lo, hi = float(ylim[0]), float(ylim[1])
+        above, below = (y > hi).filled(False), (y < lo).filled(False)
+        y = np.ma.clip(y, lo, hi)
+        for where, edge, marker in ((above, hi, "^"), (below, lo, "v")):
+            if where.any():
+                ax.plot(x[where], np.full(where.sum(), edge), marker, ms=3, color="C3",
+                        clip_on=False, zorder=4, ls="none",
+                        label=f"{int(where.sum())} of {x.size} points "
+                              f"{'above' if edge == hi else 'below'} {edge:g}, drawn at the edge")
+        if above.any() or below.any():
+            ylabel = f"outer loss (cut to [{lo:g}, {hi:g}])"
+        ax.set_ylim(lo, hi)
+    ax.plot(x, y, lw=0.6, color="C0")
     if "diverged" in da.coords and bool(da["diverged"].any()):
         d = np.asarray(da["diverged"])
         ax.plot(x[d], np.full(d.sum(), np.nanmax(np.where(d, np.nan, da.values))), "|",
                 color=DIVERGED_COLOR, label="diverged")
-        ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper left")
     if log_x:
         ax.set_xscale("log")
-    if ylim is not None:
-        ax.set_ylim(*ylim)
     ax.set_xlabel(dim)
-    ax.set_ylabel("outer loss")
+    ax.set_ylabel(ylabel)
     ax.set_title(title or f"Outer loss against {dim}")
     return fig
 
 
-def _axis(da: xr.DataArray, dim: str, params: Mapping[str, Param] | None):
-    p = (params or {}).get(dim, Linear())
-    return np.asarray(p.inverse(np.asarray(da[dim], float)), float), p.axis_label(dim)
-
-
-def heatmap(
-    da: xr.DataArray,
-    *,
-    params: Mapping[str, Param] | None = None,
-    vmax: float | None = 10.0,
-    ax=None,
-    title: str | None = None,
-):
-    """A 2-D landscape as an image over outer coordinates.
-
-    Args:
-      da: 2-D landscape; its first dim is drawn along x.
-      params: name -> parametrization used to place each axis (e.g. ``Log10`` for a
-        log10 axis); unnamed axes are linear.
-      vmax: colour-scale ceiling; larger values are clipped to it, as the study does.
-      ax: draw into an existing axes.
-
-    Non-finite cells are grey; diverged cells (the ``diverged`` coordinate) are red.
-    """
-    if da.ndim != 2:
-        raise InputError(f"heatmap needs a 2-D landscape, got dims {da.dims}")
-    xdim, ydim = da.dims
-    x, xlabel = _axis(da, xdim, params)
-    y, ylabel = _axis(da, ydim, params)
-    z = finite_masked(da.transpose(ydim, xdim).values)
-    xo, yo = np.argsort(x), np.argsort(y)
-    x, y, z = x[xo], y[yo], z[yo][:, xo]
-    fig = None
-    if ax is None:
-        fig, ax = new_figure(7, 6)
-    else:
-        fig = ax.figure
-    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=NONFINITE_COLOR)
-    ext = _extent(x, y)
-    finite = z.compressed()
-    vmin = float(finite.min()) if finite.size else 0.0
-    top = vmax if vmax is not None and vmax > vmin else None
-    im = ax.imshow(z, origin="lower", extent=ext, aspect="auto", interpolation="nearest",
-                   cmap=cmap, vmin=vmin, vmax=top)
-    fig.colorbar(im, ax=ax, label="outer loss" + (f" (clipped at {top:g})" if top else ""))
-    handles = []
-    if "diverged" in da.coords:
-        d = np.asarray(da["diverged"].transpose(ydim, xdim))[yo][:, xo]
-        if d.any():
-            ax.imshow(np.ma.masked_where(~d, np.ones_like(d, float)), origin="lower", extent=ext,
-                      aspect="auto", interpolation="nearest",
-                      cmap=ListedColormap([DIVERGED_COLOR]))
-            handles.append(Patch(color=DIVERGED_COLOR, label=f"diverged ({int(d.sum())} cells)"))
-    if np.ma.count_masked(z):
-        handles.append(Patch(color=NONFINITE_COLOR,
-                             label=f"non-finite ({int(np.ma.count_masked(z))} cells)"))
-    if handles:
-        ax.legend(handles=handles, loc="upper right", fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title or "Outer-loss landscape")
-    return fig
-
-
-def _extent(x, y):
-    def edges(v):
-        if len(v) == 1:
-            return v[0] - 0.5, v[0] + 0.5
-        step0, step1 = v[1] - v[0], v[-1] - v[-2]
-        return v[0] - step0 / 2, v[-1] + step1 / 2
-
-    return (*edges(x), *edges(y))
-
-
-def trajectories(
-    da: xr.DataArray,
-    runs: Mapping[str, Mapping[str, np.ndarray]],
-    *,
-    params: Mapping[str, Param] | None = None,
-    vmax: float | None = 10.0,
-    title: str = "Outer training on the landscape",
-):
-    """Outer-training paths over a 2-D landscape, start (circle) and end (star) marked.
-
-    ``runs``: label -> {dim: (steps + 1,) outer coordinates} with the landscape's dims;
-    a leading seeds axis draws every seed thinly.
-    """
-    fig = heatmap(da, params=params, vmax=vmax, title=title)
-    ax = fig.axes[0]
-    xdim, ydim = da.dims
-    for i, (label, run) in enumerate(runs.items()):
-        color = f"C{(i + 1) % 10}"
-        xs, ys = np.atleast_2d(run[xdim]), np.atleast_2d(run[ydim])
-        thin = xs.shape[0] > 1
-        for j in range(xs.shape[0]):
-            ax.plot(xs[j], ys[j], color=color, lw=0.5 if thin else 1.2, alpha=0.5 if thin else 0.9,
-                    label=label if j == 0 else None)
-        ax.plot(xs[:, 0], ys[:, 0], "o", color=color, mec="k", ms=6)
-        ax.plot(xs[:, -1], ys[:, -1], "*", color=color, mec="k", ms=11)
-    lg = ax.legend(loc="lower left", fontsize=8, title="circle: start, star: end")
-    lg.get_title().set_fontsize(8)
-    return fig
-
-
 def slice_plot(ds: xr.Dataset | Sequence[xr.Dataset],
+               smoothed: xr.Dataset | Sequence[xr.Dataset | None] | None = None,
+               smoothed_label: str = "Gaussian-smoothed (what ES sees)",
                title: str = "Outer loss around the end point"):
     """Outer loss along each outer axis around a point (:func:`metaloss.analysis.slices`).
 
     Several datasets (e.g. the same point at two widths) are drawn side by side.
+    ``smoothed``: for each dataset, the same variables on the same shifts after
+    Gaussian smoothing (e.g. at an ES sigma: the surface ES follows), drawn thick and
+    dashed in the colour of the raw slice.
     """
     sets = [ds] if isinstance(ds, xr.Dataset) else list(ds)
-    fig = figure(5.5 * len(sets), 4)
+    smooth = ([smoothed] if isinstance(smoothed, xr.Dataset)
+              else list(smoothed) if smoothed is not None else [None] * len(sets))
+    if len(smooth) != len(sets):
+        raise InputError(f"slice_plot got {len(sets)} slices but {len(smooth)} smoothed")
+    fig = figure(5.5 * len(sets), 4.2)
     axes = fig.subplots(1, len(sets), squeeze=False)
-    for ax, one in zip(axes[0], sets, strict=True):
+    for ax, one, sm in zip(axes[0], sets, smooth, strict=True):
         shift = np.asarray(one["shift"])
-        for name, var in one.data_vars.items():
-            ax.plot(shift, finite_masked(var.values), lw=0.9, label=f"{name} shift")
+        for i, (name, var) in enumerate(one.data_vars.items()):
+            ax.plot(shift, finite_masked(var.values), lw=0.9, color=f"C{i}",
+                    label=f"{name} shift")
+            if sm is not None and name in sm:
+                ax.plot(np.asarray(sm["shift"]), finite_masked(sm[name].values), lw=2.2,
+                        ls="--", color=f"C{i}", label=f"{name}, {smoothed_label}")
         ax.axvline(0.0, color="k", lw=0.5, ls=":")
         ax.set_xlabel("shift in outer coordinate")
         ax.set_ylabel("outer loss")
         ax.set_title(f"half-width {shift.max():g}", fontsize=9)
         ax.locator_params(axis="x", nbins=5)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     fig.suptitle(title)
+    return fig
+
+
+def outer_training(losses, label: str, title: str | None = None):
+    """The outer loss per outer step of one training run, titled with the estimator's
+    label (its spec, e.g. ``es(std=0.1, pairs=1)``)."""
+    fig, ax = new_figure()
+    ax.plot(np.arange(len(losses)), finite_masked(losses), color="C0", lw=1)
+    ax.set_xlabel("outer step")
+    ax.set_ylabel("outer loss")
+    ax.set_title(title or f"Outer training with {label}")
     return fig
 
 
@@ -235,11 +170,13 @@ def distributions(
     references: Mapping[str, float] | None = None,
     title: str = "Final true outer loss",
 ):
-    """Per-variant distributions of a scalar (e.g. final outer loss over seeds)."""
+    """Per-variant distributions of a scalar (e.g. final outer loss over seeds): a box
+    (quartiles, whiskers to 1.5 IQR) and every value as a point, each drawn once."""
     fig, ax = new_figure(7, 4)
     labels = list(finals)
     data = [np.asarray(finals[k], float)[np.isfinite(finals[k])] for k in labels]
-    ax.boxplot(data, showfliers=True)
+    # every value is drawn as a point beside its box, so the box draws no fliers
+    ax.boxplot(data, showfliers=False)
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=15, fontsize=8)
     for k, j in enumerate(data):
         ax.plot(np.full(len(j), k + 1) + np.linspace(-0.15, 0.15, len(j)), j, ".", ms=3,

@@ -12,9 +12,9 @@ import xarray as xr
 from matplotlib.colors import LogNorm, Normalize, TwoSlopeNorm
 
 from metaloss.errors import InputError
-from metaloss.plot.figures import _axis, _extent
+from metaloss.plot.heatmaps import _extent
 from metaloss.plot.style import NONFINITE_COLOR, figure
-from metaloss.space import Param
+from metaloss.space import Linear, Param
 
 QUANTITIES = {
     "bias": "norm of (mean estimate - truth)",
@@ -38,6 +38,12 @@ def quantity(ds: xr.Dataset, name: str) -> xr.DataArray:
         # no bias (or no variance) at all lands on the end of the scale; 0 / 0 stays NaN
         return np.log10(ds["squared_bias"] / ds["variance"]).clip(-DOMINANCE_RANGE,
                                                                   DOMINANCE_RANGE)
+
+
+def _axis(ds: xr.Dataset, dim: str, params: Mapping[str, Param] | None):
+    """An axis in outer coordinates, and its label."""
+    p = (params or {}).get(dim, Linear())
+    return np.asarray(p.inverse(np.asarray(ds[dim], float)), float), p.axis_label(dim)
 
 
 def _norm(name: str, values: np.ndarray):

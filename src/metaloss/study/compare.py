@@ -239,6 +239,7 @@ def compare(
     box = check_box(space, box)
     starts = {k: {n: float(v[n]) for n in space.names} for k, v in (starts or {}).items()}
     for est in estimators:
+        est.check(meta)
         if est.inner_steps(meta) > budget:
             raise InputError(f"budget {budget} is below one outer step of {est.name} "
                              f"({est.inner_steps(meta):g} inner steps)")

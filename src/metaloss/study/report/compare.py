@@ -8,7 +8,7 @@ import jax
 
 from metaloss.estimators import ES, PES, Backprop
 from metaloss.study import compare_output
-from metaloss.study.compare import compare
+from metaloss.study.compare import compare, default_estimators
 from metaloss.study.report.document import Report
 from metaloss.study.report.maps import maps_summary
 from metaloss.study.settings import BOX, NAMED_STARTS, StudySettings, study_setup
@@ -30,23 +30,31 @@ def study_comparison(quick: bool = False) -> dict[str, Any]:
 
 
 def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) -> None:
-    """Every estimator from many starts under one budget; ``overrides`` replace
-    :func:`study_comparison`'s arguments (any meta-loss, space and box)."""
+    """Estimators compared from many starts under one budget.
+
+    ``overrides`` replace :func:`study_comparison`'s arguments (any meta-loss, space
+    and box)."""
     sec = rep.section("Estimators compared over many seeds")
     args = {**study_comparison(rep.quick), **overrides}
     rep.record("compare", args["meta"])
-    with rep.stage("estimator comparison"):
-        cmp = compare(**args)
+    n_est = len(args.get("estimators") or default_estimators())
+    steps = n_est + (1 if args.get("lengths", True) else 0) + (1 if args.get("maps") else 0)
+    with rep.stage("estimator comparison", total=steps, unit="steps") as st:
+        cmp = compare(**args, log=lambda what: st.advance(1, what))
     with rep.stage("comparison figures"):
         paths = compare_output.save(cmp, rep.out)
     rows = cmp.table()
     sec.tables.append((compare_output.headers(rows), compare_output.format_rows(rows)))
     for key, caption in (
-        ("final_loss", "Final true outer loss per estimator over all starts; red markers: the "
-                       "study's two starts; dashed: the basin threshold."),
-        ("trajectories", "Every start's outer-training path over the landscape."),
+        ("final_loss", "Final true outer loss per estimator over all starts: box and every "
+                       "run as a point; red markers: the study's two starts; dashed: the "
+                       "basin threshold."),
+        ("trajectories", "Every start's outer-training path over the landscape, one panel per "
+                         "estimator on one colour scale; paths thinned and fading in with time, "
+                         "the study's starts in white."),
         ("gradients", "Norm of the mean gradient estimate and the estimates' variance "
-                      "against unroll length, at the study's two starts."),
+                      "against unroll length, at the study's two starts; a zero variance "
+                      "(an exact estimator) is drawn on the floor line."),
         ("maps_cosine", "Mean cosine between one estimate and the truth it targets, per pixel."),
         ("maps_bias", "Norm of the mean estimate minus the truth, per pixel (log scale)."),
         ("maps_variance", "Variance (trace) of one estimate, per pixel (log scale)."),

@@ -68,6 +68,7 @@ def _val_accuracy(meta: MetaLoss, lr: float, mom: float) -> float:
 
 
 def section_mlp_digits(rep: Report, _study_cfg=None) -> None:
+    """An MLP on digits: its (lr, momentum) landscape."""
     cfg = DigitsSettings.quick() if rep.quick else DigitsSettings()
     meta, space = digits_objects(cfg)
     rep.record("MLP on digits", meta)
@@ -85,15 +86,16 @@ def section_mlp_digits(rep: Report, _study_cfg=None) -> None:
         acc = _val_accuracy(meta, best_lr, best_mom)
     b = boundary(da)
     has = np.isfinite(b["critical_lr"]) & (b["momentum"] > 0)
-    slope = (np.polyfit(np.log10(1 - b["momentum"][has]), np.log10(b["critical_lr"][has]), 1)[0]
-             if has.sum() >= 3 else float("nan"))
+    law = fit_power_law(1 - b["momentum"][has], b["critical_lr"][has])
     chance = float(np.log(10.0))
     rep.figure(sec, "mlp_digits_landscape.png",
                plot.heatmap(da, params=space, vmax=chance,
+                            vmax_label=f"ln 10 = {chance:.2f}, the chance level",
                             title=f"MLP on digits, {cfg.n} x {cfg.n}, {cfg.steps} steps"),
                f"Mean minibatch training loss of a 64-{cfg.hidden}-10 tanh MLP over "
-               f"{cfg.steps} steps of SGD with momentum (batch 128), clipped at the chance "
-               f"loss log 10; red cells diverged (loss above {threshold:.3g}).")
+               f"{cfg.steps} steps of SGD with momentum (batch 128), colours clipped at the "
+               f"chance loss ln 10 = {chance:.2f}; red cells diverged (loss above "
+               f"{threshold:.3g}); the white cross marks the lowest cell.")
     n_div = int(div.sum())
     share = f"{n_div} of {div.size} ({100 * n_div / div.size:.1f}%)"
     rep.number("MLP digits: diverged cells", share)
@@ -101,7 +103,10 @@ def section_mlp_digits(rep: Report, _study_cfg=None) -> None:
     rep.number("MLP digits: best cell (lr, momentum)", f"({best_lr:.4g}, {best_mom:.4g})")
     rep.number("MLP digits: best mean training loss", float(vals[i]))
     rep.number("MLP digits: validation accuracy at the best cell", acc)
-    rep.number("MLP digits: slope of log10 critical lr against log10(1 - momentum)", slope)
+    if law is not None:
+        rep.number("MLP digits: slope of log10 critical lr against log10(1 - momentum)",
+                   f"{law.slope:.3f} (R2 {law.r2:.3f}, {law.n} momenta in "
+                   f"[{1 - law.x_high:.4g}, {1 - law.x_low:.4g}])")
     rep.number("MLP digits: trainable cells above the boundary", str(int(b["islands"].sum())))
     rows = []
     for target in (0.0, 0.9, 0.99, 0.999):
@@ -117,7 +122,44 @@ def section_mlp_digits(rep: Report, _study_cfg=None) -> None:
         "with the learning rate but stays finite, so this threshold, not an overflow, draws "
         f"the boundary. {n_div} of {div.size} cells diverged. The best cell, lr {best_lr:.3g} and "
         f"momentum {best_mom:.3g}, reaches {100 * acc:.1f}% validation accuracy after "
-        f"{cfg.steps} steps. Along the momentum axis the critical learning rate scales as "
-        f"(1 - momentum)^{slope:.2f}; a slope of 1 would mean the effective step "
-        "lr / (1 - momentum) alone decides divergence."
+        f"{cfg.steps} steps. " + _law_sentence(law)
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class PowerLaw:
+    """A least-squares line through (log10 x, log10 y): slope, R^2, points and x range."""
+
+    slope: float
+    r2: float
+    n: int
+    x_low: float
+    x_high: float
+
+
+def fit_power_law(x, y, min_points: int = 4) -> PowerLaw | None:
+    """``y ~ x**slope`` fitted in log-log, or ``None`` with fewer than ``min_points``."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size < min_points:
+        return None
+    lx, ly = np.log10(x), np.log10(y)
+    slope, icpt = np.polyfit(lx, ly, 1)
+    resid = ly - (slope * lx + icpt)
+    total = float(np.sum((ly - ly.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(resid**2)) / total if total > 0 else 0.0
+    return PowerLaw(float(slope), r2, int(x.size), float(x.min()), float(x.max()))
+
+
+def _law_sentence(law: PowerLaw | None) -> str:
+    if law is None:
+        return ("Too few momenta have a diverged learning rate on this grid to fit how the "
+                "critical learning rate depends on the momentum.")
+    where = (f"over {law.n} momenta from {1 - law.x_high:.3g} to {1 - law.x_low:.4g}")
+    if law.r2 < 0.9:
+        return (f"A power law in (1 - momentum) does not describe the critical learning rate "
+                f"{where} (R^2 {law.r2:.2f} for the best line in log-log), so none "
+                "is stated.")
+    return (f"{where.capitalize()}, the critical learning rate follows (1 - momentum) to the "
+            f"power {law.slope:.2f} (least squares in log-log, R^2 {law.r2:.3f}); an "
+            "exponent of 1 would mean the effective step lr / (1 - momentum) alone decides "
+            "divergence.")

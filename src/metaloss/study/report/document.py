@@ -12,6 +12,7 @@ from typing import Any
 
 from metaloss import plot
 from metaloss.grid.io import write_text
+from metaloss.study.console import Console, Stage
 from metaloss.study.report.render import render_html, render_markdown
 
 
@@ -39,6 +40,7 @@ class Report:
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     state: dict[str, Any] = dataclasses.field(default_factory=dict)
     config: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    console: Console = dataclasses.field(default_factory=lambda: Console(quiet=True))
 
     def section(self, title: str) -> Section:
         s = Section(title)
@@ -57,12 +59,20 @@ class Report:
         self.config[name] = meta.describe()
 
     @contextlib.contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str, total: int | None = None, unit: str = "") -> Iterator[Stage]:
+        """Times a named stage (for the report) and shows it on the console; ``total``
+        items of ``unit`` when it has a count (advance the yielded :class:`Stage`)."""
         t0 = time.perf_counter()
         try:
-            yield
+            with self.console.stage(name, total, unit) as st:
+                yield st
         finally:
             self.timings[name] = time.perf_counter() - t0
+
+    def files(self) -> list[str]:
+        """The files this report's directory holds (what the run wrote)."""
+        return sorted(p.name for p in self.out.iterdir() if p.is_file()
+                      and not p.name.startswith("."))
 
     def write(self) -> None:
         for name, render in (("report.md", render_markdown), ("report.html", render_html)):

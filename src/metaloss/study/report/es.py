@@ -8,6 +8,7 @@ import numpy as np
 import optax
 
 from metaloss import analysis, estimators, plot
+from metaloss.analysis import stats
 from metaloss.outer import outer_train
 from metaloss.schedules import Geometric
 from metaloss.study.report.common import NEIGHBOURHOOD_LABEL, fmt_point, neighbourhood, true_loss
@@ -20,8 +21,16 @@ from metaloss.study.settings import (
     study_setup,
 )
 
+SEED_KEYS = "jax.random.split(jax.random.key(1), seeds)"
+"""How the many-seed ES runs get their keys (shown in the report)."""
+
+
+def seed_keys(seeds: int) -> jax.Array:
+    return jax.random.split(jax.random.key(1), seeds)
+
 
 def section_es(rep: Report, cfg: StudySettings) -> None:
+    """Outer training by evolution strategies."""
     meta, space = study_setup()
     sec = rep.section("Outer training by evolution strategies")
     es = estimators.ES(std=0.1, pairs=1)
@@ -35,32 +44,44 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
     rep.number(f"ES from (-2, -0.5), seed 0: {NEIGHBOURHOOD_LABEL}",
                neighbourhood(meta, space, end))
     finals = {}
-    with rep.stage("ES over seeds"):
-        keys = jax.random.split(jax.random.key(1), cfg.seeds)
+    with rep.stage("ES over seeds", total=2, unit="starts") as st:
+        keys = seed_keys(cfg.seeds)
         for label, start in (("(-2, -0.5)", STUDY_START), ("(0, -1.5)", UNSTABLE_START)):
+            st.advance(0, label)
             many = outer_train(meta, space, es, start, cfg.es_steps, clipped_sgd(0.01), keys)
             finals[f"ES from {label}"] = analysis.evaluate_points(meta, space, many.final())
+            st.advance(1)
     for label, vals in finals.items():
-        q = np.percentile(vals, [25, 50, 75])
-        rep.number(f"{label}, {cfg.seeds} seeds: final true loss median [q25, q75]",
-                   f"{q[1]:.3f} [{q[0]:.3f}, {q[2]:.3f}]")
+        q = stats.quartiles(vals)
+        rep.number(f"{label}, {cfg.seeds} seeds: final true loss median [95% CI]",
+                   q["median"].format())
+        rep.number(f"{label}, {cfg.seeds} seeds: final true loss q25 / q75 [95% CIs]",
+                   f"{q['q25'].format()} / {q['q75'].format()}")
     rep.state["es_finals"] = finals
+    rep.state["es_seed_keys"] = SEED_KEYS
     runs = dict(rep.state.get("gradient_runs", {}))
     runs["ES from (-2, -0.5), seed 0"] = {k: np.asarray(v) for k, v in run.params.items()}
     if "landscape" in rep.state:
         rep.figure(sec, "trajectories.png",
                    plot.trajectories(rep.state["landscape"], runs, params=space),
-                   "Gradient runs (stuck) and the ES run over the landscape.")
+                   "Gradient runs (stuck) and the ES run over the landscape, the view cropped "
+                   "to the paths and the landscape's minimum (white cross). Each run has its "
+                   "own colour and fades in with time; the ES path is thinned to at most 120 "
+                   "points.")
     sec.paragraphs.append(
-        f"Antithetic ES (sigma 0.1, one pair, step 0.01, clipped), {cfg.es_steps} steps. ES "
+        f"Antithetic ES (sigma 0.1, one pair, step 0.01, clipped), {cfg.es_steps} steps; "
+        f"the many-seed numbers use the {cfg.seeds} keys {SEED_KEYS}, and every ES result "
+        "from (-2, -0.5) in this report is those same runs. Medians and quartiles carry "
+        "95% percentile-bootstrap intervals. ES "
         "follows the Gaussian-smoothed loss, so it crosses ripples a gradient cannot and "
         "settles in the broad low-loss basin. The loss at the exact end point of one run is "
         "still a draw from a rippled surface, hence the many-seed numbers and the "
-        "neighbourhood means in the key numbers."
+        "neighbourhood means under All numbers."
     )
 
 
 def section_improvements(rep: Report, cfg: StudySettings) -> None:
+    """Improving ES: annealed sigma, more pairs, smaller steps."""
     meta, space = study_setup()
     sec = rep.section("Improving ES: annealed sigma, more pairs, smaller steps")
     n = cfg.es_steps
@@ -75,11 +96,16 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
     if rep.quick:  # each variant compiles its own loop: keep the quick run short
         variants = {k: variants[k] for k in ("ES (study)", "all three")}
     finals = {}
-    keys = jax.random.split(jax.random.key(2), cfg.seeds)
-    with rep.stage("ES variants"):
+    keys = seed_keys(cfg.seeds)  # the same seeds as section_es: one number per quantity
+    known = rep.state.get("es_finals", {}).get("ES from (-2, -0.5)")
+    with rep.stage("ES variants", total=len(variants), unit="variants") as st:
         for label, (est, step) in variants.items():
-            run = outer_train(meta, space, est, STUDY_START, n, clipped_sgd(step), keys)
-            finals[label] = analysis.evaluate_points(meta, space, run.final())
+            if label == "ES (study)" and known is not None:
+                finals[label] = known
+            else:
+                run = outer_train(meta, space, est, STUDY_START, n, clipped_sgd(step), keys)
+                finals[label] = analysis.evaluate_points(meta, space, run.final())
+            st.advance(1, label)
     grads = rep.state.get("gradient_runs", {})
     refs = {}
     for label, traj in grads.items():
@@ -87,22 +113,34 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
     rep.figure(sec, "es_improvements.png",
                plot.distributions(finals, refs,
                                   title=f"Final true outer loss over {cfg.seeds} seeds"),
-               "Each ES variant from (-2, -0.5); dashed lines: the gradient runs' end points.")
-    rows = []
+               "Each ES variant from (-2, -0.5): box (quartiles, whiskers to 1.5 IQR) and "
+               "every seed as a point; dashed lines: the gradient runs' end points.")
+    rows, medians = [], {}
     for label, vals in finals.items():
-        q = np.percentile(vals, [25, 50, 75])
-        rows.append([label, f"{q[1]:.3f}", f"{q[0]:.3f}", f"{q[2]:.3f}", f"{np.min(vals):.3f}"])
-        rep.number(f"ES variant '{label}': median final true loss", float(q[1]))
-    sec.tables.append((["variant", "median", "q25", "q75", "best"], rows))
-    med = {k: float(np.median(v)) for k, v in finals.items()}
-    iqr = {k: float(np.subtract(*np.percentile(v, [75, 25]))) for k, v in finals.items()}
-    low, tight = min(med, key=med.get), min(iqr, key=iqr.get)
-    beaten = [k for k, v in med.items() if refs and v < min(refs.values())]
+        q = stats.quartiles(vals)
+        medians[label] = q["median"]
+        rows.append([label, q["median"].format(), q["q25"].format(), q["q75"].format(),
+                     f"{np.min(vals):.3f}"])
+        rep.number(f"ES variant '{label}': median final true loss [95% CI]",
+                   q["median"].format())
+    sec.tables.append((["variant", "median [95% CI]", "q25 [95% CI]", "q75 [95% CI]", "best"],
+                       rows))
+    low, separated = stats.lowest(medians)
+    beaten = [k for k, v in medians.items() if refs and v.high < min(refs.values())]
+    if separated:
+        ranking = (f"'{low}' has the lowest median ({medians[low].format()}), its interval "
+                   "below every other variant's")
+    else:
+        ranking = (f"the medians cannot be ranked at {cfg.seeds} seeds: the lowest, "
+                   f"'{low}' ({medians[low].format()}), overlaps "
+                   + ", ".join(f"'{k}'" for k in stats.tied_with(medians, low))
+                   + " within 95% intervals")
     sec.paragraphs.append(
-        f"Measured here: the lowest median is '{low}' ({med[low]:.3f}), the narrowest "
-        f"interquartile range '{tight}' ({iqr[tight]:.3f}); "
-        + (f"{len(beaten)} of {len(med)} variants have a median below both gradient runs' "
-           "end points." if refs else "no gradient runs to compare with.")
+        f"All variants start from (-2, -0.5) with the same {cfg.seeds} seeds as the section "
+        f"above (so 'ES (study)' is those runs). Measured here: {ranking}. "
+        + (f"{len(beaten)} of {len(medians)} variants have a median whose whole interval lies "
+           "below both gradient runs' end points." if refs else "No gradient runs to compare "
+           "with.")
     )
     sec.paragraphs.append(
         "Annealed sigma decays geometrically from 0.1 to 0.01 over the run; the decaying step "

@@ -15,6 +15,7 @@ from metaloss.study.settings import StudySettings, study_setup
 
 
 def section_inner(rep: Report, cfg: StudySettings) -> None:
+    """The inner problem and one training run."""
     meta, _ = study_setup()
     rep.record("study", meta)
     sec = rep.section("Inner problem")
@@ -45,13 +46,16 @@ def section_inner(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_sweep(rep: Report, cfg: StudySettings) -> None:
+    """The outer loss against the learning rate."""
     meta, _ = study_setup()
     sec = rep.section("Outer loss against the learning rate")
     with rep.stage("lr sweep"):
         da = landscape(meta, {"lr": logspace(-3, 2, cfg.sweep_n), "momentum": 0.9})
     rep.figure(sec, "lr_sweep.png",
                plot.sweep(da, ylim=(0, 5), title=f"{cfg.sweep_n} learning rates, momentum 0.9"),
-               "Mean inner loss over 50 steps against the learning rate.")
+               "Mean inner loss over 50 steps against the learning rate; the y-axis is cut at "
+               "5, values above it are drawn at the top edge (red triangles, counted in the "
+               "legend).")
     vals = da.values
     jumps = np.abs(np.diff(vals))
     rep.number("lr sweep: median absolute change between neighbouring learning rates",
@@ -64,6 +68,7 @@ def section_sweep(rep: Report, cfg: StudySettings) -> None:
 
 
 def section_landscape(rep: Report, cfg: StudySettings) -> None:
+    """The 2-D landscape over (lr, momentum)."""
     meta, space = study_setup()
     sec = rep.section("The 2-D landscape")
     with rep.stage("2-D landscape"):
@@ -74,7 +79,8 @@ def section_landscape(rep: Report, cfg: StudySettings) -> None:
     rep.state["landscape"] = da
     rep.figure(sec, "landscape.png",
                plot.heatmap(da, params=space, title=f"Outer loss, {cfg.grid_n} x {cfg.grid_n}"),
-               "Outer loss over log10(lr) and log10(1 - momentum), clipped at 10.")
+               "Outer loss over log10(lr) and log10(1 - momentum), colours clipped at 10; "
+               "the white cross marks the lowest cell (its value in the legend).")
     vals = da.values
     finite = np.isfinite(vals)
     i = np.unravel_index(np.argmin(np.where(finite, vals, np.inf)), vals.shape)

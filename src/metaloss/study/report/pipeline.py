@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from metaloss.grid.io import check_writable_dir
+from metaloss.study.console import Console
 from metaloss.study.report.compare import section_compare
 from metaloss.study.report.digits import section_mlp_digits
 from metaloss.study.report.document import Report
@@ -34,13 +35,20 @@ STUDY_SECTIONS: list[Callable[[Report, StudySettings], None]] = [
 """Sections of ``metaloss reproduce``, in order. Later work appends its own."""
 
 
-def reproduce(out: str | Path, *, quick: bool = False) -> Report:
+def section_title(section: Callable) -> str:
+    """A section's name for the console: its docstring's first line, else its name."""
+    doc = (section.__doc__ or "").strip().splitlines()
+    return doc[0].rstrip(".") if doc else section.__name__.removeprefix("section_")
+
+
+def reproduce(out: str | Path, *, quick: bool = False, console: Console | None = None) -> Report:
     """Runs the study (and every registered section) and writes the report into ``out``."""
     out = check_writable_dir(out)
-    rep = Report(out, quick)
+    rep = Report(out, quick, console=console or Console(quiet=True))
     cfg = StudySettings.quick() if quick else StudySettings()
     t0 = time.perf_counter()
-    for section in STUDY_SECTIONS:
+    for i, section in enumerate(STUDY_SECTIONS, 1):
+        rep.console.part_begins(i, len(STUDY_SECTIONS), section_title(section))
         section(rep, cfg)
     rep.timings["total"] = time.perf_counter() - t0
     rep.write()

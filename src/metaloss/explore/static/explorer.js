@@ -1,0 +1,544 @@
+// metaloss explore: the page. Plain JavaScript, no build step, nothing from the network.
+//
+// A view is a list of axes {name, kind, a, b, n} in the --axis grammar
+// (NAME=KIND:A:B:N). Each axis is drawn linearly in its outer coordinate u:
+// u = log10(value) for "log", log10(1 - value) for "1mlog", the value for "lin",
+// so the gradient endpoint's coordinates (param=NAME=KIND) map straight to pixels.
+"use strict";
+
+const MARGIN = { left: 78, right: 12, top: 12, bottom: 52 };
+const CLIENT = Math.random().toString(36).slice(2, 12);
+const COARSE = 64;
+const ES_SPEC = "es(std=0.1, pairs=16)";
+const $ = (id) => document.getElementById(id);
+
+const VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
+  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
+const LUT = (() => {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let k = 0; k < 256; k++) {
+    const x = (k / 255) * (VIRIDIS.length - 1);
+    const i = Math.min(Math.floor(x), VIRIDIS.length - 2);
+    const f = x - i;
+    for (let c = 0; c < 3; c++) lut[3 * k + c] = VIRIDIS[i][c] * (1 - f) + VIRIDIS[i + 1][c] * f;
+  }
+  return lut;
+})();
+const NON_FINITE = [150, 150, 150];
+const DIVERGED = [205, 45, 45];
+
+const state = {
+  start: null, axes: null, history: [], frame: null, gen: 0, abort: null,
+  drag: null, picked: null, arrows: null,
+};
+
+// ---- axes -----------------------------------------------------------------------------
+
+function parseAxis(spec) {
+  const [name, rest] = [spec.slice(0, spec.indexOf("=")), spec.slice(spec.indexOf("=") + 1)];
+  const [kind, a, b, n] = rest.split(":");
+  return { name, kind, a: Number(a), b: Number(b), n: Number(n) };
+}
+const specOf = (ax) => `${ax.name}=${ax.kind}:${fmtSpec(ax.a)}:${fmtSpec(ax.b)}:${ax.n}`;
+const fmtSpec = (x) => Number(x.toPrecision(12)).toString();
+const toU = (ax, x) => (ax.kind === "lin" ? x : Math.log10(x)); // spec number -> u
+const fromU = (ax, u) => (ax.kind === "lin" ? u : 10 ** u); // u -> spec number
+const valueOfU = (kind, u) => (kind === "lin" ? u : kind === "log" ? 10 ** u : 1 - 10 ** u);
+const uOfValue = (kind, v) => (kind === "lin" ? v : kind === "log" ? Math.log10(v) : Math.log10(1 - v));
+
+// The u range the plot spans along an axis: first cell's left edge to last cell's right edge.
+function uEdges(ax) {
+  const ua = toU(ax, ax.a), ub = toU(ax, ax.b);
+  const du = ax.n > 1 ? (ub - ua) / (ax.n - 1) : 1;
+  return [ua - du / 2, ub + du / 2];
+}
+
+function plotBox() {
+  const c = $("map");
+  return { x: MARGIN.left, y: MARGIN.top, w: c.width - MARGIN.left - MARGIN.right,
+    h: c.height - MARGIN.top - MARGIN.bottom };
+}
+
+// Fractions of the plot (0..1, x rightwards, y upwards) <-> u along each axis.
+function fracToU(ax, f) { const [l, r] = uEdges(ax); return l + f * (r - l); }
+function uToFrac(ax, u) { const [l, r] = uEdges(ax); return (u - l) / (r - l); }
+
+function pixelToFrac(px, py) {
+  const b = plotBox();
+  return [(px - b.x) / b.w, 1 - (py - b.y) / b.h];
+}
+function fracToPixel(fx, fy) {
+  const b = plotBox();
+  return [b.x + fx * b.w, b.y + (1 - fy) * b.h];
+}
+
+// ---- requests ---------------------------------------------------------------------------
+
+function landscapeQuery(axes, extra) {
+  const q = new URLSearchParams();
+  for (const ax of axes) q.append("axis", specOf(ax));
+  q.append("measure", $("measure").value);
+  for (const [k, v] of Object.entries(extra || {})) q.append(k, v);
+  return q.toString();
+}
+
+async function getJSON(url) {
+  const r = await fetch(url);
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
+  return body;
+}
+
+// The binary frame: uint32 LE header length, JSON header, float32 values, uint8 flags.
+function decodeFrame(buf) {
+  const n = new DataView(buf).getUint32(0, true);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
+  const size = head.shape.reduce((p, s) => p * s, 1);
+  const values = new Float32Array(buf, 4 + n, size);
+  const diverged = new Uint8Array(buf, 4 + n + 4 * size, size);
+  return { head, values, diverged };
+}
+
+async function fetchFrame(axes, signal) {
+  const url = "/api/landscape?" + landscapeQuery(axes, { format: "f32", client: CLIENT });
+  const t0 = performance.now();
+  const r = await fetch(url, { signal });
+  if (!r.ok) throw new Error((await r.json()).error || `HTTP ${r.status}`);
+  const frame = decodeFrame(await r.arrayBuffer());
+  frame.total = (performance.now() - t0) / 1000;
+  return frame;
+}
+
+// Shows `axes`: a coarse preview first, then the full resolution. A newer view
+// aborts this one (the server drops or stops it as well).
+async function show(axes) {
+  state.axes = axes;
+  const gen = ++state.gen;
+  if (state.abort) state.abort.abort();
+  const abort = (state.abort = new AbortController());
+  $("download").href = "/api/landscape.nc?" + landscapeQuery(axes);
+  $("back").disabled = state.history.length === 0;
+  const full = axes[0].n;
+  const steps = full > COARSE ? [COARSE, full] : [full];
+  try {
+    for (const n of steps) {
+      const view = axes.map((ax) => ({ ...ax, n }));
+      setStatus(n < full ? `preview ${n} points per axis ...` : "computing ...");
+      const frame = await fetchFrame(view, abort.signal);
+      if (gen !== state.gen) return;
+      state.frame = frame;
+      state.frame.axes = view;
+      draw();
+      const shape = frame.head.shape.join(" × ");
+      setStatus(`${shape} ${frame.head.measure}: ${frame.head.seconds.toFixed(3)} s on the ` +
+        `server, ${frame.total.toFixed(3)} s in all` + (n < full ? " (preview)" : ""));
+    }
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    setStatus(e.message, true);
+  }
+}
+
+function setStatus(text, error) {
+  const s = $("status");
+  s.textContent = text;
+  s.className = error ? "error" : "";
+}
+
+// ---- drawing the map ---------------------------------------------------------------------
+
+function scaleOf(frame) {
+  const log = $("scale").value === "log";
+  let lo = Infinity, hi = -Infinity;
+  const { values, diverged } = frame;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (!Number.isFinite(v) || diverged[k] || (log && v <= 0)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const given = (id) => { const t = $(id).value.trim(); return t === "" ? NaN : Number(t); };
+  if (Number.isFinite(given("vmin"))) lo = given("vmin");
+  if (Number.isFinite(given("vmax"))) hi = given("vmax");
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = log ? [1, 10] : [0, 1];
+  if (!(lo < hi)) hi = log ? lo * 10 : lo + 1;
+  const tf = log ? (v) => Math.log10(Math.max(v, lo)) : (v) => v;
+  const [tlo, thi] = [tf(lo), tf(hi)];
+  return { lo, hi, log, frac: (v) => Math.min(1, Math.max(0, (tf(v) - tlo) / (thi - tlo))) };
+}
+
+function draw() {
+  const frame = state.frame;
+  const canvas = $("map");
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const [nx, ny] = [frame.head.shape[0], frame.head.shape[1] || 1];
+  const scale = scaleOf(frame);
+  if (frame.head.shape.length === 1) {
+    drawLine(ctx, frame, scale);
+    drawAxes(ctx, frame.axes);
+    drawColorbar(scale);
+    drawOverlay();
+    return;
+  }
+  const img = new ImageData(nx, ny);
+  for (let i = 0; i < nx; i++) {
+    for (let j = 0; j < ny; j++) {
+      const k = i * ny + j;
+      const v = frame.values[k];
+      let rgb;
+      if (frame.diverged[k]) rgb = DIVERGED;
+      else if (!Number.isFinite(v)) rgb = NON_FINITE;
+      else {
+        const c = Math.round(255 * scale.frac(v));
+        rgb = [LUT[3 * c], LUT[3 * c + 1], LUT[3 * c + 2]];
+      }
+      const p = 4 * ((ny - 1 - j) * nx + i); // first axis along x, second upwards
+      img.data[p] = rgb[0]; img.data[p + 1] = rgb[1]; img.data[p + 2] = rgb[2];
+      img.data[p + 3] = 255;
+    }
+  }
+  const off = document.createElement("canvas");
+  off.width = nx; off.height = ny;
+  off.getContext("2d").putImageData(img, 0, 0);
+  const b = plotBox();
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, b.x, b.y, b.w, b.h);
+  drawAxes(ctx, frame.axes);
+  drawColorbar(scale);
+  drawOverlay();
+}
+
+// A 1-D view: the measure as a curve over the axis, on the colour bar's scale (the bar
+// beside the plot is its vertical axis); diverged points marked along the bottom.
+function drawLine(ctx, frame, scale) {
+  const b = plotBox();
+  const n = frame.values.length;
+  ctx.save();
+  ctx.beginPath(); ctx.rect(b.x, b.y, b.w, b.h); ctx.clip();
+  ctx.fillStyle = "#fff"; ctx.fillRect(b.x, b.y, b.w, b.h);
+  ctx.strokeStyle = "#1f6fb4"; ctx.lineWidth = 1.2; ctx.beginPath();
+  let open = false;
+  for (let i = 0; i < n; i++) {
+    const v = frame.values[i];
+    if (!Number.isFinite(v)) { open = false; continue; }
+    const [px] = fracToPixel((i + 0.5) / n, 0);
+    const py = b.y + (1 - scale.frac(v)) * b.h;
+    if (open) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    open = true;
+  }
+  ctx.stroke();
+  ctx.fillStyle = `rgb(${DIVERGED})`;
+  for (let i = 0; i < n; i++) {
+    if (frame.diverged[i]) ctx.fillRect(fracToPixel(i / n, 0)[0], b.y + b.h - 5, Math.max(1, b.w / n), 5);
+  }
+  ctx.restore();
+}
+
+function niceTicks(lo, hi, count) {
+  const [a, b] = lo < hi ? [lo, hi] : [hi, lo];
+  const raw = (b - a) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) || raw;
+  const out = [];
+  for (let t = Math.ceil(a / step) * step; t <= b + 1e-9 * step; t += step) out.push(t);
+  return out;
+}
+
+// Tick positions (in u) along an axis: whole decades on a wide log axis, round values
+// (of the value, or of 1 - value for "1mlog") otherwise.
+function axisTicks(ax) {
+  const [l, r] = uEdges(ax);
+  if (ax.kind === "lin" || Math.abs(r - l) >= 2) return niceTicks(l, r, 6);
+  return niceTicks(10 ** l, 10 ** r, 5).filter((v) => v > 0).map(Math.log10);
+}
+
+const fmt = (v) => {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : Number(v.toPrecision(4)).toString();
+};
+
+function axisTitle(ax) {
+  return ax.kind === "log" ? `${ax.name} (log scale)` :
+    ax.kind === "1mlog" ? `${ax.name} (1 − ${ax.name} on a log scale)` : ax.name;
+}
+
+function drawAxes(ctx, axes) {
+  const b = plotBox();
+  ctx.strokeStyle = "#333"; ctx.fillStyle = "#222"; ctx.font = "12px system-ui";
+  ctx.strokeRect(b.x, b.y, b.w, b.h);
+  const tick = (ax, along) => {
+    for (const u of axisTicks(ax)) {
+      const f = uToFrac(ax, u);
+      const label = fmt(valueOfU(ax.kind, u));
+      ctx.beginPath();
+      if (along === "x") {
+        const [px] = fracToPixel(f, 0);
+        ctx.moveTo(px, b.y + b.h); ctx.lineTo(px, b.y + b.h + 5); ctx.stroke();
+        ctx.textAlign = "center"; ctx.fillText(label, px, b.y + b.h + 18);
+      } else {
+        const [, py] = fracToPixel(0, f);
+        ctx.moveTo(b.x - 5, py); ctx.lineTo(b.x, py); ctx.stroke();
+        ctx.textAlign = "right"; ctx.fillText(label, b.x - 8, py + 4);
+      }
+    }
+  };
+  tick(axes[0], "x");
+  ctx.textAlign = "center";
+  ctx.fillText(axisTitle(axes[0]), b.x + b.w / 2, b.y + b.h + 40);
+  if (axes.length > 1) {
+    tick(axes[1], "y");
+    ctx.save(); ctx.translate(16, b.y + b.h / 2); ctx.rotate(-Math.PI / 2);
+    ctx.fillText(axisTitle(axes[1]), 0, 0); ctx.restore();
+  }
+}
+
+function drawColorbar(scale) {
+  const c = $("colorbar");
+  const ctx = c.getContext("2d");
+  ctx.clearRect(0, 0, c.width, c.height);
+  const top = MARGIN.top, h = c.height - MARGIN.top - MARGIN.bottom, w = 16;
+  for (let y = 0; y < h; y++) {
+    const k = Math.round(255 * (1 - y / (h - 1)));
+    ctx.fillStyle = `rgb(${LUT[3 * k]},${LUT[3 * k + 1]},${LUT[3 * k + 2]})`;
+    ctx.fillRect(2, top + y, w, 1);
+  }
+  ctx.strokeStyle = "#333"; ctx.strokeRect(2, top, w, h);
+  ctx.fillStyle = "#222"; ctx.font = "11px system-ui"; ctx.textAlign = "left";
+  const tf = scale.log ? Math.log10 : (v) => v;
+  const inv = scale.log ? (t) => 10 ** t : (t) => t;
+  const [tlo, thi] = [tf(scale.lo), tf(scale.hi)];
+  const ticks = scale.log && thi - tlo < 2
+    ? niceTicks(scale.lo, scale.hi, 5).filter((v) => v > 0).map(Math.log10)
+    : niceTicks(tlo, thi, 6);
+  for (const t of ticks) {
+    const y = top + h * (1 - (t - tlo) / (thi - tlo));
+    ctx.fillRect(2 + w, y, 4, 1);
+    ctx.fillText(fmt(inv(t)), 24, y + 4);
+  }
+  ctx.fillText(scale.log ? "log" : "linear", 2, top + h + 16);
+  ctx.fillStyle = `rgb(${DIVERGED})`; ctx.fillRect(2, top + h + 24, 10, 10);
+  ctx.fillStyle = "#222"; ctx.fillText("diverged", 15, top + h + 33);
+}
+
+// ---- overlay: zoom box, picked point, gradient arrows ------------------------------------
+
+function drawOverlay() {
+  const c = $("overlay");
+  const ctx = c.getContext("2d");
+  ctx.clearRect(0, 0, c.width, c.height);
+  if (state.drag && state.drag.moved) {
+    const { x0, y0, x1, y1 } = state.drag;
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.setLineDash([5, 3]);
+    ctx.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+    ctx.setLineDash([]);
+  }
+  const p = state.picked;
+  if (!p || !state.frame) return;
+  const axes = state.frame.axes;
+  const fx = uToFrac(axes[0], p.u[0]);
+  const oneD = axes.length === 1;
+  const fy = !oneD ? uToFrac(axes[1], p.u[1])
+    : Number.isFinite(p.value) ? scaleOf(state.frame).frac(p.value) : 0.5;
+  const [px, py] = fracToPixel(fx, fy);
+  ctx.strokeStyle = oneD ? "#222" : "#fff"; ctx.lineWidth = 2;
+  ctx.beginPath(); ctx.arc(px, py, 5, 0, 2 * Math.PI); ctx.stroke();
+  if (!state.arrows) return;
+  // descent directions (-gradient) in pixels, 70 px each: the estimators' gradients
+  // can differ by orders of magnitude (the panel beside the map gives their sizes)
+  const [l0, r0] = uEdges(axes[0]);
+  const perU = [plotBox().w / (r0 - l0), 0];
+  if (axes.length > 1) { const [l1, r1] = uEdges(axes[1]); perU[1] = -plotBox().h / (r1 - l1); }
+  for (const a of state.arrows) {
+    const d = a.g.map((g, k) => -g * perU[k]);
+    const len = Math.hypot(d[0], d[1] || 0);
+    if (!Number.isFinite(len) || len === 0) continue;
+    arrow(ctx, px, py, px + (70 * d[0]) / len, py + (70 * (d[1] || 0)) / len, a.color);
+  }
+}
+
+function arrow(ctx, x0, y0, x1, y1, color) {
+  const ang = Math.atan2(y1 - y0, x1 - x0);
+  ctx.strokeStyle = color; ctx.fillStyle = color; ctx.lineWidth = 2.5;
+  ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1, y1); ctx.stroke();
+  ctx.beginPath(); ctx.moveTo(x1, y1);
+  ctx.lineTo(x1 - 10 * Math.cos(ang - 0.4), y1 - 10 * Math.sin(ang - 0.4));
+  ctx.lineTo(x1 - 10 * Math.cos(ang + 0.4), y1 - 10 * Math.sin(ang + 0.4));
+  ctx.closePath(); ctx.fill();
+}
+
+// The grid cell under a pixel of the map, or null outside the plot.
+function cellAt(px, py) {
+  const f = state.frame;
+  if (!f) return null;
+  const [fx, fy] = pixelToFrac(px, py);
+  if (fx < 0 || fx >= 1 || fy < 0 || fy >= 1) return null;
+  const [nx, ny] = [f.head.shape[0], f.head.shape[1] || 1];
+  const i = Math.floor(fx * nx), j = Math.floor(fy * ny);
+  return { i, j, k: i * ny + j, coords: f.head.dims.map((d, a) => f.head.coords[d][a ? j : i]) };
+}
+
+function onHover(ev) {
+  if (state.drag) {
+    state.drag.x1 = ev.offsetX; state.drag.y1 = ev.offsetY;
+    state.drag.moved ||= Math.hypot(ev.offsetX - state.drag.x0, ev.offsetY - state.drag.y0) > 4;
+    drawOverlay();
+  }
+  const cell = cellAt(ev.offsetX, ev.offsetY);
+  if (!cell) return;
+  const f = state.frame;
+  const names = f.head.dims.map((d, a) => `${d} = ${fmt(cell.coords[a])}`).join("   ");
+  const v = f.values[cell.k];
+  $("readout").textContent = `${names}\n${f.head.measure} = ${Number.isFinite(v) ? fmt(v) : v}` +
+    (f.diverged[cell.k] ? "  (diverged)" : "");
+}
+
+function onDown(ev) {
+  if (ev.button !== 0 || !cellAt(ev.offsetX, ev.offsetY)) return;
+  state.drag = { x0: ev.offsetX, y0: ev.offsetY, x1: ev.offsetX, y1: ev.offsetY, moved: false };
+}
+
+function onUp(ev) {
+  const drag = state.drag;
+  state.drag = null;
+  if (!drag) return;
+  if (!drag.moved) { drawOverlay(); pick(cellAt(drag.x0, drag.y0)); return; }
+  const axes = state.frame.axes;
+  const clamp = (v) => Math.min(1, Math.max(0, v));
+  const [fx0, fy0] = pixelToFrac(Math.min(drag.x0, drag.x1), Math.max(drag.y0, drag.y1));
+  const [fx1, fy1] = pixelToFrac(Math.max(drag.x0, drag.x1), Math.min(drag.y0, drag.y1));
+  const n = Number($("resolution").value);
+  const zoom = (ax, f0, f1) => ({ ...ax, n, a: fromU(ax, fracToU(ax, clamp(f0))),
+    b: fromU(ax, fracToU(ax, clamp(f1))) });
+  const next = [zoom(axes[0], fx0, fx1)];
+  if (axes.length > 1) next.push(zoom(axes[1], fy0, fy1));
+  state.history.push(state.axes);
+  state.picked = null; state.arrows = null;
+  show(next);
+}
+
+function back() {
+  if (!state.history.length) return;
+  state.picked = null; state.arrows = null;
+  show(state.history.pop());
+}
+
+// ---- a picked point: its run, its gradients --------------------------------------------
+
+async function pick(cell) {
+  if (!cell) return;
+  const axes = state.frame.axes;
+  const u = cell.coords.map((c, a) => uOfValue(axes[a].kind, c));
+  state.picked = { u, value: state.frame.values[cell.k] }; state.arrows = null;
+  drawOverlay();
+  const point = new URLSearchParams();
+  axes.forEach((ax, a) => point.append(ax.name, String(cell.coords[a])));
+  $("run-info").textContent = "running ...";
+  try {
+    const run = await getJSON("/api/run?" + point);
+    $("run-info").textContent = Object.entries(run.hparams).map(([k, v]) => `${k} = ${fmt(v)}`)
+      .join("   ") + `\nouter loss ${run.outer_loss === null ? "not finite" : fmt(run.outer_loss)}` +
+      (run.diverged ? " (diverged)" : "");
+    plotCurve($("curve"), run.losses.map((v, s) => [s + 1, v]), "inner step", "training loss");
+    plotTrajectory(run.trajectory);
+  } catch (e) {
+    $("run-info").textContent = e.message;
+  }
+  const coords = new URLSearchParams();
+  axes.forEach((ax, a) => { coords.append(ax.name, String(u[a])); coords.append("param", `${ax.name}=${ax.kind}`); });
+  const first = axes.length > 1 ? ["#ffffff", "white"] : ["#222222", "black"];
+  const wanted = [["backprop", first[0]], [ES_SPEC, "#ff9f1c"]];
+  try {
+    const grads = await Promise.all(wanted.map(([spec]) =>
+      getJSON(`/api/gradient?${coords}&estimator=${encodeURIComponent(spec)}`)));
+    state.arrows = grads.map((g, k) => ({ color: wanted[k][1],
+      g: axes.map((ax) => (g.gradient[ax.name] === null ? NaN : g.gradient[ax.name])) }));
+    $("grad-info").textContent = grads.map((g, k) => `${k ? "orange" : first[1]} arrow, ` +
+      `${g.estimator}:\n  ` + axes.map((ax) => `d/du ${ax.name} = ${fmt(g.gradient[ax.name] ?? NaN)}`)
+      .join("   ")).join("\n") + "\narrows: downhill directions (-gradient) in the map's coordinates";
+    drawOverlay();
+  } catch (e) {
+    $("grad-info").textContent = e.message;
+  }
+}
+
+function plotCurve(canvas, points, xlabel, ylabel, options) {
+  const ctx = canvas.getContext("2d");
+  const W = canvas.width, H = canvas.height, m = { l: 56, r: 10, t: 10, b: 34 };
+  ctx.clearRect(0, 0, W, H);
+  const ok = points.filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
+  if (!ok.length) { ctx.fillText("no finite values", m.l, H / 2); return; }
+  const xs = ok.map((p) => p[0]), ys = ok.map((p) => p[1]);
+  let [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  if (x0 === x1) x1 = x0 + 1;
+  if (y0 === y1) y1 = y0 + 1;
+  const sx = (x) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  ctx.strokeStyle = "#333"; ctx.fillStyle = "#222"; ctx.font = "11px system-ui";
+  ctx.strokeRect(m.l, m.t, W - m.l - m.r, H - m.t - m.b);
+  ctx.textAlign = "center";
+  for (const t of niceTicks(x0, x1, 5)) ctx.fillText(fmt(t), sx(t), H - m.b + 14);
+  ctx.fillText(xlabel, (W + m.l) / 2, H - 4);
+  ctx.textAlign = "right";
+  for (const t of niceTicks(y0, y1, 5)) ctx.fillText(fmt(t), m.l - 4, sy(t) + 4);
+  ctx.save(); ctx.translate(12, (H - m.b) / 2); ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "center"; ctx.fillText(ylabel, 0, 0); ctx.restore();
+  ctx.strokeStyle = "#1f6fb4"; ctx.lineWidth = 1.5; ctx.beginPath();
+  let open = false;
+  for (const [x, y] of points) {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) { open = false; continue; }
+    if (open) ctx.lineTo(sx(x), sy(y)); else ctx.moveTo(sx(x), sy(y));
+    open = true;
+  }
+  ctx.stroke();
+  if (options && options.dots) {
+    ctx.fillStyle = "#1f6fb4";
+    for (const [x, y] of ok) ctx.fillRect(sx(x) - 1.5, sy(y) - 1.5, 3, 3);
+  }
+}
+
+function plotTrajectory(traj) {
+  const c = $("trajectory");
+  if (!traj) { c.style.display = "none"; return; }
+  c.style.display = "block";
+  const num = (v) => (v === null ? NaN : v);
+  if (traj[0].length === 1) {
+    plotCurve(c, traj.map((p, s) => [s, num(p[0])]), "inner step", "inner parameter x");
+  } else {
+    plotCurve(c, traj.map((p) => [num(p[0]), num(p[1])]), "x[0]", "x[1]", { dots: true });
+  }
+}
+
+// ---- start ------------------------------------------------------------------------------
+
+function withResolution(axes, n) { return axes.map((ax) => ({ ...ax, n })); }
+
+async function main() {
+  const cfg = await getJSON("/api/config");
+  $("problem").textContent = `${cfg.meta.problem} · ${cfg.meta.optimizer} · ` +
+    `${cfg.meta.steps} steps · objective ${cfg.meta.objective}` +
+    (Object.keys(cfg.meta.fixed).length ? ` · fixed ${JSON.stringify(cfg.meta.fixed)}` : "");
+  for (const m of cfg.measures) $("measure").add(new Option(m, m, m === cfg.measure, m === cfg.measure));
+  state.start = cfg.axes.map(parseAxis);
+  const res = $("resolution");
+  const n = state.start[0].n;
+  if (![...res.options].some((o) => Number(o.value) === n)) res.add(new Option(n, n));
+  res.value = String(n);
+  const perAxis = Math.floor(cfg.max_points ** (1 / state.start.length));
+  for (const o of [...res.options]) if (Number(o.value) > perAxis) o.remove();
+  const overlay = $("overlay");
+  overlay.addEventListener("mousemove", onHover);
+  overlay.addEventListener("mousedown", onDown);
+  window.addEventListener("mouseup", onUp);
+  overlay.addEventListener("dblclick", back);
+  $("back").addEventListener("click", back);
+  $("reset").addEventListener("click", () => { state.history.push(state.axes);
+    show(withResolution(state.start, Number(res.value))); });
+  res.addEventListener("change", () => show(withResolution(state.axes, Number(res.value))));
+  $("measure").addEventListener("change", () => show(state.axes));
+  for (const id of ["scale", "vmin", "vmax"]) $(id).addEventListener("change", () => state.frame && draw());
+  await show(state.start);
+}
+
+main().catch((e) => setStatus(e.message, true));

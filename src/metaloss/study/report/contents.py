@@ -1,0 +1,65 @@
+"""What both renderings of the report share: the introduction line, the headline
+numbers, the row lists of the closing tables, and the order of the parts.
+
+Order (Markdown and HTML alike): title and run line, the headline numbers, then each
+section (text, figures, then its tables), then every number, the wall time per stage
+and the configuration records. Long tables come after the figures they explain.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+
+import jax
+
+from metaloss.version import __version__
+
+HEADLINE = (
+    re.compile(r"^landscape minimum( at \(lr, momentum\))?$"),
+    re.compile(r"^gradient from .*: final true outer loss"),
+    re.compile(r"^ES from .* seeds: final true loss"),
+    re.compile(r"^compare: .*median final true loss"),
+    re.compile(r"^MLP digits: (best mean training loss|validation accuracy)"),
+)
+"""Which key numbers the report leads with: the landscape's minimum, where each
+training method ends, and the MLP's best cell. All numbers follow the sections."""
+
+MOST_HEADLINE = 16
+
+
+def headline(numbers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The key numbers the report opens with (at most :data:`MOST_HEADLINE`), in their
+    order; the first few numbers when none matches :data:`HEADLINE`."""
+    chosen = [(k, v) for k, v in numbers if any(p.search(k) for p in HEADLINE)]
+    if len(chosen) < 3:  # names changed or a report of other sections: lead with its first
+        chosen = list(numbers)
+    return chosen[:MOST_HEADLINE]
+
+
+def intro(rep) -> str:
+    mode = "quick (reduced sizes)" if rep.quick else "full (the study's sizes)"
+    return (
+        f"metaloss {__version__}, JAX {jax.__version__} on "
+        f"{jax.devices()[0].platform} ({platform.processor() or platform.machine()}); "
+        f"run: {mode}; total wall time {rep.timings.get('total', float('nan')):.1f} s."
+    )
+
+
+def timing_rows(rep) -> list[list[str]]:
+    return [[k, f"{v:.2f}"] for k, v in rep.timings.items()]
+
+
+def config_rows(rep) -> list[list[str]]:
+    return [[name, json.dumps(record, sort_keys=True)] for name, record in rep.config.items()]
+
+
+def slug(text: str, taken: set[str]) -> str:
+    """An HTML id for a heading: lower case, words joined by '-', unique among ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "part"
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}-{k}", k + 1
+    taken.add(name)
+    return name
