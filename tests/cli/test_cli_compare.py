@@ -22,7 +22,8 @@ def test_writes_table_figures_and_report(compare_dir):
     assert [r["estimator"] for r in rows] == ["backprop", "es(std=0.1, pairs=2)"]
     assert [int(float(r["outer_steps"])) for r in rows] == [20, 5]  # 1000 / 50, 1000 / 200
     assert all(float(r["q25"]) <= float(r["median"]) <= float(r["q75"]) for r in rows)
-    for name in ("compare.md", "compare_final_loss.png", "compare_trajectories.png",
+    for name in ("compare.md", "compare_runs.csv", "compare_final_loss.png",
+                 "compare_trajectories.png",
                  "compare_gradients.png", "compare_sweep.nc", "report.md", "report.html"):
         assert (compare_dir / name).stat().st_size > 0, name
     md = (compare_dir / "report.md").read_text()

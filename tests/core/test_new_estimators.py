@@ -128,6 +128,14 @@ def test_specs_round_trip_and_costs():
         0.2, 0.3, 0.1, 0.1]
 
 
+def test_windows_longer_than_the_unroll_are_refused_and_uneven_ones_noted():
+    meta, _ = study_setup()
+    with pytest.raises(InputError, match="window K=60 is longer than the unroll"):
+        NRES(K=60).check(meta)
+    assert "do not divide" in NRES(K=7).check(meta) and NRES(K=10).check(meta) is None
+    assert "exact gradient" in GuidedES(K=50).check(meta) and GuidedES(K=10).check(meta) is None
+
+
 @pytest.mark.parametrize("spec, words", [
     ("nres(bogus=1)", "unknown option 'bogus'"),
     ("guided_es(alpha=1.5)", r"alpha must lie in \[0, 1\]"),

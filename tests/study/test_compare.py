@@ -44,7 +44,9 @@ def test_every_estimator_spends_the_same_budget(result):
         row = rows[label(est)]
         assert row["outer_steps"] == BUDGET // est.inner_steps(meta)
         assert BUDGET - est.inner_steps(meta) < row["inner_steps"] <= BUDGET
-        assert row["q25"] <= row["median"] <= row["q75"]
+        assert row["q25"].value <= row["median"].value <= row["q75"].value
+        for key in ("q25", "median", "q75", "in_basin"):
+            assert row[key].low <= row[key].value <= row[key].high
 
 
 def test_final_losses_are_the_true_outer_loss_at_the_end_points(result):
@@ -60,7 +62,8 @@ def test_final_losses_are_the_true_outer_loss_at_the_end_points(result):
 def test_basin_share_follows_the_landscape_threshold(result):
     assert result.threshold == pytest.approx(np.quantile(result.landscape.values, 0.05))
     for runs, row in zip(result.runs, result.table(), strict=True):
-        assert row["in_basin"] == np.mean(runs.final_loss <= result.threshold)
+        assert row["in_basin"].value == np.mean(runs.final_loss <= result.threshold)
+        assert row["median"].value == np.median(runs.final_loss)
         assert row["from (0, -1.5)"] == runs.final_loss[-1]
 
 
@@ -81,9 +84,21 @@ def test_save_writes_table_figures_and_data(result, tmp_path):
     with open(paths["csv"]) as fh:
         rows = list(csv.DictReader(fh))
     assert [r["estimator"] for r in rows] == [label(e) for e in ESTIMATORS]
-    assert float(rows[0]["median"]) == pytest.approx(result.table()[0]["median"])
+    first = result.table()[0]
+    assert float(rows[0]["median"]) == pytest.approx(first["median"].value)
+    assert float(rows[0]["median_ci_low"]) == pytest.approx(first["median"].low)
+    assert float(rows[0]["in_basin_ci_high"]) == pytest.approx(first["in_basin"].high)
     md = paths["markdown"].read_text()
-    assert md.count("\n") == len(ESTIMATORS) + 2 and "in basin" in md
+    assert md.count("\n") == len(ESTIMATORS) + 2 and "in basin [95% CI]" in md
+    assert first["median"].format() in md
+    with open(paths["runs"]) as fh:  # every run's start and end point
+        runs = list(csv.DictReader(fh))
+    assert len(runs) == len(ESTIMATORS) * (SEEDS + 2)
+    assert runs[SEEDS]["start"] == "(-2, -0.5)" and runs[0]["start"] == "random 0"
+    r0 = result.runs[0]
+    assert float(runs[0]["final_true_loss"]) == pytest.approx(r0.final_loss[0])
+    assert float(runs[0]["final_lr_value"]) == pytest.approx(10 ** r0.params["lr"][0, -1])
+    assert float(runs[0]["start_momentum"]) == pytest.approx(r0.params["momentum"][0, 0])
     for key in ("final_loss", "trajectories", "gradients"):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths["sweep"].stat().st_size > 0
@@ -117,6 +132,18 @@ def test_compare_works_for_any_optimizer_and_space(tmp_path):
     assert cmp.landscape.dims == ("lr",) and cmp.sweep is not None
     paths = compare_output.save(cmp, tmp_path)
     assert "trajectories" not in paths and paths["final_loss"].stat().st_size > 0
+
+
+def test_ranking_claims_only_what_the_intervals_allow(result):
+    text = result.ranking()
+    medians = {r["estimator"]: r["median"] for r in result.table()}
+    best = min(medians, key=lambda k: medians[k].value)
+    assert best in text and medians[best].format() in text
+    others = [m for k, m in medians.items() if k != best]
+    if all(medians[best].high < m.low for m in others):
+        assert text.startswith("Lowest median")
+    else:
+        assert text.startswith("No estimator's median is separated")
 
 
 def test_maps_join_the_comparison_and_the_report_states_their_numbers(tmp_path):

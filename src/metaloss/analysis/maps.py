@@ -134,9 +134,11 @@ def _grid(space: Space, axes: Mapping[str, Any]) -> tuple[dict[str, np.ndarray],
 
 
 def check_maps(meta: MetaLoss, space: Space, estimators: Sequence[Estimator], samples: int,
-               truth_samples: int | None = None) -> int:
-    """What :func:`estimator_maps` refuses, checked before any work (:class:`InputError`);
-    returns ``samples`` as an ``int``."""
+               truth_samples: int | None = None, size: int | None = None) -> int:
+    """What :func:`estimator_maps` refuses, checked before any work (:class:`InputError`),
+    and, given, a grid ``size`` per axis (>= 2); returns ``samples`` as an ``int``."""
+    if size is not None:
+        check_int("map size", size, minimum=2)
     if meta.problem.needs_key:
         raise InputError("estimator maps need a problem that draws no random numbers: "
                          "their truth is one deterministic outer loss")
@@ -145,6 +147,8 @@ def check_maps(meta: MetaLoss, space: Space, estimators: Sequence[Estimator], sa
     names = [e.name for e in estimators]
     if len(set(names)) < len(names):
         raise InputError("estimators repeat in estimator_maps")
+    for e in estimators:
+        e.check(meta)
     if (len(space) > MAX_QUADRATURE_DIMS and truth_samples is None
             and any(e.smoothing() is not None for e in estimators)):
         raise InputError(f"{len(space)} outer dimensions are more than the smoothed truth's "

@@ -120,6 +120,12 @@ class GuidedES(Estimator):
         grad = jnp.mean(half * diff[:, None], axis=0)
         return jnp.mean(losses), unravel(grad), GuidedState(grads, valid)
 
+    def check(self, meta):
+        if self.K is not None and meta.steps <= self.K:
+            return (f"{self.name}: surrogate horizon K={self.K} covers the whole "
+                    f"{meta.steps}-step unroll; the surrogate is the exact gradient")
+        return None
+
     def inner_steps(self, meta):
         surrogate = meta.steps if self.K is None else min(self.K, meta.steps)
         return 2 * self.pairs * meta.steps + surrogate

@@ -27,7 +27,12 @@ from jax.flatten_util import ravel_pytree
 
 from metaloss.estimators.base import Estimator
 from metaloss.estimators.es import check_sampling
-from metaloss.estimators.truncated import check_window, run_window, windows_per_run
+from metaloss.estimators.truncated import (
+    check_window,
+    check_windows,
+    run_window,
+    windows_per_run,
+)
 from metaloss.spec import register
 from metaloss.unroll import InnerState, tree_where
 
@@ -105,6 +110,9 @@ class NRES(Estimator):
         fresh = self._fresh(meta, key, theta.shape[0], theta.dtype)
         new = tree_where(done, fresh, NRESState(inner, state.eps))
         return jnp.mean(losses), rebuild(grad), new
+
+    def check(self, meta):
+        return check_windows(self.name, meta, self.K)
 
     def inner_steps(self, meta):
         return 2 * self.pairs * meta.steps / windows_per_run(meta, self.K)

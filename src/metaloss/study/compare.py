@@ -6,9 +6,8 @@ under the same budget of inner steps, all seeds in one vmapped, compiled
 :func:`~metaloss.outer_train` call per estimator. It then evaluates the *true*
 outer loss at every end point and measures how each estimator's gradient
 estimates behave as the unroll grows (:func:`metaloss.analysis.gradient_sweep`):
-the picture of exploding exact gradients against bounded smoothed ones. With
-``maps``, it also judges every estimator against its truth on a grid over the box
-(:func:`metaloss.analysis.estimator_maps`).
+the picture of exploding exact gradients against bounded smoothed ones; with ``maps``,
+every estimator against its truth on a grid (:func:`metaloss.analysis.estimator_maps`).
 
 The low-loss basin is defined from the landscape itself: a run ends in it when its
 final true outer loss is at or below the ``basin_quantile`` (default 5%) quantile
@@ -27,21 +26,11 @@ import numpy as np
 import optax
 import xarray as xr
 
-from metaloss.analysis import estimator_maps, evaluate_points, gradient_sweep
+from metaloss.analysis import estimator_maps, evaluate_points, gradient_sweep, stats
 from metaloss.analysis.gradients import LENGTHS
 from metaloss.analysis.maps import check_maps
 from metaloss.errors import InputError, check_int, check_range
-from metaloss.estimators import (
-    ES,
-    NRES,
-    PES,
-    Backprop,
-    Estimator,
-    Forward,
-    GuidedES,
-    Hybrid,
-    TruncatedBackprop,
-)
+from metaloss.estimators import Estimator, get_list
 from metaloss.grid import landscape
 from metaloss.meta import MetaLoss
 from metaloss.outer import compile_outer_train
@@ -51,10 +40,12 @@ from metaloss.study.settings import STUDY_OPTIMIZER
 Box = Mapping[str, tuple[float, float]]
 
 
+DEFAULT_ESTIMATORS = ("backprop, forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10), "
+                      "nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4)")  # all std 0.1
+
+
 def default_estimators() -> tuple[Estimator, ...]:
-    return (Backprop(), Forward(), TruncatedBackprop(K=10), ES(std=0.1, pairs=1),
-            ES(std=0.1, pairs=16), PES(std=0.1, pairs=1, K=10), NRES(std=0.1, pairs=1, K=10),
-            GuidedES(std=0.1, pairs=1, alpha=0.5), Hybrid(std=0.1, pairs=4))
+    return tuple(get_list(DEFAULT_ESTIMATORS))
 
 
 def check_box(space: Space, box: Box) -> dict[str, tuple[float, float]]:
@@ -156,19 +147,57 @@ class Comparison:
     maps: xr.Dataset | None = None
 
     def table(self) -> list[dict[str, Any]]:
-        """One row per estimator: final true-loss quartiles, basin share, the named
-        starts' end losses, cost."""
+        """One row per estimator: final true-loss quartiles and basin share (each a
+        :class:`~metaloss.analysis.stats.Estimate` with its 95% bootstrap interval over
+        the runs), the named starts' end losses, cost."""
         rows = []
         for r in self.runs:
-            q25, med, q75 = np.quantile(r.final_loss, [0.25, 0.5, 0.75])
+            q = stats.quartiles(r.final_loss)
             tail = r.final_loss[len(r.final_loss) - len(self.starts):]
             row = {"estimator": r.label, "outer_steps": r.outer_steps,
-                   "inner_steps": r.inner_steps, "median": med, "q25": q25, "q75": q75,
-                   "in_basin": float(np.mean(r.final_loss <= self.threshold))}
+                   "inner_steps": r.inner_steps, "median": q["median"], "q25": q["q25"],
+                   "q75": q["q75"], "in_basin": stats.share(r.final_loss <= self.threshold)}
             row.update({f"from {name}": float(v) for name, v in zip(self.starts, tail,
                                                                      strict=True)})
             row.update({"wall_s": r.wall_s, "compile_s": r.compile_s})
             rows.append(row)
+        return rows
+
+
+    def ranking(self) -> str:
+        """Which estimator has the lowest median final loss, in words that claim no more
+        than the intervals allow."""
+        medians = {r["estimator"]: r["median"] for r in self.table()}
+        best, separated = stats.lowest(medians)
+        if len(medians) == 1:
+            return f"One estimator: {best} ({medians[best].format()})."
+        if separated:
+            return (f"Lowest median: {best} ({medians[best].format()}), its 95% interval below "
+                    "every other estimator's.")
+        tied = stats.tied_with(medians, best)
+        return (f"No estimator's median is separated from the rest: the lowest, {best} "
+                f"({medians[best].format()}), overlaps {', '.join(tied)} within 95% intervals.")
+
+    def run_rows(self) -> list[dict[str, Any]]:
+        """One row per run: estimator, start (its name, or ``random i``), start and end
+        point in outer coordinates and hyperparameter values, final true loss, in basin."""
+        names = list(self.space.names)
+        rows = []
+        for r in self.runs:
+            n = len(r.final_loss)
+            labels = [f"random {i}" for i in range(n - len(self.starts))] + list(self.starts)
+            start = {k: r.params[k][:, 0] for k in names}
+            end = {k: r.params[k][:, -1] for k in names}
+            start_v, end_v = self.space.to_hparams(start), self.space.to_hparams(end)
+            for i in range(n):
+                row = {"estimator": r.label, "start": labels[i]}
+                row.update({f"start_{k}": float(start[k][i]) for k in names})
+                row.update({f"start_{k}_value": float(start_v[k][i]) for k in names})
+                row.update({f"final_{k}": float(end[k][i]) for k in names})
+                row.update({f"final_{k}_value": float(end_v[k][i]) for k in names})
+                row.update({"final_true_loss": float(r.final_loss[i]),
+                            "in_basin": bool(r.final_loss[i] <= self.threshold)})
+                rows.append(row)
         return rows
 
 
@@ -244,8 +273,7 @@ def compare(
             raise InputError(f"budget {budget} is below one outer step of {est.name} "
                              f"({est.inner_steps(meta):g} inner steps)")
     if maps is not None:  # refuse before the runs, not after them
-        check_int("map size", maps, minimum=2)
-        check_maps(meta, space, estimators, map_samples)
+        check_maps(meta, space, estimators, map_samples, size=maps)
     log = log or (lambda _: None)
     k_start, k_run, k_sweep = jax.random.split(key, 3)
     inner_key = jax.random.fold_in(key, 3) if meta.problem.needs_key else None
@@ -262,11 +290,11 @@ def compare(
         points = {n: np.array([s[n] for s in at.values()]) for n in space.names}
         sweep = gradient_sweep(meta, space, estimators, points, k_sweep, lengths, samples)
         log("gradient sweep done")
-    maps_ds = None
-    if maps is not None:
-        axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
-        maps_ds = estimator_maps(meta, space, estimators, axes, samples=map_samples,
-                                 key=jax.random.fold_in(key, 4))
-        log("estimator maps done")
-    return Comparison(runs, threshold, basin_quantile, land, sweep, budget, starts, space,
-                      maps_ds)
+    cmp = Comparison(runs, threshold, basin_quantile, land, sweep, budget, starts, space)
+    if maps is None:
+        return cmp
+    axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
+    ds = estimator_maps(meta, space, estimators, axes, samples=map_samples,
+                        key=jax.random.fold_in(key, 4))
+    log("estimator maps done")
+    return dataclasses.replace(cmp, maps=ds)

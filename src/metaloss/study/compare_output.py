@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from metaloss import plot
+from metaloss.analysis.stats import Estimate
 from metaloss.grid.io import atomic_path, check_writable_dir, write_text
 from metaloss.study.compare import Comparison
 
 HEADERS = {
     "estimator": "estimator", "outer_steps": "outer steps", "inner_steps": "inner steps/run",
-    "median": "median", "q25": "q25", "q75": "q75", "in_basin": "in basin",
-    "wall_s": "wall s", "compile_s": "compile s",
+    "median": "median [95% CI]", "q25": "q25 [95% CI]", "q75": "q75 [95% CI]",
+    "in_basin": "in basin [95% CI]", "wall_s": "wall s", "compile_s": "compile s",
 }
 """Readable headers of the fixed columns; a named start's column is ``from <label>``."""
 
@@ -28,6 +29,8 @@ def columns(rows: Sequence[dict[str, Any]]) -> list[str]:
 def _cell(key: str, value: Any) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, Estimate):
+        return value.format(percent=key == "in_basin")
     if key in ("outer_steps", "inner_steps"):
         return str(int(value))
     if key == "in_basin":
@@ -35,13 +38,27 @@ def _cell(key: str, value: Any) -> str:
     return f"{value:.2f}" if key.endswith("_s") else f"{value:.3f}"
 
 
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """An estimate becomes three columns: ``name``, ``name_ci_low``, ``name_ci_high``."""
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, Estimate):
+            out.update({k: v.value, f"{k}_ci_low": v.low, f"{k}_ci_high": v.high})
+        else:
+            out[k] = v
+    return out
+
+
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """The table as CSV, full precision, machine-readable column names."""
+    """Rows as CSV, full precision, machine-readable column names (intervals as
+    ``_ci_low`` / ``_ci_high`` columns)."""
+    flat = [_flat(r) for r in rows]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns(rows))
-    for r in rows:
-        writer.writerow([v if isinstance(v, str) else repr(float(v)) for v in r.values()])
+    writer.writerow(list(flat[0]) if flat else [])
+    for r in flat:
+        writer.writerow([v if isinstance(v, (str, bool)) else repr(float(v))
+                         for v in r.values()])
     return buf.getvalue()
 
 
@@ -66,8 +83,9 @@ def save(cmp: Comparison, out) -> dict[str, Path]:
     out = check_writable_dir(out)
     rows = cmp.table()
     paths = {"csv": out / "compare.csv", "markdown": out / "compare.md",
-             "final_loss": out / "compare_final_loss.png"}
-    for key, text in (("csv", to_csv(rows)), ("markdown", to_markdown(rows))):
+             "runs": out / "compare_runs.csv", "final_loss": out / "compare_final_loss.png"}
+    for key, text in (("csv", to_csv(rows)), ("markdown", to_markdown(rows)),
+                      ("runs", to_csv(cmp.run_rows()))):
         write_text(paths[key], text)
     plot.save(plot.final_losses({r.label: r.final_loss for r in cmp.runs}, cmp.threshold,
                                 starts=tuple(cmp.starts)), paths["final_loss"])

@@ -65,9 +65,8 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
             sec.figures.append((paths[key].name, caption))
     rep.number("compare: basin threshold (landscape 5% quantile)", cmp.threshold)
     for r in rows:
-        rep.number(f"compare: {r['estimator']}: median final true loss [q25, q75], in basin",
-                   f"{r['median']:.3f} [{r['q25']:.3f}, {r['q75']:.3f}], {r['in_basin']:.0%}")
-    best = min(rows, key=lambda r: r["median"])
+        rep.number(f"compare: {r['estimator']}: median final true loss [95% CI]; in basin",
+                   f"{r['median'].format()}; {r['in_basin'].format(percent=True)}")
     sec.paragraphs.append(
         f"Each estimator trains ({', '.join(cmp.space.names)}) from the same "
         f"{len(cmp.runs[0].final_loss) - len(cmp.starts)} uniform random starts in the box"
@@ -76,8 +75,9 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
         "more inner steps per outer step takes fewer outer steps. All use the study's outer "
         "optimizer (clip 10, SGD step 0.01). A run ends in the low-loss basin when its final "
         f"true outer loss is at most {cmp.threshold:.3f}, the {cmp.basin_quantile:.0%} quantile "
-        f"of the landscape over the box. Lowest median: {best['estimator']} "
-        f"({best['median']:.3f}, {best['in_basin']:.0%} of runs in the basin)."
+        f"of the landscape over the box. Medians, quartiles and basin shares carry 95% "
+        f"percentile-bootstrap intervals over the {len(cmp.runs[0].final_loss)} runs; every "
+        f"run's start and end point is in compare_runs.csv. {cmp.ranking()}"
     )
     if cmp.sweep is not None:
         sw = cmp.sweep
