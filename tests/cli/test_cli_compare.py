@@ -32,11 +32,36 @@ def test_writes_table_figures_and_report(compare_dir):
     assert not list(compare_dir.glob(".*.tmp"))
 
 
+def test_maps_write_the_dataset_and_a_figure_per_quantity(tmp_path, capsys):
+    import xarray as xr
+
+    args = ["compare", "--quick", "--seeds", "2", "--budget", "1000", "--maps", "--map-size",
+            "3", "--map-samples", "2", "--estimators", "truncated(K=25), nres(K=25)",
+            "--out", str(tmp_path)]
+    assert main(args) == 0
+    with xr.open_dataset(tmp_path / "compare_maps.nc", engine="h5netcdf") as ds:
+        assert ds.sizes["lr"] == ds.sizes["momentum"] == 3 and ds.attrs["samples"] == 2
+        assert list(ds["target"].values) == ["exact gradient", "smoothed gradient (std=0.1)"]
+    for q in ("bias", "variance", "cosine", "dominance"):
+        assert (tmp_path / f"compare_maps_{q}.png").stat().st_size > 0
+    md = (tmp_path / "report.md").read_text()
+    assert "judged against" in md and "(compare_maps_dominance.png)" in md
+
+
 @pytest.mark.parametrize("args, words", [
     (["--estimators", "adam"], "unknown estimator 'adam'"),
     (["--estimators", "pes:K=-1"], "window K must be"),
     (["--budget", "0"], "budget must be"),
     (["--seeds", "-2"], "seeds must be"),
+    (["--map-size", "4"], "need --maps"),
+    (["--maps", "--map-size", "1"], "map size must be"),
+    (["--maps", "--map-samples", "1"], "samples must be"),
+    (["--maps", "--optimizer", "adam"], "more than the smoothed truth's quadrature supports"),
+    (["--maps", "--problem", "mlp_digits"], "draws no random numbers"),
+    (["--estimators", "guided_es(alpha=2)"], "alpha must lie in [0, 1]"),
+    (["--estimators", "guided_es(k=0)"], "k must be an integer >= 1"),
+    (["--estimators", "nres(bogus=1)"], "unknown option 'bogus'"),
+    (["--estimators", "hybrid(pairs=1)"], "pairs must be an integer >= 2"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
     assert main(["compare", "--quick", "--out", str(tmp_path / "o"), *args]) == 2

@@ -144,3 +144,22 @@ def test_ranking_claims_only_what_the_intervals_allow(result):
         assert text.startswith("Lowest median")
     else:
         assert text.startswith("No estimator's median is separated")
+
+
+def test_maps_join_the_comparison_and_the_report_states_their_numbers(tmp_path):
+    from metaloss.study.report.maps import maps_summary
+
+    meta, space = study_setup()
+    cmp = C.compare(meta, space, BOX, estimators=ESTIMATORS, seeds=2, budget=BUDGET, grid=6,
+                    lengths=None, maps=3, map_samples=2, key=jax.random.key(1))
+    ds = cmp.maps
+    assert list(ds["estimator"].values) == [label(e) for e in ESTIMATORS]
+    assert ds["bias"].shape == (3, 3, 3) and float(ds["bias"][0].max()) < 1e-5
+    paths = compare_output.save(cmp, tmp_path)
+    assert paths["maps"].stat().st_size > 0
+    for q in ("bias", "variance", "cosine", "dominance"):
+        assert paths[f"maps_{q}"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    headers, rows, paragraph = maps_summary(ds)
+    assert [r[0] for r in rows] == [label(e) for e in ESTIMATORS] and len(headers) == len(rows[0])
+    assert rows[0][-1] == "exact (to 0.1%)" and "backprop" in paragraph
+    assert "truncated(K=10)" in paragraph and "pes(std=0.1, pairs=2, K=10)" in paragraph

@@ -10,7 +10,8 @@ from metaloss.cli import main
 
 FIGURES = ["inner_loss.png", "training_curve.png", "lr_sweep.png", "landscape.png",
            "slices_grad_study.png", "slices_grad_unstable.png", "gradient_runs.png",
-           "trajectories.png", "es_improvements.png", "mlp_digits_landscape.png"]
+           "trajectories.png", "es_improvements.png", "mlp_digits_landscape.png",
+           "compare_maps_cosine.png", "compare_maps_dominance.png"]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,8 @@ def test_report_holds_the_numbers(report_dir):
     for key in ("gradient from (-2, -0.5): final true outer loss",
                 "gradient from (0, -1.5): final true outer loss",
                 "ES from (-2, -0.5), seed 0: final true outer loss",
-                "landscape non-finite cells", "2-D landscape", "ES variants"):
+                "landscape non-finite cells", "2-D landscape", "ES variants",
+                "maps: es(std=0.1, pairs=1): median cosine, bias dominates", "judged against"):
         assert key in md and key in html
     for fig in FIGURES:
         assert f"({fig})" in md and f"data-file='{fig}'" in html

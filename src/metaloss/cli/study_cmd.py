@@ -38,6 +38,8 @@ COMPARE_EXAMPLES = """
 Examples:
   metaloss compare --out cmp/
   metaloss compare --out cmp/ --seeds 16 --estimators "backprop, es(pairs=16, std=0.05), pes(K=25)"
+  metaloss compare --out cmp/ --maps --map-size 48 --map-samples 128 \\
+      --estimators "truncated(K=10), es, nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4)"
   metaloss compare --out cmp/ --problem "quadratic(dim=10)" --optimizer adam \\
       --param lr=log --param b1=1mlog --set b2=0.999 --set eps=1e-8
 """
@@ -81,15 +83,24 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
 @click.option("--estimators", "spec", default=None, metavar="LIST",
               help="Comma-separated estimator specs, NAME or NAME(key=value, ...), NAME one of "
                    f"{', '.join(REGISTRY.names('estimator'))}. Default: backprop, forward, "
-                   "truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10).")
+                   "truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10), nres(K=10), "
+                   "guided_es(alpha=0.5), hybrid(pairs=4).")
 @click.option("--budget", type=int, default=None,
               help="Inner steps per run [default: 100000; 5000 with --quick].")
+@click.option("--maps", "maps", is_flag=True,
+              help="Also judge every estimator against its truth on a grid over the box: "
+                   "compare_maps.nc and one figure per quantity (bias, variance, cosine, "
+                   "dominance). Needs a problem that draws no random numbers.")
+@click.option("--map-size", type=int, default=None,
+              help="Grid points per axis of the maps [default: 32; 6 with --quick].")
+@click.option("--map-samples", type=int, default=None,
+              help="Estimates per pixel and estimator [default: 64; 4 with --quick].")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
 @click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")
 @click.option("--quiet", is_flag=True,
               help="Print only the table and the output path (no stages or bars).")
 def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, seeds,
-            spec, budget, out, quick, quiet):
+            spec, budget, maps, map_size, map_samples, out, quick, quiet):
     """Compare outer-gradient estimators over many seeds: table, figures, report."""
     import jax
 
@@ -106,9 +117,14 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
         "lr", "momentum"} else False
     overrides = {"meta": meta, "space": space, "box": box, "key": jax.random.key(seed),
                  "starts": NAMED_STARTS if study_like else {}}
-    for name, value in (("seeds", seeds), ("budget", budget)):
+    for name, value in (("seeds", seeds), ("budget", budget), ("maps", map_size),
+                        ("map_samples", map_samples)):
         if value is not None:
             overrides[name] = value
+    if not maps:
+        if map_size is not None or map_samples is not None:
+            raise InputError("--map-size and --map-samples need --maps")
+        overrides["maps"] = None
     if spec is not None:
         overrides["estimators"] = get_list(spec)
     from metaloss.study.console import Console

@@ -67,11 +67,14 @@ def build_estimator(spec: str, flags: dict[str, object]):
               help="The outer-gradient estimator: NAME or NAME(key=value, ...), NAME one of "
                    f"{', '.join(REGISTRY.names('estimator'))}; e.g. 'es(std=0.05, pairs=8)'.")
 @click.option("--std", type=float, default=None,
-              help="Shorthand for the estimator's std option (ES, PES).")
+              help="Shorthand for the estimator's std option (ES, PES, NRES, Guided ES, "
+                   "hybrid).")
 @click.option("--pairs", type=int, default=None,
-              help="Shorthand for the estimator's pairs option (ES, PES).")
+              help="Shorthand for the estimator's pairs option (ES, PES, NRES, Guided ES, "
+                   "hybrid).")
 @click.option("--truncation", type=int, default=None,
-              help="Shorthand for the estimator's window K (truncated, PES).")
+              help="Shorthand for the estimator's window K (truncated, PES, NRES; Guided "
+                   "ES: its surrogate's horizon).")
 @click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
               help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
                    "Default: every hyperparameter not --set, lr log, momenta 1mlog.")

@@ -1,6 +1,7 @@
 """Outer-gradient estimators, one module each, one interface. Each registers its spec
 name where it is defined (``backprop``, ``forward``, ``truncated(K=10)``,
-``es(std=0.1, pairs=1)``, ``pes(...)``); :func:`get` and :func:`get_list` build
+``es(std=0.1, pairs=1)``, ``pes(...)``, ``nres(...)``, ``guided_es(...)``,
+``hybrid(...)``); :func:`get` and :func:`get_list` build
 them from specs (see :mod:`metaloss.spec`)."""
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from metaloss.estimators.backprop import Backprop
 from metaloss.estimators.base import Estimator, outer_fn
 from metaloss.estimators.es import ES, FITNESS, annealed_es
 from metaloss.estimators.forward import Forward
+from metaloss.estimators.guided import GuidedES, GuidedState
+from metaloss.estimators.hybrid import Hybrid
+from metaloss.estimators.nres import NRES, NRESState
 from metaloss.estimators.pes import PES, PESState
 from metaloss.estimators.truncated import TruncatedBackprop
 from metaloss.spec import REGISTRY, parse_list, parse_one
@@ -38,10 +42,15 @@ def names() -> tuple[str, ...]:
 __all__ = [
     "ES",
     "FITNESS",
+    "NRES",
     "PES",
     "Backprop",
     "Estimator",
     "Forward",
+    "GuidedES",
+    "GuidedState",
+    "Hybrid",
+    "NRESState",
     "PESState",
     "TruncatedBackprop",
     "annealed_es",

@@ -72,6 +72,15 @@ class Estimator(abc.ABC):
         that many estimates gives a quantity whose expectation is defined."""
         return 1
 
+    def smoothing(self) -> float | None:
+        """What this estimator's expectation is the gradient of: ``None`` for the exact
+        gradient of the outer loss (backprop, forward mode, truncated backprop, whose
+        window mean is biased against it), else the standard deviation ``std`` of the
+        Gaussian smoothing ``E[L(theta + std * z)]`` whose gradient it estimates
+        (evolution strategies). :func:`metaloss.analysis.estimator_maps` judges each
+        estimator against this truth."""
+        return None
+
     @property
     def name(self) -> str:
         """The estimator's spec (see :mod:`metaloss.spec`)."""

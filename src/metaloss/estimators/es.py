@@ -108,6 +108,9 @@ class ES(Estimator):
             return self.std
         return self.std(0 if step is None else step)
 
+    def smoothing(self):
+        return float(self.std_at(None))
+
     def estimate(self, meta, space, coords, key, state):
         loss, grad = self.estimate_at_scale(meta, space, coords, key, self.std_at(state))
         return loss, grad, None if state is None else state + 1

@@ -77,6 +77,11 @@ class PES(Estimator):
         check_sampling("PES", self.std, self.pairs)
         check_window("PES", self.K)
 
+    def smoothing(self):
+        # Strictly, independent perturbations per window smooth each window apart; the
+        # difference from the one-perturbation smoothing is of second order in std.
+        return self.std
+
     def _fresh(self, meta, key, d, dtype) -> PESState:
         one = meta.init_state(key)
         inner = jax.tree.map(lambda x: jnp.broadcast_to(x, (2, self.pairs, *x.shape)), one)

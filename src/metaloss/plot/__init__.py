@@ -12,9 +12,13 @@ from metaloss.plot.figures import (
     training_curve,
 )
 from metaloss.plot.heatmaps import heatmap, trajectories
+from metaloss.plot.maps import QUANTITIES as MAP_QUANTITIES
+from metaloss.plot.maps import estimator_map
 from metaloss.plot.style import figure, save
 
 __all__ = [
+    "MAP_QUANTITIES",
+    "estimator_map",
     "distributions",
     "figure",
     "final_losses",

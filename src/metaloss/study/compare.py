@@ -6,7 +6,8 @@ under the same budget of inner steps, all seeds in one vmapped, compiled
 :func:`~metaloss.outer_train` call per estimator. It then evaluates the *true*
 outer loss at every end point and measures how each estimator's gradient
 estimates behave as the unroll grows (:func:`metaloss.analysis.gradient_sweep`):
-the picture of exploding exact gradients against bounded smoothed ones.
+the picture of exploding exact gradients against bounded smoothed ones; with ``maps``,
+every estimator against its truth on a grid (:func:`metaloss.analysis.estimator_maps`).
 
 The low-loss basin is defined from the landscape itself: a run ends in it when its
 final true outer loss is at or below the ``basin_quantile`` (default 5%) quantile
@@ -25,10 +26,11 @@ import numpy as np
 import optax
 import xarray as xr
 
-from metaloss.analysis import evaluate_points, gradient_sweep, stats
+from metaloss.analysis import estimator_maps, evaluate_points, gradient_sweep, stats
 from metaloss.analysis.gradients import LENGTHS
+from metaloss.analysis.maps import check_maps
 from metaloss.errors import InputError, check_int, check_range
-from metaloss.estimators import ES, PES, Backprop, Estimator, Forward, TruncatedBackprop
+from metaloss.estimators import Estimator, get_list
 from metaloss.grid import landscape
 from metaloss.meta import MetaLoss
 from metaloss.outer import compile_outer_train
@@ -38,9 +40,12 @@ from metaloss.study.settings import STUDY_OPTIMIZER
 Box = Mapping[str, tuple[float, float]]
 
 
+DEFAULT_ESTIMATORS = ("backprop, forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10), "
+                      "nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4)")  # all std 0.1
+
+
 def default_estimators() -> tuple[Estimator, ...]:
-    return (Backprop(), Forward(), TruncatedBackprop(K=10), ES(std=0.1, pairs=1),
-            ES(std=0.1, pairs=16), PES(std=0.1, pairs=1, K=10))
+    return tuple(get_list(DEFAULT_ESTIMATORS))
 
 
 def check_box(space: Space, box: Box) -> dict[str, tuple[float, float]]:
@@ -128,6 +133,7 @@ class Comparison:
       budget: inner steps each run was allowed.
       starts: the named starts, which are the last runs of every estimator.
       space: the outer space.
+      maps: the :func:`~metaloss.analysis.estimator_maps` dataset, or ``None``.
     """
 
     runs: list[Runs]
@@ -138,6 +144,7 @@ class Comparison:
     budget: int
     starts: dict[str, dict[str, float]]
     space: Space
+    maps: xr.Dataset | None = None
 
     def table(self) -> list[dict[str, Any]]:
         """One row per estimator: final true-loss quartiles and basin share (each a
@@ -219,6 +226,8 @@ def compare(
     basin_quantile: float = 0.05,
     lengths: Sequence[int] | None = LENGTHS,
     samples: int = 64,
+    maps: int | None = None,
+    map_samples: int = 64,
     log: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Runs every estimator from ``seeds`` random starts in ``box`` plus the named ``starts``.
@@ -241,6 +250,8 @@ def compare(
       lengths: unroll lengths for :func:`gradient_sweep` at the named starts (or at
         the box's centre without any), or ``None`` to skip it.
       samples: keys per point in the sweep.
+      maps: points per axis of the estimator maps over the box, or ``None`` for none.
+      map_samples: estimates per pixel and estimator in the maps.
       log: optional ``str -> None`` for progress lines.
 
     Returns:
@@ -261,6 +272,8 @@ def compare(
         if est.inner_steps(meta) > budget:
             raise InputError(f"budget {budget} is below one outer step of {est.name} "
                              f"({est.inner_steps(meta):g} inner steps)")
+    if maps is not None:  # refuse before the runs, not after them
+        check_maps(meta, space, estimators, map_samples, size=maps)
     log = log or (lambda _: None)
     k_start, k_run, k_sweep = jax.random.split(key, 3)
     inner_key = jax.random.fold_in(key, 3) if meta.problem.needs_key else None
@@ -277,4 +290,11 @@ def compare(
         points = {n: np.array([s[n] for s in at.values()]) for n in space.names}
         sweep = gradient_sweep(meta, space, estimators, points, k_sweep, lengths, samples)
         log("gradient sweep done")
-    return Comparison(runs, threshold, basin_quantile, land, sweep, budget, starts, space)
+    cmp = Comparison(runs, threshold, basin_quantile, land, sweep, budget, starts, space)
+    if maps is None:
+        return cmp
+    axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
+    ds = estimator_maps(meta, space, estimators, axes, samples=map_samples,
+                        key=jax.random.fold_in(key, 4))
+    log("estimator maps done")
+    return dataclasses.replace(cmp, maps=ds)

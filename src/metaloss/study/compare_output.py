@@ -100,4 +100,19 @@ def save(cmp: Comparison, out) -> dict[str, Path]:
         paths["sweep"] = out / "compare_sweep.nc"
         with atomic_path(paths["sweep"]) as tmp:
             cmp.sweep.to_netcdf(tmp, engine="h5netcdf")
+    if cmp.maps is not None:
+        paths.update(save_maps(cmp.maps, out, cmp.space))
+    return paths
+
+
+def save_maps(ds, out: Path, space) -> dict[str, Path]:
+    """The estimator maps as ``compare_maps.nc`` and, over two axes, one figure per
+    quantity (``compare_maps_<quantity>.png``)."""
+    paths = {"maps": out / "compare_maps.nc"}
+    with atomic_path(paths["maps"]) as tmp:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+    if len(space) == 2:
+        for q in plot.MAP_QUANTITIES:
+            paths[f"maps_{q}"] = out / f"compare_maps_{q}.png"
+            plot.save(plot.estimator_map(ds, q, params=space), paths[f"maps_{q}"])
     return paths

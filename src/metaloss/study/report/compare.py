@@ -10,6 +10,7 @@ from metaloss.estimators import ES, PES, Backprop
 from metaloss.study import compare_output
 from metaloss.study.compare import compare, default_estimators
 from metaloss.study.report.document import Report
+from metaloss.study.report.maps import maps_summary
 from metaloss.study.settings import BOX, NAMED_STARTS, StudySettings, study_setup
 
 
@@ -21,7 +22,10 @@ def study_comparison(quick: bool = False) -> dict[str, Any]:
             "key": jax.random.key(0)}
     if quick:
         args.update(estimators=(Backprop(), ES(std=0.1, pairs=1), PES(std=0.1, pairs=1, K=10)),
-                    seeds=8, budget=5_000, grid=48, lengths=(10, 100), samples=8)
+                    seeds=8, budget=5_000, grid=48, lengths=(10, 100), samples=8,
+                    maps=6, map_samples=4)
+    else:
+        args.update(maps=32, map_samples=64)
     return args
 
 
@@ -34,7 +38,7 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
     args = {**study_comparison(rep.quick), **overrides}
     rep.record("compare", args["meta"])
     n_est = len(args.get("estimators") or default_estimators())
-    steps = n_est + (1 if args.get("lengths", True) else 0)
+    steps = n_est + (1 if args.get("lengths", True) else 0) + (1 if args.get("maps") else 0)
     with rep.stage("estimator comparison", total=steps, unit="steps") as st:
         cmp = compare(**args, log=lambda what: st.advance(1, what))
     with rep.stage("comparison figures"):
@@ -51,6 +55,11 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
         ("gradients", "Norm of the mean gradient estimate and the estimates' variance "
                       "against unroll length, at the study's two starts; a zero variance "
                       "(an exact estimator) is drawn on the floor line."),
+        ("maps_cosine", "Mean cosine between one estimate and the truth it targets, per pixel."),
+        ("maps_bias", "Norm of the mean estimate minus the truth, per pixel (log scale)."),
+        ("maps_variance", "Variance (trace) of one estimate, per pixel (log scale)."),
+        ("maps_dominance", "log10(squared bias / variance) of one estimate: orange where "
+                           "bias dominates its error, purple where variance does."),
     ):
         if key in paths:
             sec.figures.append((paths[key].name, caption))
@@ -88,3 +97,9 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
             "bounded in norm; PES pays for its unbiasedness with variance that grows with "
             "the number of windows."
         )
+    if cmp.maps is not None:
+        headers, cells, paragraph = maps_summary(cmp.maps)
+        sec.tables.append((headers, cells))
+        sec.paragraphs.append(paragraph)
+        for row in cells:
+            rep.number(f"maps: {row[0]}: median cosine, bias dominates", f"{row[3]}, {row[6]}")
