@@ -82,9 +82,9 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
                    "two starts when training the study's (lr, momentum).")
 @click.option("--estimators", "spec", default=None, metavar="LIST",
               help="Comma-separated estimator specs, NAME or NAME(key=value, ...), NAME one of "
-                   f"{', '.join(REGISTRY.names('estimator'))}. Default: backprop, forward, "
-                   "truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10), nres(K=10), "
-                   "guided_es(alpha=0.5), hybrid(pairs=4).")
+                   f"{', '.join(REGISTRY.names('estimator'))}; or 'all'. Default: backprop, "
+                   "forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10); 'all' "
+                   "adds nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4).")
 @click.option("--budget", type=int, default=None,
               help="Inner steps per run [default: 100000; 5000 with --quick].")
 @click.option("--maps", "maps", is_flag=True,
@@ -106,6 +106,7 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
 
     from metaloss.estimators import get_list
     from metaloss.grid.io import check_writable_dir
+    from metaloss.study.compare import default_estimators
     from metaloss.study.report.compare import section_compare
     from metaloss.study.report.document import Report
     from metaloss.study.settings import NAMED_STARTS
@@ -126,7 +127,10 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
             raise InputError("--map-size and --map-samples need --maps")
         overrides["maps"] = None
     if spec is not None:
-        overrides["estimators"] = get_list(spec)
+        overrides["estimators"] = (default_estimators(every=True) if spec.strip() == "all"
+                                   else get_list(spec))
+    elif not quick:
+        overrides["estimators"] = default_estimators()
     from metaloss.study.console import Console
 
     rep = Report(check_writable_dir(out), quick, console=Console(quiet=quiet))

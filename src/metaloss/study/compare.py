@@ -40,12 +40,12 @@ from metaloss.study.settings import STUDY_OPTIMIZER
 Box = Mapping[str, tuple[float, float]]
 
 
-DEFAULT_ESTIMATORS = ("backprop, forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10), "
-                      "nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4)")  # all std 0.1
+DEFAULT_ESTIMATORS = "backprop, forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10)"
+ALL_ESTIMATORS = DEFAULT_ESTIMATORS + ", nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4)"
 
 
-def default_estimators() -> tuple[Estimator, ...]:
-    return tuple(get_list(DEFAULT_ESTIMATORS))
+def default_estimators(every: bool = False) -> tuple[Estimator, ...]:
+    return tuple(get_list(ALL_ESTIMATORS if every else DEFAULT_ESTIMATORS))
 
 
 def check_box(space: Space, box: Box) -> dict[str, tuple[float, float]]:

@@ -24,8 +24,8 @@ def study_comparison(quick: bool = False) -> dict[str, Any]:
         args.update(estimators=(Backprop(), ES(std=0.1, pairs=1), PES(std=0.1, pairs=1, K=10)),
                     seeds=8, budget=5_000, grid=48, lengths=(10, 100), samples=8,
                     maps=6, map_samples=4)
-    else:
-        args.update(maps=32, map_samples=64)
+    else:  # the report shows every estimator, with its maps
+        args.update(estimators=default_estimators(every=True), maps=32, map_samples=64)
     return args
 
 
