@@ -216,7 +216,7 @@ def test_progress_counts_tiles_including_resumed(tmp_path, capsys):
     _unmark(path, [2, 3, 5])
     ml.landscape(make_meta(), AXES, store=path, resume=True, progress=True)
     err = capsys.readouterr().err
-    assert "3/6" in err and "6/6" in err and "tile/s" in err
+    assert "3/6" in err and "6/6" in err and "tiles/s" in err
     assert "0/6" not in err
 
 

@@ -8,14 +8,20 @@ import time
 import jax
 
 
+def _delay(enabled: bool | None) -> float:
+    """Automatic bars (``None``) wait a second, so sub-second work shows none; a bar
+    asked for explicitly shows at once."""
+    return 1.0 if enabled is None else 0.0
+
+
 def points_bar(total_points: int, enabled: bool | None, desc: str):
     """tqdm over grid points; ``None`` shows it only when stderr is a terminal."""
     from tqdm.auto import tqdm
 
     disable = (not sys.stderr.isatty()) if enabled is None else (not enabled)
     # Whole counts, and no bar at all for work that ends within a second.
-    return tqdm(total=total_points, desc=desc, unit=" points", disable=disable, delay=1.0,
-                leave=False, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(total=total_points, desc=desc, unit=" points", disable=disable,
+                delay=_delay(enabled), leave=False, file=sys.stderr, dynamic_ncols=True)
 
 
 class TileBar:
@@ -27,7 +33,8 @@ class TileBar:
         lead = jax.process_index() == 0
         show = (lead and sys.stderr.isatty()) if enabled is None else enabled
         self.tqdm = tqdm(total=total, initial=done, desc=desc, unit=" tiles",
-                         disable=not show, file=sys.stderr, delay=1.0, dynamic_ncols=True)
+                         disable=not show, file=sys.stderr, delay=_delay(enabled),
+                         dynamic_ncols=True)
         self.multi = jax.process_count() > 1
         self.polled = time.monotonic()
 
