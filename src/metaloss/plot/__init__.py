@@ -13,8 +13,12 @@ from metaloss.plot.figures import (
 )
 from metaloss.plot.heatmaps import heatmap, trajectories
 from metaloss.plot.style import figure, save
+from metaloss.plot.zoom import animate, can_write_mp4, dimension_depth
 
 __all__ = [
+    "animate",
+    "can_write_mp4",
+    "dimension_depth",
     "distributions",
     "figure",
     "final_losses",
