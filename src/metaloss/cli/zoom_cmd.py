@@ -56,9 +56,10 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     Level 0 is the starting view; each further level is FACTOR times narrower around
     the centre (in the axes' own coordinates: log10 lr, log10(1 - momentum)). A level
     whose cells come near float32 resolution runs in float64, and the output says so;
-    a zoom deeper than float64 resolves is refused before anything is computed. The
-    boundary of the 'diverged' mask (see --divergence) is the trainability boundary
-    whose box-counting dimension the table gives per level.
+    a zoom deeper than float64 resolves is refused before anything is computed (with
+    --auto, once level 0 has given the centre). The boundary of the 'diverged' mask
+    (see --divergence) is the trainability boundary whose box-counting dimension the
+    table gives per level.
     """
     from metaloss.analysis.fractal import MIN_SIDE
     from metaloss.grid.io import check_writable_dir
