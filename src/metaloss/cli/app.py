@@ -22,6 +22,7 @@ from metaloss.cli.explore_cmd import explore
 from metaloss.cli.grid_cmd import export, landscape
 from metaloss.cli.study_cmd import compare, reproduce
 from metaloss.cli.train_cmd import train
+from metaloss.cli.zoom_cmd import zoom
 from metaloss.errors import InputError, one_line
 
 EXAMPLES = """
@@ -34,6 +35,7 @@ Examples:
   metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
   metaloss compare --quick --out cmp/
   metaloss explore                          # the landscape in a browser
+  metaloss zoom --divergence 2 --auto --out zoom/   # a deep zoom, boundary dimensions
   metaloss COMMAND --help                   # every option of a command
 """
 
@@ -44,7 +46,7 @@ def cli():
     """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
 
 
-for command in (reproduce, landscape, export, train, compare, explore):
+for command in (reproduce, landscape, export, train, compare, explore, zoom):
     cli.add_command(command)
 
 USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,

@@ -15,10 +15,14 @@ from metaloss.plot.heatmaps import heatmap, trajectories
 from metaloss.plot.maps import QUANTITIES as MAP_QUANTITIES
 from metaloss.plot.maps import estimator_map
 from metaloss.plot.style import figure, save
+from metaloss.plot.zoom import animate, can_write_mp4, dimension_depth
 
 __all__ = [
     "MAP_QUANTITIES",
     "estimator_map",
+    "animate",
+    "can_write_mp4",
+    "dimension_depth",
     "distributions",
     "figure",
     "final_losses",

@@ -1,0 +1,77 @@
+"""The zoom's plan: axes, nested boxes, float types and the depth limit."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from metaloss.errors import InputError
+from metaloss.grid.zoom import EPS, MIN_ULPS, level_box, narrowest_cell, parse_view_axis, plan
+
+VIEW = [parse_view_axis("lr=log:1e-3:1e2"), parse_view_axis("momentum=1mlog:1e-3:1:99")]
+
+
+def test_view_axes_use_the_landscape_grammar():
+    lr, mom = VIEW
+    assert (lr.kind, lr.lo, lr.hi) == ("log", -3.0, 2.0)
+    assert (mom.kind, mom.lo, mom.hi) == ("1mlog", -3.0, 0.0)
+    np.testing.assert_allclose(mom.values(mom.lo, mom.hi, 4), 1 - np.logspace(-3, 0, 4))
+    assert parse_view_axis(lr.spec()) == lr and parse_view_axis(mom.spec()) == mom
+    assert mom.coord(0.9) == pytest.approx(-1.0)
+    with pytest.raises(InputError, match="positive"):
+        parse_view_axis("lr=log:0:1")
+    with pytest.raises(InputError, match="different"):
+        parse_view_axis("x=lin:1:1")
+
+
+def test_the_starting_view_is_level_zero_and_levels_shrink_by_the_factor():
+    levels = plan(VIEW, {"lr": 0.1, "momentum": 0.9}, 10.0, 3, 16)
+    assert levels[0].box == {"lr": (-3.0, 2.0), "momentum": (-3.0, 0.0)}
+    assert levels[2].box["lr"] == pytest.approx((-1.025, -0.975))
+    assert levels[2].box["momentum"] == pytest.approx((-1.015, -0.985))
+    assert [lv.dtype for lv in levels] == ["float32"] * 3
+
+
+@given(st.floats(-3, 2), st.floats(-3, 0), st.floats(1.01, 50), st.integers(1, 6))
+def test_boxes_are_nested_and_hold_the_centre(u_lr, u_m, factor, k):
+    center = {"lr": u_lr, "momentum": u_m}
+    inner, outer = level_box(VIEW, center, factor, k), level_box(VIEW, center, factor, k - 1)
+    for name, (lo, hi) in inner.items():
+        plo, phi = outer[name]
+        tol = 1e-12
+        assert plo - tol <= lo <= center[name] + tol and center[name] - tol <= hi <= phi + tol
+        assert (phi - plo) / (hi - lo) == pytest.approx(factor, rel=1e-6)
+
+
+def test_float64_below_the_threshold_and_refused_past_float64():
+    assert narrowest_cell(np.array([1.0, 1.5, 3.0])) == pytest.approx(1 / 3)
+    center = {"lr": 1.0, "momentum": 0.9}
+    # momentum 0.9 on a 16-point level: cell = 0.1 * ln 10 * 3 / factor**k / 15 / 0.9
+    cell = lambda k, f: 0.1 * math.log(10) * 3 / f**k / 15 / 0.9  # noqa: E731
+    f = 10.0
+    levels = plan(VIEW, center, f, 6, 16)
+    for lv in levels:
+        rel = cell(lv.index, f) if lv.index else None
+        if rel is not None:
+            want = "float64" if rel < MIN_ULPS * EPS["float32"] else "float32"
+            assert lv.dtype == want, (lv.index, rel / EPS["float32"])
+    assert levels[3].dtype == "float32" and levels[4].dtype == "float64"
+    plan(VIEW, center, f, 13, 16)  # level 12: about 230 float64 ulps
+    with pytest.raises(InputError, match="deeper than float64 resolves"):
+        plan(VIEW, center, f, 14, 16)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"factor": 1.0}, "factor must be a number > 1"),
+    ({"factor": float("nan")}, "factor"),
+    ({"levels": 0}, "levels must be an integer >= 1"),
+    ({"center": {"lr": 1e3, "momentum": 0.9}}, "outside the axis' domain"),
+    ({"center": {"lr": 1.0, "momentum": 1.0}}, "outside"),
+    ({"center": {"lr": 1.0}}, "one --center"),
+])
+def test_bad_plans(kwargs, match):
+    args = {"center": {"lr": 1.0, "momentum": 0.9}, "factor": 2.0, "levels": 2, **kwargs}
+    with pytest.raises(InputError, match=match):
+        plan(VIEW, args["center"], args["factor"], args["levels"], 16)
