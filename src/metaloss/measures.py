@@ -5,6 +5,10 @@ A landscape evaluates one measure at every grid point, with the same engine
 measure turns one point's hyperparameters into ``(value, diverged)``; the value
 is stored under the measure's :attr:`~Measure.variable` name, the divergence flag
 as the ``diverged`` coordinate.
+
+Registered: ``loss`` (:class:`Loss`, the default), ``lyapunov`` (:class:`Lyapunov`,
+the finite-time maximal Lyapunov exponent of inner training) and ``gradnorm``
+(:class:`GradNorm`, the norm of the exact outer gradient).
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
 
+from metaloss.errors import check_int
 from metaloss.spec import REGISTRY, label, parse, register
 
 if TYPE_CHECKING:
     from metaloss.meta import MetaLoss
+    from metaloss.unroll import InnerState
 
 
 class Measure(abc.ABC):
@@ -34,6 +42,10 @@ class Measure(abc.ABC):
     def point(self, meta: MetaLoss, hparams: Mapping[str, Any],
               key: jax.Array) -> tuple[jax.Array, jax.Array]:
         """``(value, diverged)`` at one point; pure, vmapped by the grid engine."""
+
+    def details(self, meta: MetaLoss) -> dict[str, Any]:
+        """Extra NetCDF-safe attributes that say what exactly was computed."""
+        return {}
 
     @property
     def name(self) -> str:
@@ -51,6 +63,134 @@ class Loss(Measure):
     def point(self, meta, hparams, key):
         res = meta.evaluate(hparams, key, differentiable=False, losses=False)
         return res.loss, res.diverged
+
+
+def _is_float(x) -> bool:
+    return jnp.issubdtype(jnp.result_type(x), jnp.inexact)
+
+
+def dynamic_leaves(state: InnerState) -> list[jax.Array]:
+    """The floating-point leaves of ``(params, opt_state)``: the inner state a step maps
+    (integer leaves such as a step count are left out)."""
+    return [x for x in jax.tree.leaves((state.params, state.opt_state)) if _is_float(x)]
+
+
+def with_dynamic_leaves(state: InnerState, leaves: list[jax.Array]) -> InnerState:
+    """``state`` with its floating-point parameter and optimizer leaves replaced."""
+    flat, treedef = jax.tree.flatten((state.params, state.opt_state))
+    it = iter(leaves)
+    params, opt_state = jax.tree.unflatten(treedef, [next(it) if _is_float(x) else x
+                                                     for x in flat])
+    return state._replace(params=params, opt_state=opt_state)
+
+
+def benettin(meta: MetaLoss, hparams: Mapping[str, Any], key: jax.Array | None = None, *,
+             renorm: int = 1) -> tuple[jax.Array, jax.Array]:
+    """``(exponent, diverged)``: the finite-time maximal Lyapunov exponent of one run.
+
+    The inner training map ``z_{t+1} = F(z_t)`` acts on ``z``, the floating-point
+    leaves of the parameters and the optimizer state, flattened
+    (:func:`jax.flatten_util.ravel_pytree`). A tangent vector ``u``, starting as the
+    unit vector along ``(1, ..., 1)`` (deterministic, the same at every point), is
+    pushed through blocks of ``renorm`` steps with :func:`jax.jvp` of
+    :meth:`MetaLoss.run` (the one unroll, divergence policy included, the Jacobian
+    never formed), normalised after each block, and the logarithms of the norms are
+    summed (Benettin et al., Meccanica 15, 1980). The exponent is that sum over the
+    number of steps: ``log |J_T ... J_1 u| / T``, per step, natural log. Positive
+    where nearby runs separate exponentially (chaos, or instability), negative where
+    they contract. A map that sends the tangent exactly to zero gives ``-inf``.
+
+    A diverged run's exponent is NaN (its divergence flag says why).
+    """
+    state = meta.init_state(key)
+    flat0, unravel = ravel_pytree(dynamic_leaves(state))
+    tangent = jnp.ones_like(flat0) / jnp.sqrt(jnp.asarray(flat0.size, flat0.dtype))
+
+    def block(n):
+        def advance(carry, _):
+            s, u, total = carry
+
+            def step(z):
+                nxt, _ = meta.run(hparams, with_dynamic_leaves(s, unravel(z)), n,
+                                  differentiable=False, record_loss=False)
+                return ravel_pytree(dynamic_leaves(nxt))[0], nxt
+
+            _, du, nxt = jax.jvp(step, (ravel_pytree(dynamic_leaves(s))[0],), (u,),
+                                 has_aux=True)
+            norm = jnp.linalg.norm(du)
+            u = jnp.where(norm > 0, du / jnp.where(norm > 0, norm, 1), du)
+            return (nxt, u, total + jnp.log(norm)), None
+
+        return advance
+
+    carry = (state, tangent, jnp.zeros((), flat0.dtype))
+    blocks, rest = divmod(meta.steps, renorm)
+    carry, _ = jax.lax.scan(block(renorm), carry, None, length=blocks)
+    if rest:
+        carry, _ = block(rest)(carry, None)
+    state, _, total = carry
+    exponent = total / meta.steps
+    return jnp.where(state.diverged, jnp.nan, exponent), state.diverged
+
+
+@register("measure", "lyapunov")
+@dataclasses.dataclass(frozen=True)
+class Lyapunov(Measure):
+    """The finite-time maximal Lyapunov exponent of the inner training map, per step.
+
+    Computed by :func:`benettin` over the whole inner state (parameters and
+    optimizer state, e.g. the momentum buffer), with the same unroll as the loss.
+    Positive where training is chaotic (or unstable), negative where nearby runs
+    converge. Diverged runs give NaN, with their divergence flag set.
+
+    Args:
+      renorm: steps between renormalisations of the tangent vector, >= 1. 1 is the
+        safest (no overflow whatever the growth); larger values skip some norms and
+        logarithms but may overflow in float32 where one step stretches by a lot.
+    """
+
+    variable: ClassVar[str] = "lyapunov"
+    description: ClassVar[str] = "Lyapunov exponent (per step)"
+    renorm: int = 1
+
+    def __post_init__(self):
+        check_int("Lyapunov renorm", self.renorm)
+
+    def point(self, meta, hparams, key):
+        return benettin(meta, hparams, key, renorm=min(self.renorm, meta.steps))
+
+    def details(self, meta):
+        return {"lyapunov_state": "parameters and optimizer state",
+                "lyapunov_tangent": "unit vector along (1, ..., 1)",
+                "lyapunov_renorm": min(self.renorm, meta.steps)}
+
+
+@register("measure", "gradnorm")
+@dataclasses.dataclass(frozen=True)
+class GradNorm(Measure):
+    """The Euclidean norm of the exact outer gradient (backpropagation through the
+    whole unroll) with respect to every hyperparameter of the inner optimizer, in raw
+    values (``lr``, not ``log10 lr``), whether it is a grid axis or held fixed.
+
+    This is the quantity that explodes with the unroll length where training is
+    chaotic. Diverged runs keep their (finite) guarded gradient, that of the capped
+    loss an outer optimizer would see, with the divergence flag set.
+    """
+
+    variable: ClassVar[str] = "gradnorm"
+    description: ClassVar[str] = "outer-gradient norm"
+
+    def point(self, meta, hparams, key):
+        def outer(h):
+            res = meta.evaluate(h, key, differentiable=True, losses=False)
+            return res.loss, res.diverged
+
+        grads, diverged = jax.grad(outer, has_aux=True)(meta.hparams(hparams))
+        norm = jnp.sqrt(sum(jnp.sum(g**2) for g in jax.tree.leaves(grads)))
+        return norm, diverged
+
+    def details(self, meta):
+        return {"gradnorm_wrt": ", ".join(meta.hparam_names) + " (raw values)"}
 
 
 REGISTRY.define("measure", Measure)
