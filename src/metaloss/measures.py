@@ -84,17 +84,33 @@ def with_dynamic_leaves(state: InnerState, leaves: list[jax.Array]) -> InnerStat
     return state._replace(params=params, opt_state=opt_state)
 
 
+TANGENT_STREAM = 0x1A9
+"""What :func:`start_tangent` folds into the run's key: its own stream, so the run's
+random numbers (initialisation, minibatches) are the loss landscape's."""
+
+
+def start_tangent(key: jax.Array, size: int, dtype) -> jax.Array:
+    """The starting tangent: a unit vector of ``size`` in a direction drawn from ``key``
+    (standard normal, normalised). Every point of a grid shares the key, so every point
+    starts from the same direction. A random direction, unlike ``(1, ..., 1)``, is
+    orthogonal to the most expanding one only with probability zero: for momentum SGD
+    on a quadratic ``(1, ..., 1)`` can be exactly orthogonal to it."""
+    u = jax.random.normal(jax.random.fold_in(key, TANGENT_STREAM), (size,), dtype)
+    return u / jnp.linalg.norm(u)
+
+
 def benettin(meta: MetaLoss, hparams: Mapping[str, Any], key: jax.Array | None = None, *,
              renorm: int = 1) -> tuple[jax.Array, jax.Array]:
     """``(exponent, diverged)``: the finite-time maximal Lyapunov exponent of one run.
 
     The inner training map ``z_{t+1} = F(z_t)`` acts on ``z``, the floating-point
     leaves of the parameters and the optimizer state, flattened
-    (:func:`jax.flatten_util.ravel_pytree`). A tangent vector ``u``, starting as the
-    unit vector along ``(1, ..., 1)`` (deterministic, the same at every point), is
-    pushed through blocks of ``renorm`` steps with :func:`jax.jvp` of
-    :meth:`MetaLoss.run` (the one unroll, divergence policy included, the Jacobian
-    never formed), normalised after each block, and the logarithms of the norms are
+    (:func:`jax.flatten_util.ravel_pytree`). A tangent vector ``u``, starting as
+    :func:`start_tangent` (a random unit direction from ``key``, the same at every
+    point of a grid, since they share the key), is pushed through blocks of
+    ``renorm`` steps with :func:`jax.jvp` of :meth:`MetaLoss.run` (the one unroll,
+    divergence policy included, the Jacobian never formed), normalised after each
+    block, and the logarithms of the norms are
     summed (Benettin et al., Meccanica 15, 1980). The exponent is that sum over the
     number of steps: ``log |J_T ... J_1 u| / T``, per step, natural log. Positive
     where nearby runs separate exponentially (chaos, or instability), negative where
@@ -102,9 +118,10 @@ def benettin(meta: MetaLoss, hparams: Mapping[str, Any], key: jax.Array | None =
 
     A diverged run's exponent is NaN (its divergence flag says why).
     """
+    key = meta.key_or_default(key)
     state = meta.init_state(key)
     flat0, unravel = ravel_pytree(dynamic_leaves(state))
-    tangent = jnp.ones_like(flat0) / jnp.sqrt(jnp.asarray(flat0.size, flat0.dtype))
+    tangent = start_tangent(key, flat0.size, flat0.dtype)
 
     def block(n):
         def advance(carry, _):
@@ -161,7 +178,7 @@ class Lyapunov(Measure):
 
     def details(self, meta):
         return {"lyapunov_state": "parameters and optimizer state",
-                "lyapunov_tangent": "unit vector along (1, ..., 1)",
+                "lyapunov_tangent": "random unit vector from the key",
                 "lyapunov_renorm": min(self.renorm, meta.steps)}
 
 
