@@ -10,7 +10,7 @@ import pytest
 
 import metaloss as ml
 from metaloss.errors import InputError
-from metaloss.measures import GradNorm, Lyapunov, benettin, start_tangent
+from metaloss.measures import GradNorm, Lyapunov, benettin, halve_exponent, start_tangent
 from metaloss.meta import default_key
 
 
@@ -197,3 +197,12 @@ def test_a_lyapunov_heatmap_is_centred_at_zero():
     assert low == -high and high >= np.nanmax(np.abs(da.values))
     assert image.cmap.name.startswith("RdBu_r")
     assert "Lyapunov" in fig.axes[1].get_ylabel()
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_rescaling_by_half_the_exponent_is_exact(x64, dtype):
+    square = jnp.asarray([1e-30, 0.3, 1.0, 3.0, 7.9, 1e30], dtype)
+    scale, k = jax.vmap(halve_exponent)(square)
+    np.testing.assert_array_equal(np.asarray(scale, np.float64), 2.0 ** -np.asarray(k, float))
+    scaled = np.asarray(square * scale * scale)
+    assert ((scaled >= 1) & (scaled < 4)).all()
