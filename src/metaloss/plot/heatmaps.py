@@ -181,7 +181,8 @@ def heatmap(
         (for Lyapunov exponents: larger absolute values).
       vmax_label: how the colour bar names the ceiling (e.g. ``"ln 10 = 2.30, chance"``).
       mark_min: mark the lowest finite, not diverged cell (a white cross; its value and
-        place in the legend); ``None``: only for the outer loss.
+        place in the legend); ``None``: for all but Lyapunov exponents and gradient norms,
+        whose lowest value is no optimum.
       ax: draw into an existing axes.
 
     Non-finite cells are grey; diverged cells (the ``diverged`` coordinate) are red.
@@ -192,7 +193,7 @@ def heatmap(
         fig = ax.figure
     what = describe(da)
     if mark_min is None:
-        mark_min = da.name in (None, "outer_loss")
+        mark_min = da.name not in ("lyapunov", "gradnorm")
     im, handles, _, top = draw_landscape(ax, da, params, vmax, mark_min=mark_min)
     fig.colorbar(im, ax=ax, label=colorbar_label(top, vmax_label, what))
     if handles:
