@@ -9,8 +9,8 @@ imported here.
 
 from metaloss import analysis, estimators, objectives, optimizers, plot, problems, schedules, spec
 from metaloss.errors import InputError
-from metaloss.grid import export_netcdf, landscape, load_netcdf, open_store, save_netcdf
-from metaloss.measures import Loss, Measure
+from metaloss.grid import export_netcdf, landscape, load_netcdf, lyapunov, open_store, save_netcdf
+from metaloss.measures import GradNorm, Loss, Lyapunov, Measure
 from metaloss.meta import OBJECTIVES, MetaLoss, MetaResult
 from metaloss.outer import OuterRun, outer_train
 from metaloss.space import Linear, Log10, OneMinusLog10, Space, linspace, logspace
@@ -20,11 +20,13 @@ from metaloss.version import __version__
 __all__ = [
     "OBJECTIVES",
     "Divergence",
+    "GradNorm",
     "InnerState",
     "InputError",
     "Linear",
     "Log10",
     "Loss",
+    "Lyapunov",
     "Measure",
     "MetaLoss",
     "MetaResult",
@@ -39,6 +41,7 @@ __all__ = [
     "linspace",
     "load_netcdf",
     "logspace",
+    "lyapunov",
     "objectives",
     "open_store",
     "optimizers",

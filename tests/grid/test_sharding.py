@@ -34,6 +34,10 @@ SCRIPT = textwrap.dedent(
         "one_50": run(devices=1, chunk=50), "three_50": run(devices=3, chunk=50),
         "store_one": run(devices=1, store=out + "/one.zarr", tile=(8, 4)),
         "store_all": run(store=out + "/all.zarr", tile=(8, 4)),
+        "lyapunov_one": run(devices=1, chunk=64, measure="lyapunov"),
+        "lyapunov_all": run(chunk=64, measure="lyapunov"),
+        "gradnorm_one": run(devices=1, chunk=50, measure="gradnorm"),
+        "gradnorm_three": run(devices=3, chunk=50, measure="gradnorm"),
     }
     table, layout = points.axis_table([axes["lr"], axes["momentum"]], np.float32)
     desc = np.stack([points.box_start([0, 0], [23, 17], 8 * j) for j in range(len(devs))])
@@ -66,7 +70,9 @@ def test_four_devices_are_used(four_devices):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("a, b", [("one_64", "all_64"), ("one_50", "three_50"),
-                                  ("store_one", "store_all")])
+                                  ("store_one", "store_all"),
+                                  ("lyapunov_one", "lyapunov_all"),
+                                  ("gradnorm_one", "gradnorm_three")])
 def test_sharded_equals_one_device(four_devices, a, b):
     _, res = four_devices
     assert np.isfinite(res[a]).all()

@@ -44,6 +44,8 @@ Examples:
   metaloss landscape --axis lr=log:1e-3:1e2:2000 --axis momentum=1mlog:1e-3:1:2000 \\
       --out landscape.nc --plot landscape.png
   metaloss landscape --axis lr=log:1e-3:1e2:5000 --set momentum=0.9 --out sweep.nc
+  metaloss landscape --measure lyapunov --axis lr=log:1e-3:1e2:512 \\
+      --axis momentum=1mlog:1e-3:1:512 --out lyapunov.nc --plot lyapunov.png
   metaloss landscape --axis lr=log:1e-3:1e2:10000 --axis momentum=1mlog:1e-3:1:10000 \\
       --out big.zarr --resume
 """
@@ -57,15 +59,18 @@ Examples:
                    "to B), lin (evenly spaced) or 1mlog (1 - v, v log-spaced: momenta). "
                    "E.g. lr=log:1e-3:1e2:256.")
 @click.option("--measure", type=MEASURE, default="loss", show_default=True,
-              help=f"What to compute at each point: {MEASURE.choices()}.")
+              help=f"What to compute at each point: {MEASURE.choices()} (the outer loss, "
+                   "the finite-time maximal Lyapunov exponent of inner training per step, "
+                   "or the norm of the exact outer gradient over every hyperparameter).")
 @click.option("--chunk", type=int, default=None,
               help="Grid points per device per compiled call (default: chosen per device).")
 @click.option("--out", required=True, type=click.Path(),
               help="Output: a NetCDF file (.nc), or a Zarr store (.zarr) written tile by tile.")
 @click.option("--plot", "plot_path", type=click.Path(), default=None,
               help="Also draw the landscape to this PNG.")
-@click.option("--vmax", type=float, default=10.0, show_default=True,
-              help="Colour-scale ceiling of the plot.")
+@click.option("--vmax", type=float, default=None,
+              help="Colour-scale ceiling of the plot (default: 10 for the outer loss, none "
+                   "for other measures; for lyapunov, the largest absolute value shown).")
 @store_options
 def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
               chunk, out, plot_path, vmax, resume, tile, distributed, coordinator,
@@ -112,6 +117,8 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     if plot_path:
         from metaloss import plot
 
+        if vmax is None and da.name == "outer_loss":
+            vmax = 10.0
         if da.ndim == 2:
             fig = plot.heatmap(da, params=meta.default_space(list(da.dims)), vmax=vmax)
         else:
@@ -130,7 +137,11 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
                 f"{elapsed:.2f} s" + (f", {stats.resumed} reused from before" if stats.resumed
                                       else ""))
     write_text(Path(out).with_suffix(".json"), json.dumps(summary, indent=1))
-    best = f"min {np.nanmin(da.values):.4g}, " if finite.any() else ""
+    best = ""
+    if finite.any():
+        best = f"min {np.nanmin(da.values):.4g}, "
+        if da.name != "outer_loss":
+            best += f"max {np.nanmax(da.values):.4g}, "
     click.echo(f"wrote {out}: {work}, {best}{int((~finite).sum())} non-finite, "
                f"{div} diverged; summary in {Path(out).with_suffix('.json')}")
 

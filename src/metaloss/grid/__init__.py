@@ -3,10 +3,11 @@
 ``points`` enumerates grid points on the device, ``executor`` runs the compiled
 chunk program over devices and cores, ``store``/``fill`` write a resumable Zarr
 store tile by tile, ``distributed`` shares a store's tiles among processes, and
-``compute`` holds the public function, :func:`landscape` (``ml.landscape``).
+``compute`` holds the public functions, :func:`landscape` (``ml.landscape``) and
+:func:`lyapunov` (``ml.lyapunov``, the Lyapunov measure).
 """
 
-from metaloss.grid.compute import landscape
+from metaloss.grid.compute import landscape, lyapunov
 from metaloss.grid.executor import iter_chunks
 from metaloss.grid.io import atomic_path, load_netcdf, save_netcdf, write_text
 from metaloss.grid.points import split_axes
@@ -18,6 +19,7 @@ __all__ = [
     "iter_chunks",
     "landscape",
     "load_netcdf",
+    "lyapunov",
     "open_store",
     "save_netcdf",
     "split_axes",

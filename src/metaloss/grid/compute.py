@@ -19,7 +19,7 @@ from metaloss.grid.executor import iter_chunks
 from metaloss.grid.points import split_axes
 from metaloss.grid.progress import points_bar
 from metaloss.grid.sharding import Devices
-from metaloss.measures import LOSS, Measure
+from metaloss.measures import LOSS, Lyapunov, Measure
 from metaloss.measures import get as get_measure
 
 if TYPE_CHECKING:
@@ -110,6 +110,25 @@ def landscape(
         name=measure.variable,
         attrs=attrs_for(meta, measure),
     )
+
+
+def lyapunov(meta: MetaLoss, axes: Mapping[str, Any], *, renorm: int = 1,
+             **landscape_options) -> xr.DataArray:
+    """The finite-time maximal Lyapunov exponent of inner training on a grid.
+
+    :func:`landscape` with ``measure=Lyapunov(renorm)`` (see
+    :class:`metaloss.measures.Lyapunov`): per step, natural log, over the whole inner
+    state (parameters and optimizer state). The same options as :func:`landscape`
+    (``chunk``, ``key``, ``devices``, ``store``, ``resume``, ``tile``, ``progress``).
+
+    Returns:
+      ``xarray.DataArray`` named ``lyapunov`` over the grid axes, with the
+      ``diverged`` coordinate; diverged points hold NaN.
+    """
+    if "measure" in landscape_options:
+        raise InputError("lyapunov() computes the Lyapunov measure: call landscape() for "
+                         "another measure")
+    return landscape(meta, axes, measure=Lyapunov(renorm=renorm), **landscape_options)
 
 
 def available_memory() -> int | None:

@@ -82,10 +82,13 @@ def keyed(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def attrs_for(meta: MetaLoss, measure: Measure) -> dict[str, Any]:
     """NetCDF-safe attributes: the configuration record (:meth:`MetaLoss.describe`,
-    fixed values included), the measure and the versions."""
+    fixed values included), the measure (its spec, its description and what
+    :meth:`~metaloss.measures.Measure.details` adds) and the versions."""
     return {
         "config": json.dumps(meta.describe(), sort_keys=True),
         "measure": measure.name,
+        "description": measure.description,
+        **measure.details(meta),
         "steps": meta.steps,
         "objective": str(meta.objective),
         "metaloss_version": __version__,

@@ -8,7 +8,7 @@ import numpy as np
 import xarray as xr
 
 from metaloss.errors import InputError
-from metaloss.plot.style import DIVERGED_COLOR, figure, finite_masked, new_figure
+from metaloss.plot.style import DIVERGED_COLOR, describe, figure, finite_masked, new_figure
 
 
 def inner_loss(xs, ys, minima: Sequence[tuple[float, float]] = (), path=None,
@@ -54,7 +54,8 @@ def training_curve(losses, params=None, title: str = "Inner training"):
 
 
 def sweep(da: xr.DataArray, *, log_x: bool = True, ylim=None, title: str | None = None):
-    """A 1-D landscape: outer loss against one hyperparameter; non-finite points left out.
+    """A 1-D landscape: outer loss (or the measure ``da`` holds, labelled by its
+    description) against one hyperparameter; non-finite points left out.
 
     With ``ylim`` the y-axis is cut there, and says so: values beyond it are drawn at
     the edge they pass (the line runs along it, a triangle marks each such point) and
@@ -66,7 +67,8 @@ def sweep(da: xr.DataArray, *, log_x: bool = True, ylim=None, title: str | None 
     (dim,) = da.dims
     x = np.asarray(da[dim])
     y = finite_masked(da.values)
-    ylabel = "outer loss"
+    what = describe(da)
+    ylabel = what
     if ylim is not None:
         lo, hi = float(ylim[0]), float(ylim[1])
         above, below = (y > hi).filled(False), (y < lo).filled(False)
@@ -78,9 +80,13 @@ def sweep(da: xr.DataArray, *, log_x: bool = True, ylim=None, title: str | None 
                         label=f"{int(where.sum())} of {x.size} points "
                               f"{'above' if edge == hi else 'below'} {edge:g}, drawn at the edge")
         if above.any() or below.any():
-            ylabel = f"outer loss (cut to [{lo:g}, {hi:g}])"
+            ylabel = f"{what} (cut to [{lo:g}, {hi:g}])"
         ax.set_ylim(lo, hi)
     ax.plot(x, y, lw=0.6, color="C0")
+    if da.name == "lyapunov":
+        ax.axhline(0.0, color="0.4", lw=0.6, ls="--")
+    elif da.name == "gradnorm" and ylim is None and (y > 0).any():
+        ax.set_yscale("log")
     if "diverged" in da.coords and bool(da["diverged"].any()):
         d = np.asarray(da["diverged"])
         ax.plot(x[d], np.full(d.sum(), np.nanmax(np.where(d, np.nan, da.values))), "|",
@@ -91,7 +97,7 @@ def sweep(da: xr.DataArray, *, log_x: bool = True, ylim=None, title: str | None 
         ax.set_xscale("log")
     ax.set_xlabel(dim)
     ax.set_ylabel(ylabel)
-    ax.set_title(title or f"Outer loss against {dim}")
+    ax.set_title(title or f"{what[0].upper()}{what[1:]} against {dim}")
     return fig
 
 

@@ -10,13 +10,19 @@ from collections.abc import Mapping
 import matplotlib
 import numpy as np
 import xarray as xr
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, LogNorm, Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from metaloss.errors import InputError
 from metaloss.plot.paths import PATH_COLORS, crop, faded_path, outline, stride, thin
-from metaloss.plot.style import DIVERGED_COLOR, NONFINITE_COLOR, finite_masked, new_figure
+from metaloss.plot.style import (
+    DIVERGED_COLOR,
+    NONFINITE_COLOR,
+    describe,
+    finite_masked,
+    new_figure,
+)
 from metaloss.space import Linear, Log10, OneMinusLog10, Param
 
 _CANDIDATES: tuple[Param, ...] = (Linear(), Log10(), OneMinusLog10())
@@ -79,6 +85,30 @@ def _extent(x, y):
     return (*edges(x), *edges(y))
 
 
+def colour_scale(variable: str | None, finite: np.ndarray, vmax: float | None):
+    """``(colour map, norm, ceiling or None)`` for a measure's values.
+
+    Lyapunov exponents get a diverging map centred at 0 (red: chaotic, blue:
+    contracting), symmetric about 0 and clipped at ``vmax`` in absolute value;
+    gradient norms a logarithmic scale over their positive values; anything else
+    (the outer loss) viridis from the lowest value up to the ceiling ``vmax``.
+    """
+    vmin = float(finite.min()) if finite.size else 0.0
+    if variable == "lyapunov":
+        reach = float(np.abs(finite).max()) if finite.size else 1.0
+        top = vmax if vmax is not None and 0 < vmax < reach else None
+        lim = top if top is not None else (reach or 1.0)
+        return matplotlib.colormaps["RdBu_r"], Normalize(-lim, lim), top
+    top = vmax if vmax is not None and vmax > vmin else None
+    if variable == "gradnorm":
+        positive = finite[finite > 0]
+        low = float(positive.min()) if positive.size else 1.0
+        high = top if top is not None and top > low else (
+            float(positive.max()) if positive.size and positive.max() > low else low * 10)
+        return matplotlib.colormaps["magma"], LogNorm(low, high), top
+    return matplotlib.colormaps["viridis"], Normalize(vmin, top), top
+
+
 def draw_landscape(ax, da: xr.DataArray, params=None, vmax: float | None = 10.0, *,
                    mark_min: bool = True):
     """Draws ``da`` into ``ax``; returns ``(image, legend handles, drawn params, ceiling)``."""
@@ -93,13 +123,10 @@ def draw_landscape(ax, da: xr.DataArray, params=None, vmax: float | None = 10.0,
     x, y, z = x[xo], y[yo], z[yo][:, xo]
     div = (np.asarray(da["diverged"].transpose(ydim, xdim))[yo][:, xo]
            if "diverged" in da.coords else np.zeros(z.shape, bool))
-    cmap = matplotlib.colormaps["viridis"].with_extremes(bad=NONFINITE_COLOR)
     ext = _extent(x, y)
-    finite = z.compressed()
-    vmin = float(finite.min()) if finite.size else 0.0
-    top = vmax if vmax is not None and vmax > vmin else None
+    cmap, norm, top = colour_scale(da.name, z.compressed(), vmax)
     im = ax.imshow(z, origin="lower", extent=ext, aspect="auto", interpolation="nearest",
-                   cmap=cmap, vmin=vmin, vmax=top)
+                   cmap=cmap.with_extremes(bad=NONFINITE_COLOR), norm=norm)
     handles = []
     if mark_min:
         ok = np.where(div | np.ma.getmaskarray(z), np.inf, z.filled(np.inf))
@@ -123,11 +150,12 @@ def draw_landscape(ax, da: xr.DataArray, params=None, vmax: float | None = 10.0,
     return im, handles, drawn, top
 
 
-def colorbar_label(top: float | None, vmax_label: str | None = None) -> str:
-    """``outer loss``, with the ceiling stated when values above it are clipped."""
+def colorbar_label(top: float | None, vmax_label: str | None = None,
+                   what: str = "outer loss") -> str:
+    """``what`` (``outer loss``), with the ceiling stated when values above it are clipped."""
     if top is None:
-        return "outer loss"
-    return f"outer loss (clipped at {vmax_label or format(top, '.3g')})"
+        return what
+    return f"{what} (clipped at {vmax_label or format(top, '.3g')})"
 
 
 def heatmap(
@@ -136,20 +164,25 @@ def heatmap(
     params: Mapping[str, Param] | None = None,
     vmax: float | None = 10.0,
     vmax_label: str | None = None,
-    mark_min: bool = True,
+    mark_min: bool | None = None,
     ax=None,
     title: str | None = None,
 ):
     """A 2-D landscape as an image over outer coordinates, its lowest cell marked.
 
+    Other measures than the outer loss (``da.name``, see :func:`colour_scale`) get
+    their own colour scale, and their description (``da.attrs``) labels the colour bar.
+
     Args:
       da: 2-D landscape; its first dim is drawn along x.
       params: name -> parametrization used to place each axis (e.g. ``Log10`` for a
         log10 axis), used when the grid is evenly spaced in it (see :func:`drawn_param`).
-      vmax: colour-scale ceiling; larger values are clipped to it, as the study does.
+      vmax: colour-scale ceiling; larger values are clipped to it, as the study does
+        (for Lyapunov exponents: larger absolute values).
       vmax_label: how the colour bar names the ceiling (e.g. ``"ln 10 = 2.30, chance"``).
       mark_min: mark the lowest finite, not diverged cell (a white cross; its value and
-        place in the legend).
+        place in the legend); ``None``: for all but Lyapunov exponents and gradient norms,
+        whose lowest value is no optimum.
       ax: draw into an existing axes.
 
     Non-finite cells are grey; diverged cells (the ``diverged`` coordinate) are red.
@@ -158,11 +191,15 @@ def heatmap(
         fig, ax = new_figure(7, 6)
     else:
         fig = ax.figure
+    what = describe(da)
+    if mark_min is None:
+        mark_min = da.name not in ("lyapunov", "gradnorm")
     im, handles, _, top = draw_landscape(ax, da, params, vmax, mark_min=mark_min)
-    fig.colorbar(im, ax=ax, label=colorbar_label(top, vmax_label))
+    fig.colorbar(im, ax=ax, label=colorbar_label(top, vmax_label, what))
     if handles:
         ax.legend(handles=handles, loc="upper right", fontsize=8)
-    ax.set_title(title or "Outer-loss landscape")
+    ax.set_title(title or ("Outer-loss landscape" if what == "outer loss"
+                           else f"{what[0].upper()}{what[1:]}"))
     return fig
 
 

@@ -40,3 +40,9 @@ def finite_masked(values) -> np.ma.MaskedArray:
     """Masks inf and NaN so they are left out of lines and drawn as 'bad' in images."""
     arr = np.asarray(values, dtype=float)
     return np.ma.masked_invalid(arr)
+
+
+def describe(da) -> str:
+    """What a landscape holds, for labels: its ``description`` attribute (set by the
+    grid engine from the measure), else ``outer loss``."""
+    return str(da.attrs.get("description") or "outer loss")
