@@ -42,7 +42,10 @@ def test_boxes_are_nested_and_hold_the_centre(u_lr, u_m, factor, k):
         plo, phi = outer[name]
         tol = 1e-12
         assert plo - tol <= lo <= center[name] + tol and center[name] - tol <= hi <= phi + tol
-        assert (phi - plo) / (hi - lo) == pytest.approx(factor, rel=1e-6)
+        # The widths are differences of coordinates of size up to 3: each carries an
+        # absolute rounding error of a few float64 eps * 3, relative to the width.
+        rel = 1e-6 + 16 * np.finfo(float).eps * 3 / (hi - lo)
+        assert (phi - plo) / (hi - lo) == pytest.approx(factor, rel=rel)
 
 
 def test_float64_below_the_threshold_and_refused_past_float64():
