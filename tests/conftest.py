@@ -1,8 +1,9 @@
 """Shared fixtures, and the split between unit tests and end-to-end tests.
 
 Tests under ``tests/cli`` and ``tests/study`` run whole commands and pipelines, and
-tests marked ``slow`` start processes or measure against baselines: together they
-are the end-to-end tests. ``make test-fast`` runs the rest (``-m "not slow"``);
+tests marked ``slow`` start processes, measure against the benchmark's baselines,
+check statistics over many samples, or compile large programs (digits networks, long
+unrolls): together with the end-to-end tests they run in ``make test`` only. ``make test-fast`` runs the rest (``-m "not slow"``);
 ``make test`` runs everything.
 """
 

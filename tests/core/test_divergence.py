@@ -84,6 +84,7 @@ def _nan_cliff(x):
     return x**2 + jnp.sqrt(3.0 - x)
 
 
+@pytest.mark.slow  # a float64 sweep of gradients: runs in make test
 def test_gradients_finite_on_both_sides_of_the_boundary():
     # SGDM on a quadratic with largest curvature 1 diverges for lr > 2 (1 + momentum).
     meta = ml.MetaLoss(Quadratic(dim=3, condition=10.0), SGDM(), steps=60)

@@ -56,6 +56,7 @@ def test_library_mistakes_are_input_errors():
             case()
 
 
+@pytest.mark.slow  # compiles the digits MLP: runs in make test
 def test_stochastic_problems_need_a_key_deterministic_ones_do_not():
     mlp = ml.MetaLoss(ml.problems.MLPDigits(hidden=4, batch_size=8), ml.optimizers.SGDM(),
                       steps=2)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import metaloss as ml
 
 SRC = Path(ml.__file__).resolve().parent
@@ -126,6 +128,7 @@ def test_no_package_shadows_the_landscape_function():
     assert callable(ml.landscape) and ml.landscape is ml.grid.landscape
 
 
+@pytest.mark.slow  # starts a fresh interpreter: runs in make test
 def test_library_loads_without_click_or_the_report():
     code = ("import sys; import metaloss.unroll, metaloss.meta, metaloss.estimators, "
             "metaloss.grid, metaloss.analysis, metaloss.plot; "

@@ -70,6 +70,7 @@ def test_momentum_on_a_quadratic_matches_the_spectral_radius(x64, lr, mom):
     assert abs(float(got) - np.log(radius)) < 0.05
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_renormalising_every_few_steps_gives_the_same_exponent(x64):
     meta = ml.MetaLoss(QUAD, ml.optimizers.SGDM(), steps=40, divergence=None)
     hp = {"lr": 0.7, "momentum": 0.8}

@@ -46,6 +46,7 @@ def pointwise(meta, space, est, i, key):
     return out
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_maps_equal_a_pointwise_loop(x64):
     meta, space = study_setup()
     key = jax.random.key(7)
@@ -77,6 +78,7 @@ def test_maps_equal_a_pointwise_loop(x64):
     assert float(ds["bias"].sel(estimator="truncated(K=25)").max()) > 1e-3
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_other_grids_and_sample_counts_of_a_size_class_reuse_the_programs(compiles):
     meta, space = study_setup()
     ests = (ES(std=0.1, pairs=1), Backprop())
@@ -103,6 +105,7 @@ def test_bad_input_is_one_line(kwargs, words):
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_more_dimensions_than_quadrature_need_truth_samples():
     meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.Adam(), steps=5)
     space = meta.default_space()

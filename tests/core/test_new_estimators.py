@@ -43,15 +43,18 @@ def smoothed_truth():
 
 @pytest.mark.parametrize("est", [ES(std=STD, pairs=1), NRES(std=STD, pairs=1, K=10),
                                  NRES(std=STD, pairs=2, K=7)], ids=label)
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_es_and_nres_run_means_target_the_smoothed_gradient(x64, smoothed_truth, est):
     within_4_se(draws(est, 4096), smoothed_truth)
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_pes_run_mean_targets_the_window_smoothed_gradient(x64):
     truth = window_smoothed_gradient(POINT, STD, K=25)
     within_4_se(draws(PES(std=STD, pairs=1, K=25), 4096), truth)
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_nres_run_mean_is_full_unroll_es_with_the_same_perturbation(x64):
     meta, space = study_setup()
     est = NRES(std=STD, pairs=3, K=10)
@@ -69,12 +72,14 @@ def test_nres_run_mean_is_full_unroll_es_with_the_same_perturbation(x64):
     assert not np.allclose(np.asarray(state.eps), eps)  # the horizon brought new noise
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_guided_es_with_alpha_one_is_es(x64):
     a = draws(GuidedES(std=STD, pairs=2, alpha=1.0, k=2), 256, seed=5)
     b = draws(ES(std=STD, pairs=2), 256, seed=5)
     np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)  # same draws from the same keys
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_guided_es_with_alpha_zero_searches_the_gradient_direction(x64):
     meta, space = study_setup()
     exact = np.asarray(jax.grad(lambda c: meta({"lr": 10 ** c[0], "momentum": 1 - 10 ** c[1]}))(
@@ -85,10 +90,12 @@ def test_guided_es_with_alpha_zero_searches_the_gradient_direction(x64):
     assert np.all(g @ exact > 0)  # each estimate points along +gradient at a smooth point
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_cross_fitted_hybrid_mean_targets_the_smoothed_gradient(x64, smoothed_truth):
     within_4_se(draws(Hybrid(std=STD, pairs=4, crossfit=True), 2048), smoothed_truth)
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_paper_hybrid_bias_shrinks_with_pairs(x64, smoothed_truth):
     """The paper's weights come from the samples they weigh: a bias of order 1 / pairs,
     below 4 standard errors at 32 pairs (and clearly present at 4)."""

@@ -67,6 +67,7 @@ def test_matches_optax(x64, opt, hparams, make):
     assert not np.allclose(ours[-1]["a"], params["a"])  # it moved
 
 
+@pytest.mark.slow  # three compiled meta-losses: runs in make test
 def test_optax_wrapper_matches_and_exposes_leaves(x64):
     tx = optax.inject_hyperparams(optax.adam)(learning_rate=0.02, b1=0.85)
     wrapped = FromOptax(tx)

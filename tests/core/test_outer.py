@@ -64,6 +64,7 @@ def _train(setup, est, steps, key):
                           optax.chain(optax.clip(10.0), optax.sgd(0.01)), key)
 
 
+@pytest.mark.slow  # several compiled loops: runs in make test
 def test_trajectory_shapes_and_same_key_same_run(setup):
     es = ml.estimators.ES(std=0.1, pairs=2)
     a = _train(setup, es, 30, jax.random.key(3))

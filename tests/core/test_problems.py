@@ -59,6 +59,7 @@ def test_gradient_matches_finite_differences(x64, problem):
         np.testing.assert_allclose(float(fd), float(g @ v), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.slow  # digits data or a 20000-step unroll: runs in make test
 def test_quadratic_minimum_and_curvatures(x64):
     prob = Quadratic(dim=6, condition=1e3, rotate=True, seed=1)
     zero = jnp.zeros(6)
@@ -102,6 +103,7 @@ def test_digits_split_is_fixed_and_standardized():
     assert sum(row.tobytes() in train_rows for row in d.x_val) < 5  # the data has duplicates
 
 
+@pytest.mark.slow  # digits data or a 20000-step unroll: runs in make test
 def test_digits_minibatches_come_from_the_key():
     prob, full = LogisticDigits(batch_size=32), LogisticDigits(batch_size=None)
     assert prob.stochastic and not full.stochastic

@@ -57,6 +57,7 @@ def test_one_dimension_and_shapes_follow_the_coordinates(x64):
     np.testing.assert_allclose(grad.ravel(), ref, rtol=1e-6)
 
 
+@pytest.mark.slow  # statistical or heavy: runs in make test
 def test_monte_carlo_agrees_with_quadrature_and_is_needed_beyond_three_dims(x64):
     meta, space = study_setup()
     coords = {"lr": np.array(-2.0), "momentum": np.array(-0.5)}

@@ -42,6 +42,7 @@ def test_fast_loss_value_and_derivatives_match_plain():
         np.testing.assert_allclose(fast, plain, rtol=2e-6, atol=2e-6)
 
 
+@pytest.mark.slow  # against the benchmark's baselines: runs in make test
 def test_fast_path_is_the_plain_formula_in_float64(x64):
     hp = {"lr": jnp.float64(0.05), "momentum": jnp.float64(0.8)}
     fast, plain = meta(True).evaluate(hp), meta(False).evaluate(hp)
@@ -52,6 +53,7 @@ def test_fast_path_is_the_plain_formula_in_float64(x64):
         np.testing.assert_allclose(g_fast[k], g_plain[k], rtol=1e-11)
 
 
+@pytest.mark.slow  # against the benchmark's baselines: runs in make test
 def test_landscape_matches_float64_reference_at_non_chaotic_points():
     ax = axes()
     ref, mask = baselines.smooth_mask(ax["lr"], ax["momentum"])
@@ -64,6 +66,7 @@ def test_landscape_matches_float64_reference_at_non_chaotic_points():
     assert err_fast < 3 * err_plain + 1e-5  # no worse than float32 with XLA's sin/cos
 
 
+@pytest.mark.slow  # against the benchmark's baselines: runs in make test
 def test_numpy_reference_is_metaloss_in_float64(x64):
     ax = axes(16, 12)
     for factor in (1e3, 0.9):  # 0.9 makes about half the runs diverge: same rule?
@@ -109,6 +112,7 @@ def test_changing_grid_sizes_with_a_fixed_chunk_reuses_the_program(compiles):
         assert compiles.during(run) == 0
 
 
+@pytest.mark.slow  # against the benchmark's baselines: runs in make test
 @pytest.mark.parametrize("estimator, steps", [(ES(std=0.1, pairs=2), 25), (Backprop(), 8)])
 def test_compiled_outer_loop_matches_python_loop(estimator, steps):
     m = meta(steps=20)
