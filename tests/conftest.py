@@ -3,8 +3,8 @@
 Tests under ``tests/cli`` and ``tests/study`` run whole commands and pipelines, and
 tests marked ``slow`` start processes, measure against the benchmark's baselines,
 check statistics over many samples, or compile large programs (digits networks, long
-unrolls): together with the end-to-end tests they run in ``make test`` only. ``make test-fast`` runs the rest (``-m "not slow"``);
-``make test`` runs everything.
+unrolls): together with the end-to-end tests they run in ``make test`` only.
+``make test-fast`` runs the rest (``-m "not slow"``); ``make test`` runs everything.
 """
 
 import os
