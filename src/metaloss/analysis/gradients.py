@@ -21,8 +21,9 @@ from metaloss.estimators.base import Estimator
 from metaloss.meta import MetaLoss
 from metaloss.space import Space
 
-LENGTHS = (10, 20, 50, 100, 200)
-"""Unroll lengths of the gradient sweep."""
+LENGTHS = (10, 50, 200)
+"""Unroll lengths of the gradient sweep: short, medium and long on a log scale (each
+length is one more traced program per estimator, the bulk of a warm comparison)."""
 
 
 @functools.partial(jax.jit, static_argnames=("meta", "space", "est", "lengths"))
