@@ -25,14 +25,9 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from metaloss.estimators.base import Estimator
 from metaloss.estimators.es import check_sampling
-from metaloss.estimators.truncated import (
-    check_window,
-    check_windows,
-    run_window,
-    windows_per_run,
-)
+from metaloss.estimators.pes import AntitheticParticles, particle_states
+from metaloss.estimators.truncated import check_window
 from metaloss.spec import register
 from metaloss.unroll import InnerState, tree_where
 
@@ -53,7 +48,7 @@ class NRESState(NamedTuple):
 
 @register("estimator", "nres")
 @dataclasses.dataclass(frozen=True)
-class NRES(Estimator):
+class NRES(AntitheticParticles):
     """Antithetic NRES with ``pairs`` particle pairs, windows of ``K`` inner steps.
 
     ``grad = mean_i eps_i * (F(theta + std eps_i; s_i+) - F(theta - std eps_i; s_i-))
@@ -82,40 +77,17 @@ class NRES(Estimator):
         check_sampling("NRES", self.std, self.pairs)
         check_window("NRES", self.K)
 
-    def smoothing(self):
-        return self.std
-
     def _fresh(self, meta, key, d, dtype) -> NRESState:
         k_inner, k_noise = jax.random.split(key)
-        one = meta.init_state(k_inner)
-        inner = jax.tree.map(lambda x: jnp.broadcast_to(x, (2, self.pairs, *x.shape)), one)
-        return NRESState(inner, jax.random.normal(k_noise, (self.pairs, d), dtype))
-
-    def init(self, meta, space, coords, key):
-        theta, _ = ravel_pytree(coords)
-        return self._fresh(meta, key, theta.shape[0], theta.dtype)
+        return NRESState(particle_states(meta, k_inner, self.pairs),
+                         jax.random.normal(k_noise, (self.pairs, d), dtype))
 
     def estimate(self, meta, space, coords, key, state):
         theta, rebuild = ravel_pytree(coords)
-        signed = jnp.stack([state.eps, -state.eps])  # (2, pairs, d)
-
-        def particle(e, s):
-            return run_window(meta, space.to_hparams(rebuild(theta + self.std * e)), s,
-                              self.K, differentiable=False)
-
-        losses, inner = jax.vmap(jax.vmap(particle))(signed, state.inner)
+        losses, inner = self.windows(meta, space, theta, rebuild, state.eps, state.inner)
         diff = (losses[0] - losses[1]) / (2 * self.std)
         grad = jnp.mean(state.eps * diff[:, None], axis=0)
         done = inner.step[0, 0] >= meta.steps
         fresh = self._fresh(meta, key, theta.shape[0], theta.dtype)
         new = tree_where(done, fresh, NRESState(inner, state.eps))
         return jnp.mean(losses), rebuild(grad), new
-
-    def check(self, meta):
-        return check_windows(self.name, meta, self.K)
-
-    def inner_steps(self, meta):
-        return 2 * self.pairs * meta.steps / windows_per_run(meta, self.K)
-
-    def phases(self, meta):
-        return windows_per_run(meta, self.K)

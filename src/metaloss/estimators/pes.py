@@ -12,6 +12,7 @@ the truncation bias that :class:`TruncatedBackprop` and truncated ES carry.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import NamedTuple
 
@@ -45,9 +46,61 @@ class PESState(NamedTuple):
     xi: jax.Array
 
 
+def particle_states(meta, key: jax.Array, pairs: int) -> InnerState:
+    """One fresh inner run (from ``key``) for every particle: leading axes ``(2, pairs)``,
+    the positive and negative member of each antithetic pair (common random numbers)."""
+    one = meta.init_state(key)
+    return jax.tree.map(lambda x: jnp.broadcast_to(x, (2, pairs, *x.shape)), one)
+
+
+class AntitheticParticles(Estimator):
+    """Abstract base of the online ES estimators (:class:`PES`, NRES): ``2 * pairs``
+    persistent inner runs, each advanced one window of ``K`` steps per call at
+    ``theta + std * e`` or ``theta - std * e``, all restarting together at the horizon.
+    Subclasses are frozen dataclasses with fields ``std``, ``pairs`` and ``K``."""
+
+    std: float
+    pairs: int
+    K: int
+
+    def smoothing(self):
+        # For PES, independent perturbations per window smooth each window apart; the
+        # difference from the one-perturbation smoothing is of second order in std.
+        return self.std
+
+    def windows(self, meta, space, theta, rebuild, eps, inner):
+        """``(losses, inner)``: one window of every particle, the positive members at
+        ``theta + std * eps`` and the negative ones at ``theta - std * eps``; leading
+        axes ``(2, pairs)``."""
+        signed = jnp.stack([eps, -eps])  # (2, pairs, d)
+
+        def particle(e, s):
+            return run_window(meta, space.to_hparams(rebuild(theta + self.std * e)), s,
+                              self.K, differentiable=False)
+
+        return jax.vmap(jax.vmap(particle))(signed, inner)
+
+    def init(self, meta, space, coords, key):
+        theta, _ = ravel_pytree(coords)
+        return self._fresh(meta, key, theta.shape[0], theta.dtype)
+
+    @abc.abstractmethod
+    def _fresh(self, meta, key, d, dtype):
+        """The state of particles whose runs begin now."""
+
+    def check(self, meta):
+        return check_windows(self.name, meta, self.K)
+
+    def inner_steps(self, meta):
+        return 2 * self.pairs * meta.steps / windows_per_run(meta, self.K)
+
+    def phases(self, meta):
+        return windows_per_run(meta, self.K)
+
+
 @register("estimator", "pes")
 @dataclasses.dataclass(frozen=True)
-class PES(Estimator):
+class PES(AntitheticParticles):
     """Antithetic PES with ``pairs`` particle pairs, windows of ``K`` inner steps.
 
     ``grad = mean_i xi_i * (F(theta + std e_i; s_i+) - F(theta - std e_i; s_i-)) / (2 std)``
@@ -77,44 +130,18 @@ class PES(Estimator):
         check_sampling("PES", self.std, self.pairs)
         check_window("PES", self.K)
 
-    def smoothing(self):
-        # Strictly, independent perturbations per window smooth each window apart; the
-        # difference from the one-perturbation smoothing is of second order in std.
-        return self.std
-
     def _fresh(self, meta, key, d, dtype) -> PESState:
-        one = meta.init_state(key)
-        inner = jax.tree.map(lambda x: jnp.broadcast_to(x, (2, self.pairs, *x.shape)), one)
-        return PESState(inner, jnp.zeros((self.pairs, d), dtype))
-
-    def init(self, meta, space, coords, key):
-        theta, _ = ravel_pytree(coords)
-        return self._fresh(meta, key, theta.shape[0], theta.dtype)
+        return PESState(particle_states(meta, key, self.pairs), jnp.zeros((self.pairs, d), dtype))
 
     def estimate(self, meta, space, coords, key, state):
         k_noise, k_restart = jax.random.split(key)
         theta, rebuild = ravel_pytree(coords)
         eps = jax.random.normal(k_noise, state.xi.shape, theta.dtype)
         xi = state.xi + eps
-        signed = jnp.stack([eps, -eps])  # (2, pairs, d)
-
-        def particle(e, s):
-            return run_window(meta, space.to_hparams(rebuild(theta + self.std * e)), s,
-                              self.K, differentiable=False)
-
-        losses, inner = jax.vmap(jax.vmap(particle))(signed, state.inner)
+        losses, inner = self.windows(meta, space, theta, rebuild, eps, state.inner)
         grad = jnp.mean(xi * ((losses[0] - losses[1]) / (2 * self.std))[:, None], axis=0)
         # All particles share a step count, so they reach the horizon together.
         done = inner.step[0, 0] >= meta.steps
         fresh = self._fresh(meta, k_restart, theta.shape[0], theta.dtype)
         new = tree_where(done, fresh, PESState(inner, xi))
         return jnp.mean(losses), rebuild(grad), new
-
-    def check(self, meta):
-        return check_windows(self.name, meta, self.K)
-
-    def inner_steps(self, meta):
-        return 2 * self.pairs * meta.steps / windows_per_run(meta, self.K)
-
-    def phases(self, meta):
-        return windows_per_run(meta, self.K)
