@@ -8,13 +8,7 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.cli import main
-
-
-def run(args, capsys):
-    code = main(args)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_helpers import run
 
 
 def test_landscape_command_writes_netcdf_and_plot(tmp_path, capsys):

@@ -7,15 +7,10 @@ import json
 
 import pytest
 
-from metaloss.cli import main, train_cmd
+from cli_helpers import run
+from metaloss.cli import train_cmd
 
 AXIS = ["--axis", "lr=log:1e-3:1:4", "--steps", "5"]
-
-
-def run(args, capsys):
-    code = main(args)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.mark.parametrize("error", [RuntimeError("boom"), ValueError("an internal value"),

@@ -6,17 +6,13 @@ import numpy as np
 import zarr
 
 import metaloss as ml
+from cli_helpers import run
 from metaloss.cli import main
 from metaloss.grid import open_store
 from metaloss.grid.store import TileStore
 
 AXES = ["--axis", "lr=log:1e-3:1e2:12", "--axis", "momentum=1mlog:1e-3:1:9", "--steps", "15"]
 
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_lyapunov_and_gradnorm_files_and_plots(tmp_path, capsys):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.cli import main
+from cli_helpers import run
 
 USER_MODULE = textwrap.dedent("""
     import jax.numpy as jnp
@@ -38,11 +38,6 @@ def user_dir(tmp_path):
     yield tmp_path
     sys.modules.pop("ml_cli_user", None)
 
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_landscape_of_a_user_problem_from_a_file(user_dir, capsys):

@@ -10,17 +10,12 @@ import pytest
 import zarr
 
 import metaloss as ml
-from metaloss.cli import main
+from cli_helpers import run
 from metaloss.grid import open_store
 from metaloss.grid.store import TileStore
 
 AXES = ["--axis", "lr=log:1e-3:1e2:12", "--axis", "momentum=1mlog:1e-3:1:9", "--steps", "15"]
 
-
-def run(args, capsys):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_zarr_out_writes_a_store_like_the_netcdf(tmp_path, capsys):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import metaloss as ml
+from cli_helpers import run as run_cli
 from metaloss.analysis.fractal import boundary_cells
-from metaloss.cli import main
 from metaloss.grid.zoom import pick_center
 from metaloss.unroll import Divergence
 
@@ -19,9 +19,7 @@ BASE = ["--divergence", "2", "--size", "32", "--center", "lr=1.03", "--center",
 
 
 def run(args, capsys):
-    code = main(["zoom", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_cli(["zoom", *args], capsys)
 
 
 def level(out, k):

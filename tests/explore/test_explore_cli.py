@@ -9,7 +9,7 @@ import pytest
 
 import metaloss as ml
 import metaloss.explore
-from metaloss.cli import main
+from cli_helpers import run as run_cli
 from metaloss.cli.explore_cmd import STUDY_VIEW
 
 
@@ -27,9 +27,7 @@ def served(monkeypatch):
 
 
 def run(args, capsys):
-    code = main(["explore", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    return run_cli(["explore", *args], capsys)
 
 
 def test_defaults_serve_the_study_view_on_loopback(served, capsys):
