@@ -17,10 +17,10 @@ import signal
 import subprocess
 import sys
 
+from metaloss.grid.watchdog import EXIT_LOST_PROCESS, lost_process_line
+
 CHILD = "METALOSS_DISTRIBUTED_CHILD"
 """Set in the child's environment: it does the work instead of supervising."""
-
-EXIT_LOST_PROCESS = 3
 
 _RUNTIME_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] ")
 """A line of the runtime's own log (absl/glog format)."""
@@ -81,10 +81,8 @@ def supervise(argv: list[str]) -> int:
         return code
     said = "".join(runtime_said)
     if any(word in said for word in _LOST_COORDINATOR):
-        print(f"error: lost contact with the coordinator (process 0 of "
-              f"{_process_count(argv)}); this process stops. The tiles finished so far are "
-              "kept in the store: run the same command with --resume to complete it",
-              file=sys.stderr, flush=True)
+        print(lost_process_line(f"lost contact with the coordinator (process 0 of "
+                                f"{_process_count(argv)})"), file=sys.stderr, flush=True)
         return EXIT_LOST_PROCESS
     last = said.strip().splitlines()[-1][:200] if said.strip() else ""
     print(f"error: the distributed run's worker process ended by signal {-code}"

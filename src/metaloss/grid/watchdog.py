@@ -37,12 +37,16 @@ def _client():
     return jd.global_state.client
 
 
+def lost_process_line(what: str) -> str:
+    """The one line a process prints when its run lost another process."""
+    return (f"error: {what}; this process stops. The tiles finished so far are kept in the "
+            "store: run the same command with --resume to complete it")
+
+
 def stop_run(message: str) -> None:
     """Prints one line and ends this process now, without JAX's shutdown barrier (which
     would wait for the lost process)."""
-    print(f"error: {message}; this process stops. The tiles finished so far are kept in the "
-          "store: run the same command with --resume to complete it", file=sys.stderr,
-          flush=True)
+    print(lost_process_line(message), file=sys.stderr, flush=True)
     os._exit(EXIT_LOST_PROCESS)
 
 

@@ -58,7 +58,6 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
         rep.number(f"{label}, {cfg.seeds} seeds: final true loss q25 / q75 [95% CIs]",
                    f"{q['q25'].format()} / {q['q75'].format()}")
     rep.state["es_finals"] = finals
-    rep.state["es_seed_keys"] = SEED_KEYS
     runs = dict(rep.state.get("gradient_runs", {}))
     runs["ES from (-2, -0.5), seed 0"] = {k: np.asarray(v) for k, v in run.params.items()}
     if "landscape" in rep.state:
