@@ -31,9 +31,8 @@ from metaloss.explore.requests import (
     PointRequest,
     parse_landscape,
 )
-from metaloss.grid.compute import prepare
+from metaloss.grid.compute import evaluate_grid, prepare
 from metaloss.grid.config import attrs_for
-from metaloss.grid.executor import iter_chunks
 from metaloss.measures import LOSS
 from metaloss.measures import get as get_measure
 from metaloss.space import PARAM_KINDS, Space
@@ -154,20 +153,11 @@ class Explorer:
             t0 = time.perf_counter()
             measure = LOSS if req.measure == DIVERGED else get_measure(req.measure)
             meta, grid, key = prepare(self.meta, req.axes, self.key)
-            shape = req.shape
-            total = math.prod(shape)
-            out = np.empty(total, np.dtype(jnp.result_type(float)))
-            div = np.empty(total, bool)
-            chunks = iter_chunks(meta, grid, key, measure=measure)
-            try:
-                for offset, values, d in chunks:
-                    self._check_current(req.client, ticket)
-                    out[offset : offset + len(values)] = values
-                    div[offset : offset + len(d)] = d
-            finally:
-                chunks.close()  # a superseded view cancels the chunks not yet started
+            # A superseded view stops at its next chunk and cancels the rest.
+            out, div = evaluate_grid(meta, grid, key, measure=measure,
+                                     each=lambda _n: self._check_current(req.client, ticket))
             values = div.astype(out.dtype) if req.measure == DIVERGED else out
-            return View(tuple(grid), dict(grid), values.reshape(shape), div.reshape(shape),
+            return View(tuple(grid), dict(grid), values, div,
                         req.measure, "divergence" if req.measure == DIVERGED else measure.variable,
                         time.perf_counter() - t0, attrs_for(meta, measure))
 

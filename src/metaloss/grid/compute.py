@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -90,26 +90,45 @@ def landscape(
         raise InputError("resume and tile apply to a store: pass store='path.zarr'")
     if jax.process_count() > 1:
         raise InputError("a landscape over several processes needs store= (a shared path)")
+    total = math.prod(len(v) for v in grid.values())
+    with points_bar(total, progress, measure.variable) as bar:
+        values, div = evaluate_grid(meta, grid, key, measure=measure, chunk=chunk,
+                                    devices=devices, each=bar.update)
+    dims = tuple(grid)
+    return xr.DataArray(
+        values,
+        dims=dims,
+        coords={**grid, "diverged": (dims, div)},
+        name=measure.variable,
+        attrs=attrs_for(meta, measure),
+    )
+
+
+def evaluate_grid(meta: MetaLoss, grid: Mapping[str, np.ndarray], key: jax.Array, *,
+                  measure: Measure, chunk: int | None = None, devices: Devices = None,
+                  each: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, diverged)`` arrays of the grid's shape, in memory (checked to fit).
+
+    ``meta`` and ``key`` as :func:`prepare` returns them. ``each(n)`` runs after every
+    chunk of ``n`` points; an exception from it stops the evaluation and cancels the
+    chunks not yet started (the explorer drops superseded views this way).
+    """
     shape = tuple(len(v) for v in grid.values())
     total = math.prod(shape)
     dtype = np.dtype(jnp.result_type(float))
     check_fits_in_memory(shape, dtype.itemsize + 1)
     out = np.empty(total, dtype)
     div = np.empty(total, bool)
-    with points_bar(total, progress, measure.variable) as bar:
-        for offset, values, d in iter_chunks(meta, grid, key, chunk=chunk, devices=devices,
-                                             measure=measure):
+    chunks = iter_chunks(meta, grid, key, chunk=chunk, devices=devices, measure=measure)
+    try:
+        for offset, values, d in chunks:
             out[offset : offset + len(values)] = values
             div[offset : offset + len(d)] = d
-            bar.update(len(values))
-    dims = tuple(grid)
-    return xr.DataArray(
-        out.reshape(shape),
-        dims=dims,
-        coords={**grid, "diverged": (dims, div.reshape(shape))},
-        name=measure.variable,
-        attrs=attrs_for(meta, measure),
-    )
+            if each is not None:
+                each(len(values))
+    finally:
+        chunks.close()
+    return out.reshape(shape), div.reshape(shape)
 
 
 def lyapunov(meta: MetaLoss, axes: Mapping[str, Any], *, renorm: int = 1,
