@@ -31,6 +31,7 @@ import numpy as np
 
 from metaloss.errors import InputError, check_int
 from metaloss.grid.axes import AXIS_KINDS, number, split_assignment
+from metaloss.space import PARAM_KINDS, Param
 
 MIN_ULPS = 100
 EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
@@ -46,20 +47,20 @@ class ViewAxis:
     lo: float
     hi: float
 
+    @property
+    def param(self) -> Param:
+        """The parametrization of this kind (:data:`metaloss.space.PARAM_KINDS`)."""
+        return PARAM_KINDS[self.kind]()
+
     def value(self, u):
-        u = np.asarray(u, float)
-        if self.kind == "log":
-            return 10.0**u
-        return 1.0 - 10.0**u if self.kind == "1mlog" else u
+        return self.param.forward(np.asarray(u, float))
 
     def coord(self, value: float) -> float:
         """Axis coordinate of a hyperparameter value (NaN outside the kind's domain)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.kind == "log":
-                return float(np.log10(value)) if value > 0 else math.nan
-            if self.kind == "1mlog":
-                return float(np.log10(1.0 - value)) if value < 1 else math.nan
-        return float(value)
+        try:
+            return float(self.param.inverse(float(value)))
+        except InputError:
+            return math.nan
 
     def values(self, lo: float, hi: float, n: int) -> np.ndarray:
         """``n`` hyperparameter values evenly spaced in ``u`` from ``lo`` to ``hi`` (float64)."""
