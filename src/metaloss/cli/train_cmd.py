@@ -102,10 +102,11 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
     from metaloss import analysis, plot
     from metaloss.grid.io import atomic_path, check_writable_dir, write_text
     from metaloss.outer import outer_train
+    from metaloss.study.settings import STUDY_START
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     fixed = dict(meta.fixed)
     space = build_space(meta, params)
-    init = start_point(meta, space, inits, init_coords, {"lr": -2.0, "momentum": -0.5})
+    init = start_point(meta, space, inits, init_coords, STUDY_START)
     if not (step_size > 0 and clip > 0):
         raise InputError("--step-size and --clip must be positive")
     est = build_estimator(estimator, {"--std": std, "--pairs": pairs,
