@@ -7,8 +7,9 @@ is stored under the measure's :attr:`~Measure.variable` name, the divergence fla
 as the ``diverged`` coordinate.
 
 Registered: ``loss`` (:class:`Loss`, the default), ``lyapunov`` (:class:`Lyapunov`,
-the finite-time maximal Lyapunov exponent of inner training) and ``gradnorm``
-(:class:`GradNorm`, the norm of the exact outer gradient).
+the finite-time maximal Lyapunov exponent of inner training), ``gradnorm``
+(:class:`GradNorm`, the norm of the exact outer gradient) and ``trainability``
+(:class:`Trainability`, converged or not by Sohl-Dickstein's criterion).
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def benettin(meta: MetaLoss, hparams: Mapping[str, Any], key: jax.Array | None =
     A diverged run's exponent is NaN (its divergence flag says why).
     """
     key = meta.key_or_default(key)
-    state = meta.init_state(key)
+    state = meta.init_state(key, hparams)  # the start drawn now: its coordinates are z_0
     flat0, unravel = ravel_pytree(dynamic_leaves(state))
     tangent = start_tangent(key, flat0.size, flat0.dtype)
 
@@ -215,8 +216,9 @@ class Lyapunov(Measure):
 @dataclasses.dataclass(frozen=True)
 class GradNorm(Measure):
     """The Euclidean norm of the exact outer gradient (backpropagation through the
-    whole unroll) with respect to every hyperparameter of the inner optimizer, in raw
-    values (``lr``, not ``log10 lr``), whether it is a grid axis or held fixed.
+    whole unroll) with respect to every hyperparameter (the optimizer's and the
+    problem's, per-group values included), in raw values (``lr``, not ``log10 lr``),
+    whether it is a grid axis or held fixed.
 
     This is the quantity that explodes with the unroll length where training is
     chaotic. Diverged runs keep their (finite) guarded gradient, that of the capped
@@ -237,6 +239,45 @@ class GradNorm(Measure):
 
     def details(self, meta):
         return {"gradnorm_wrt": ", ".join(meta.hparam_names) + " (raw values)"}
+
+
+@register("measure", "trainability")
+@dataclasses.dataclass(frozen=True)
+class Trainability(Measure):
+    """Whether training converged, as a signed score: negative where it did.
+
+    The criterion of Sohl-Dickstein, "The boundary of neural network trainability
+    is fractal" (2024, arXiv:2402.06184): with ``v_t`` the training losses divided
+    by the first (non-finite ones and ratios above ``cap`` set to ``cap``), a run
+    converged when the mean of the last ``window`` ratios is below 1. The score is
+    ``-sum(v)`` then and ``sum(1 / v)`` otherwise, so its sign is the verdict and
+    its size says how fast training converged or blew up. ``diverged`` is set for
+    runs that did not converge. Meant for non-negative losses. (For the boundedness
+    criterion of Liu 2024, use the divergence flag of any measure.)
+
+    Args:
+      window: final steps averaged, >= 1 (the paper: 20).
+      cap: largest loss ratio kept (the paper: 1e6).
+    """
+
+    variable: ClassVar[str] = "trainability"
+    description: ClassVar[str] = "trainability (< 0: converged)"
+    window: int = 20
+    cap: float = 1e6
+
+    def __post_init__(self):
+        check_int("trainability window", self.window)
+
+    def point(self, meta, hparams, key):
+        res = meta.evaluate(hparams, key, differentiable=False, losses=True)
+        v = res.losses / res.losses[0]
+        v = jnp.where(jnp.isfinite(v), jnp.minimum(v, self.cap), self.cap)
+        converged = jnp.mean(v[-min(self.window, meta.steps):]) < 1.0
+        return jnp.where(converged, -jnp.sum(v), jnp.sum(1.0 / v)), ~converged
+
+    def details(self, meta):
+        return {"trainability_window": min(self.window, meta.steps),
+                "trainability_cap": self.cap}
 
 
 REGISTRY.define("measure", Measure)

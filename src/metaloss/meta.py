@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
+from metaloss import hyper
 from metaloss import objectives as objectives_mod
 from metaloss.errors import InputError, check_int
 from metaloss.objectives import Objective
 from metaloss.optimizers.base import InnerOptimizer
+from metaloss.optimizers.groups import PerGroup, group_names, overrides
 from metaloss.problems.base import Problem
 from metaloss.space import Param, Space, default_param
 from metaloss.spec import label, parse
@@ -85,49 +89,63 @@ class MetaLoss:
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
         fixed = tuple(sorted((str(k), float(v)) for k, v in dict(self.fixed).items()))
         object.__setattr__(self, "fixed", fixed)
+        clash = set(self.problem.hparam_fields) & set(self.optimizer.hparam_names)
+        if clash:
+            raise InputError(f"{self.problem.name} and {self.optimizer.name} both have a "
+                             f"hyperparameter {sorted(clash)[0]!r}")
         self.check(dict(fixed))
 
     @property
     def hparam_names(self) -> tuple[str, ...]:
-        return self.optimizer.hparam_names
+        """The optimizer's hyperparameters, then the problem's (per-group names such as
+        ``lr/layer0`` are accepted besides, see :attr:`groups`)."""
+        return hyper.names(self.problem, self.optimizer)
+
+    @functools.cached_property
+    def groups(self) -> tuple[str, ...]:
+        """The problem's parameter groups (see :mod:`metaloss.optimizers.groups`): an
+        optimizer hyperparameter ``NAME`` may be set per group as ``NAME/GROUP``."""
+        shapes = jax.eval_shape(self.problem.init, jax.random.key(0))
+        return group_names(shapes)
 
     def default_param(self, name: str) -> Param:
         """The usual outer parametrization of hyperparameter ``name``: ``Log10`` for
         the positive ones (learning rates, epsilons), ``OneMinusLog10`` for those in
         [0, 1) (momenta, decay rates, as the optimizer declares them), ``Linear``
         otherwise."""
-        if name not in self.hparam_names:
-            raise InputError(f"unknown hyperparameter {name!r}; it has "
-                             f"{', '.join(self.hparam_names)}")
+        self.check({name: None})
+        if name in self.problem.hparam_fields:
+            return default_param(name, self.problem.positive)
         return default_param(name, self.optimizer.positive, self.optimizer.unit_interval)
 
     def default_space(self, names: Sequence[str] | None = None) -> Space:
-        """A :class:`Space` over ``names`` (default: every hyperparameter not fixed),
-        each with :meth:`default_param`."""
+        """A :class:`Space` over ``names`` (default: every optimizer hyperparameter not
+        fixed), each with :meth:`default_param`."""
         if names is None:
             fixed = {k for k, _ in self.fixed}
-            names = [n for n in self.hparam_names if n not in fixed]
+            names = [n for n in self.optimizer.hparam_names if n not in fixed]
         return Space({n: self.default_param(n) for n in names})
 
     def check(self, values: Mapping[str, Any]) -> None:
-        """Rejects unknown names and out-of-range concrete values (:class:`InputError`)."""
-        unknown = sorted(set(values) - set(self.hparam_names))
-        if unknown:
-            raise InputError(
-                f"unknown hyperparameter {unknown[0]!r} for {self.optimizer.name}; "
-                f"it has {', '.join(self.hparam_names)}"
-            )
-        self.optimizer.validate(values)
+        """Rejects unknown names and out-of-range concrete values (:class:`InputError`);
+        ``None`` values are only named, not checked."""
+        hyper.check(self.problem, self.optimizer, lambda: self.groups, values)
 
     def hparams(self, values: Mapping[str, Any]) -> dict[str, jax.Array]:
-        """Fills defaults and converts to arrays, after :meth:`check`."""
+        """Fills defaults and converts to arrays, after :meth:`check`: every optimizer
+        and problem hyperparameter, plus the per-group ones given or fixed."""
         self.check(values)
-        dtype = jnp.result_type(float)
-        out = {}
-        base = {**self.optimizer.defaults, **dict(self.fixed)}
-        for name in self.hparam_names:
-            v = values.get(name, base[name])
-            out[name] = v if isinstance(v, jax.Array) else jnp.asarray(v, dtype)
+        return hyper.fill(self.problem, self.optimizer, dict(self.fixed), values)
+
+    def bound(self, hparams: Mapping[str, Any]) -> MetaLoss:
+        """This meta-loss with its problem bound to the problem hyperparameters in
+        ``hparams`` (filled by :meth:`hparams`): for use inside one traced computation,
+        never as a key of compiled functions."""
+        if not self.problem.hparam_fields:
+            return self
+        values = {n: hparams[n] for n in self.problem.hparam_fields if n in hparams}
+        out = copy.copy(self)
+        object.__setattr__(out, "problem", self.problem.bind(values))
         return out
 
     def key_or_default(self, key: jax.Array | None) -> jax.Array:
@@ -144,9 +162,21 @@ class MetaLoss:
                              "e.g. key=jax.random.key(0) (--seed on the command line)")
         return default_key()
 
-    def init_state(self, key: jax.Array | None = None) -> InnerState:
-        """Fresh inner state; the key decides init and minibatches (if any)."""
-        return init_state(self.problem, self.optimizer, self.key_or_default(key))
+    def init_state(self, key: jax.Array | None = None,
+                   hparams: Mapping[str, Any] | None = None) -> InnerState:
+        """Fresh inner state; the key decides init and minibatches (if any).
+
+        For a problem whose start depends on its hyperparameters, the start is drawn
+        at ``hparams`` when given, and otherwise at the first :meth:`run`'s
+        hyperparameters (the state says its start is pending).
+        """
+        key = self.key_or_default(key)
+        if not self.problem.init_fields:
+            return init_state(self.problem, self.optimizer, key)
+        if hparams is None:
+            return init_state(self.problem, self.optimizer, key, pending=True)
+        return init_state(self.bound(self.hparams(hparams)).problem, self.optimizer, key,
+                          pending=False)
 
     def with_fixed(self, values: Mapping[str, float]) -> MetaLoss:
         """The same meta-loss with ``values`` held fixed as well (they win over ``fixed``)."""
@@ -171,11 +201,17 @@ class MetaLoss:
         record_loss: bool = True,
         record_params: bool = False,
     ) -> tuple[InnerState, StepRecord]:
-        """Continues inner training from ``state`` for ``steps`` steps (truncation)."""
+        """Continues inner training from ``state`` for ``steps`` steps (truncation).
+
+        Per-group values (``lr/layer0``) run the optimizer as
+        :class:`~metaloss.optimizers.groups.PerGroup`.
+        """
+        hp = self.hparams(hparams)
+        optimizer = PerGroup(self.optimizer) if overrides(hp) else self.optimizer
         return unroll(
-            self.problem,
-            self.optimizer,
-            self.hparams(hparams),
+            self.bound(hp).problem,
+            optimizer,
+            hp,
             state,
             steps,
             divergence=self.divergence,
@@ -201,15 +237,17 @@ class MetaLoss:
         per-step losses out (``MetaResult.losses`` is ``None``), which saves storing
         them; the outer loss is the same either way.
         """
+        hp = self.hparams(hparams)
         state, rec = self.run(
-            hparams,
+            hp,
             self.init_state(key),
             self.steps,
             differentiable=differentiable,
             record_loss=losses,
             record_params=trajectory,
         )
-        loss, diverged = self.objective.total(self, state, rec, differentiable=differentiable)
+        loss, diverged = self.objective.total(self.bound(hp), state, rec,
+                                              differentiable=differentiable)
         traj = None
         if trajectory:
             traj = jax.tree.map(

@@ -54,6 +54,12 @@ class InnerState(NamedTuple):
     loss_sum: jax.Array
     """Sum of the recorded (capped) training losses so far: the ``mean`` objective's
     numerator, carried so that forward-only callers need not store every step."""
+    pending: jax.Array | None = None
+    """For problems whose start depends on their hyperparameters: whether the start is
+    still to be drawn, with the hyperparameters of the first :func:`begin`.
+    ``None`` (no leaf) for every other problem."""
+    init_key: jax.Array | None = None
+    """The key the state was made from (with ``pending``; ``None`` otherwise)."""
 
 
 class StepRecord(NamedTuple):
@@ -73,8 +79,14 @@ def tree_where(cond: jax.Array, a: PyTree, b: PyTree) -> PyTree:
     return jax.tree.map(lambda x, y: jnp.where(cond, x, y), a, b)
 
 
-def init_state(problem: Problem, optimizer: InnerOptimizer, key: jax.Array) -> InnerState:
-    """The inner state at step 0 for a run whose randomness comes from ``key``."""
+def init_state(problem: Problem, optimizer: InnerOptimizer, key: jax.Array, *,
+               pending: bool | None = None) -> InnerState:
+    """The inner state at step 0 for a run whose randomness comes from ``key``.
+
+    ``pending`` (for problems whose start depends on their hyperparameters) marks the
+    start as drawn (``False``) or still to be drawn by :func:`begin` (``True``);
+    ``None`` leaves both bookkeeping fields out.
+    """
     k_init, k_loss, k_run = jax.random.split(key, 3)
     params = problem.init(k_init)
     loss0 = jax.lax.stop_gradient(problem.loss(params, k_loss))
@@ -87,7 +99,23 @@ def init_state(problem: Problem, optimizer: InnerOptimizer, key: jax.Array) -> I
         diverged=jnp.zeros((), bool),
         params0=params,
         loss_sum=jnp.zeros((), loss0.dtype),
+        pending=None if pending is None else jnp.asarray(pending),
+        init_key=None if pending is None else key,
     )
+
+
+def begin(problem: Problem, optimizer: InnerOptimizer, state: InnerState) -> InnerState:
+    """``state`` with a pending start drawn from ``problem`` (bound to the run's
+    hyperparameters, so gradients reach them); states without one pass unchanged.
+
+    A start is pending in a state made before the hyperparameters were known: a
+    fresh run of a truncated or particle estimator, which learns its (perturbed)
+    hyperparameters at its first window.
+    """
+    if state.pending is None:
+        return state
+    drawn = init_state(problem, optimizer, state.init_key, pending=False)
+    return tree_where(state.pending, drawn, state)
 
 
 def is_bad(loss: jax.Array, threshold: jax.Array) -> jax.Array:
@@ -112,7 +140,8 @@ def unroll(
     Args:
       problem, optimizer: the inner problem and optimizer.
       hparams: hyperparameter leaves (scalars, or anything ``update`` broadcasts).
-      state: where to start; :func:`init_state` for a fresh run.
+      state: where to start; :func:`init_state` for a fresh run (a pending start is
+        drawn first, see :func:`begin`).
       steps: number of steps (static).
       divergence: the divergence policy, or ``None`` to let inf/NaN propagate.
       guard: with a divergence policy, evaluate gradients at the initial
@@ -129,6 +158,7 @@ def unroll(
       ``(final_state, records)`` where each field of ``records`` has a leading
       axis of length ``steps``.
     """
+    state = begin(problem, optimizer, state)
     threshold = None if divergence is None else divergence.threshold(state.loss0)
     grad_fn = jax.value_and_grad(problem.loss)
 
@@ -154,8 +184,8 @@ def unroll(
             new_p = tree_where(diverged, p, new_p)
             new_opt = tree_where(diverged, s.opt_state, new_opt)
             recorded = jnp.where(diverged, threshold.astype(loss.dtype), loss)
-        nxt = InnerState(new_p, new_opt, key, s.step + 1, s.loss0, diverged, s.params0,
-                         s.loss_sum + recorded)
+        nxt = s._replace(params=new_p, opt_state=new_opt, key=key, step=s.step + 1,
+                         diverged=diverged, loss_sum=s.loss_sum + recorded)
         val = None
         if record_val:
             val = final_loss(problem, nxt, divergence, validation=True, guard=guard)

@@ -54,3 +54,33 @@ def test_an_unknown_measure_is_one_line_and_help_lists_the_measures(capsys):
     assert code == 2 and "lyapunov" in err and len(err.strip().splitlines()) == 1
     assert main(["landscape", "--help"]) == 0
     assert "loss, lyapunov, gradnorm" in " ".join(capsys.readouterr().out.split())
+
+
+def test_per_layer_learning_rates_and_problem_hyperparameters_as_axes(tmp_path, capsys):
+    """``lr/layer0`` and ``lr/layer1`` as axes, trainability measured: the NetCDF file
+    and the Zarr store (whose formats read ``/`` as a path) hold the same grid under
+    the same names."""
+    axes = ["--problem", "meanfield_mlp(width=4)", "--optimizer", "sgd", "--steps", "20",
+            "--axis", "lr/layer0=log:1e-1:1e4:6", "--axis", "lr/layer1=log:1e-1:1e4:5",
+            "--measure", "trainability", "--divergence", "0"]
+    nc, store = tmp_path / "t.nc", tmp_path / "t.zarr"
+    for out in (nc, store):
+        code, _, err = run(["landscape", *axes, "--out", out, "--plot", out.with_suffix(".png")],
+                           capsys)
+        assert code == 0, err
+    a, b = ml.load_netcdf(nc), open_store(store).load()
+    assert a.dims == b.dims == ("lr/layer0", "lr/layer1")
+    np.testing.assert_array_equal(a.values, b.values)
+    assert (a.values < 0).any() and (a.values > 0).any()  # converged and not
+    np.testing.assert_array_equal(a.diverged.values, a.values > 0)
+    # a problem hyperparameter as an axis and another one fixed
+    code, _, err = run(["landscape", "--problem", "cosine_quadratic", "--optimizer", "sgd",
+                        "--steps", "30", "--set", "delta=0.3", "--axis", "lr=lin:0.5:1.5:7",
+                        "--axis", "x0=lin:-3:3:4", "--out", tmp_path / "c.nc"], capsys)
+    assert code == 0, err
+    c = ml.load_netcdf(tmp_path / "c.nc")
+    assert c.dims == ("lr", "x0") and c.diverged.values[-1].all()
+    assert not c.diverged.values[0].any()
+    code, _, err = run(["landscape", "--axis", "lr/layer0=log:1e-3:1:4", "--out",
+                        tmp_path / "w.nc"], capsys)
+    assert code == 2 and "no parameter group 'layer0'" in err and len(err.splitlines()) == 1

@@ -207,7 +207,9 @@ def test_bad_specs_give_one_line_errors(user_module, spec, match):
 
 def test_registry_names_and_arguments():
     classes = {"wavy1d": Wavy1D, "quadratic": Quadratic, "rosenbrock": Rosenbrock,
-               "logistic_digits": LogisticDigits, "mlp_digits": MLPDigits}
+               "logistic_digits": LogisticDigits, "mlp_digits": MLPDigits,
+               "cosine_quadratic": problems.CosineQuadratic,
+               "meanfield_mlp": problems.MeanFieldMLP}
     assert set(problems.names()) == set(classes)
     for name, cls in classes.items():
         assert type(problems.get(name)) is cls

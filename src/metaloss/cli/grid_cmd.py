@@ -57,11 +57,13 @@ Examples:
               metavar="NAME=KIND:A:B:N",
               help="A grid axis (repeatable, in order): KIND log (N values log-spaced from A "
                    "to B), lin (evenly spaced) or 1mlog (1 - v, v log-spaced: momenta). "
-                   "E.g. lr=log:1e-3:1e2:256.")
+                   "NAME is an optimizer or problem hyperparameter, or NAME/GROUP for one "
+                   "parameter group (lr/layer0). E.g. lr=log:1e-3:1e2:256.")
 @click.option("--measure", type=MEASURE, default="loss", show_default=True,
               help=f"What to compute at each point: {MEASURE.choices()} (the outer loss, "
                    "the finite-time maximal Lyapunov exponent of inner training per step, "
-                   "or the norm of the exact outer gradient over every hyperparameter).")
+                   "the norm of the exact outer gradient over every hyperparameter, or a "
+                   "score that is negative where training converged).")
 @click.option("--chunk", type=int, default=None,
               help="Grid points per device per compiled call (default: chosen per device).")
 @click.option("--out", required=True, type=click.Path(),

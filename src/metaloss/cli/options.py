@@ -31,7 +31,8 @@ def problem_options(fn):
                           "finite; it is then frozen and records that cap. 0: no detection, "
                           "inf/NaN kept as they come."),
         click.option("--set", "sets", type=Assignment(), multiple=True, metavar="NAME=VALUE",
-                     help="Hold a hyperparameter fixed, e.g. --set momentum=0.9 (repeatable)."),
+                     help="Hold a hyperparameter fixed, e.g. --set momentum=0.9, --set "
+                          "lr/layer1=0.5 or a problem's own, --set delta=0.2 (repeatable)."),
         click.option("--seed", type=int, default=0, show_default=True,
                      help="PRNG seed of the inner runs (minibatches, random starts) and of "
                           "any sampling."),
@@ -54,17 +55,19 @@ def build_meta(problem, optimizer, steps, objective, divergence, sets):
 
 
 def build_space(meta, params):
-    """The outer space of ``--param NAME=KIND`` options (default: every hyperparameter
-    not held fixed, with its default parametrization)."""
+    """The outer space of ``--param NAME=KIND`` options (default: every optimizer
+    hyperparameter not held fixed, with its default parametrization). Problem
+    hyperparameters and per-group names (``lr/layer0``) are outer parameters only
+    when named."""
     from metaloss.space import Space
 
-    free = [n for n in meta.hparam_names if n not in dict(meta.fixed)]
+    fixed = dict(meta.fixed)
     given = unique(params, "--param")
-    unknown = [n for n in given if n not in free]
-    if unknown:
-        raise InputError(f"--param names unknown outer parameter {unknown[0]!r}; "
-                         f"outer parameters are {', '.join(free)}")
-    return Space(given) if given else meta.default_space(free)
+    for name in given:
+        if name in fixed:
+            raise InputError(f"--param {name} is also held fixed by --set; drop one")
+        meta.check({name: None})
+    return Space(given) if given else meta.default_space()
 
 
 def describe_point(space, coords) -> str:

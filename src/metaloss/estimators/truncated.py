@@ -60,8 +60,9 @@ def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differenti
 
     def run(length):
         def f(hp, s):
+            hp = meta.hparams(hp)
             s, rec = meta.run(hp, s, length, differentiable=differentiable)
-            return meta.objective.window(meta, s, rec, n), s
+            return meta.objective.window(meta.bound(hp), s, rec, n), s
 
         return f
 

@@ -100,10 +100,32 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return Path(path)
 
 
+DISK_SEP = "."
+"""What stands for the ``/`` of a per-group name (``lr/layer0``) in files: HDF5 and
+Zarr read ``/`` in a variable's name as a path."""
+
+
+def disk_name(name: str) -> str:
+    """An axis name as NetCDF and Zarr files spell it (``lr/layer0`` -> ``lr.layer0``)."""
+    return name.replace("/", DISK_SEP)
+
+
+def to_disk(da: xr.DataArray) -> xr.DataArray:
+    """``da`` with its dimensions renamed by :func:`disk_name`."""
+    names = {d: disk_name(d) for d in da.dims if disk_name(d) != d}
+    return da.rename(names) if names else da
+
+
+def from_disk(da: xr.DataArray) -> xr.DataArray:
+    """Undoes :func:`to_disk`."""
+    names = {d: str(d).replace(DISK_SEP, "/") for d in da.dims if DISK_SEP in str(d)}
+    return da.rename(names) if names else da
+
+
 def save_netcdf(da: xr.DataArray, path: str | os.PathLike) -> Path:
     """Writes a landscape to NetCDF (HDF5 via h5netcdf), atomically."""
     with atomic_path(path) as tmp:
-        da.to_netcdf(tmp, engine="h5netcdf")
+        to_disk(da).to_netcdf(tmp, engine="h5netcdf")
     return Path(path)
 
 
@@ -113,4 +135,4 @@ def load_netcdf(path: str | os.PathLike) -> xr.DataArray:
     if not p.exists():
         raise InputError(f"no such landscape file: {str(p)!r}")
     with xr.open_dataarray(p, engine="h5netcdf") as da:
-        return da.load()
+        return from_disk(da.load())

@@ -41,7 +41,7 @@ from zarr.codecs import BloscCodec
 
 from metaloss.errors import InputError, check_int
 from metaloss.grid.config import config_hash, difference, keyed
-from metaloss.grid.io import check_parent, save_netcdf
+from metaloss.grid.io import check_parent, disk_name, from_disk, save_netcdf
 
 MASK = "tile_done"
 TILE_POINTS = 1 << 16
@@ -127,7 +127,7 @@ class TileStore:
         group = _open_group(self.path)
         self.attrs = dict(group.attrs)
         self.config = json.loads(self.attrs["store_config"])
-        self.dims = tuple(a["name"] for a in self.config["axes"])
+        self.dims = tuple(disk_name(a["name"]) for a in self.config["axes"])
         self.layout = TileLayout(
             tuple(a["size"] for a in self.config["axes"]), tuple(self.config["tile"])
         )
@@ -210,7 +210,7 @@ class TileStore:
             self.path, engine="zarr", consolidated=False, chunks=None,
             use_zarr_fill_value_as_mask=False,
         )
-        da = ds[self.variable]
+        da = from_disk(ds[self.variable])
         da.attrs = {k: v for k, v in self.attrs.items()}
         return da
 
@@ -230,13 +230,13 @@ def _is_store(path: Path) -> bool:
 
 
 def _write_empty(tmp: Path, grid, config, attrs, dtype, variable: str) -> None:
-    """The store's metadata, coordinates and empty arrays.
-
-    Tiles are compressed with Blosc's LZ4 after a byte shuffle (bit shuffle for
-    the bool mask): a 1024 x 1024 float32 tile of the study's landscape encodes in
-    about half the CPU time of Zarr's default Zstandard and to a smaller size
-    (2.6 against 3.4 MiB), and that CPU time competes with the computation.
+    """The store's metadata, coordinates and empty arrays. Tiles are compressed with
+    Blosc's LZ4 after a byte shuffle (bit shuffle for the bool mask): a 1024 x 1024
+    float32 tile of the study's landscape encodes in about half the CPU time of Zarr's
+    default Zstandard and to a smaller size (2.6 against 3.4 MiB), and that CPU time
+    competes with the computation.
     """
+    grid = {disk_name(name): values for name, values in grid.items()}  # "/" is a path
     dims = tuple(grid)
     attrs = {
         **attrs,

@@ -4,8 +4,10 @@ one from a spec (see :mod:`metaloss.spec`)."""
 from __future__ import annotations
 
 from metaloss.problems.base import Problem
+from metaloss.problems.cosine import CRITICAL_ROUGHNESS, CosineQuadratic
 from metaloss.problems.custom import FromFunction, adapt, check_problem
 from metaloss.problems.digits import LogisticDigits, MLPDigits, digits_split
+from metaloss.problems.meanfield import MeanFieldMLP
 from metaloss.problems.quadratic import Quadratic
 from metaloss.problems.rosenbrock import Rosenbrock
 from metaloss.problems.wavy import Wavy1D, wavy_loss
@@ -31,9 +33,12 @@ def names() -> tuple[str, ...]:
 
 
 __all__ = [
+    "CRITICAL_ROUGHNESS",
+    "CosineQuadratic",
     "FromFunction",
     "LogisticDigits",
     "MLPDigits",
+    "MeanFieldMLP",
     "Problem",
     "Quadratic",
     "Rosenbrock",

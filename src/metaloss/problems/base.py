@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import abc
-from typing import Any
+import copy
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import jax
+
+from metaloss.errors import InputError, check_positive
 
 PyTree = Any
 
@@ -21,6 +25,15 @@ class Problem(abc.ABC):
     stochastic: bool = False
     random_init: bool = False
     """Whether ``init`` draws the starting parameters from its key."""
+    hparam_fields: ClassVar[tuple[str, ...]] = ()
+    """Dataclass fields that are hyperparameters of the problem (a start offset, a
+    perturbation's amplitude): like an optimizer's, they can be landscape axes, outer
+    parameters and fixed values, and ``grad``, ``jvp`` and ``vmap`` reach them. The
+    field's value on the instance is the default."""
+    init_fields: ClassVar[tuple[str, ...]] = ()
+    """Those of :attr:`hparam_fields` that the initial parameters depend on."""
+    positive: ClassVar[tuple[str, ...]] = ()
+    """Hyperparameters that must be finite and > 0."""
 
     @abc.abstractmethod
     def init(self, key: jax.Array | None = None) -> PyTree:
@@ -33,6 +46,28 @@ class Problem(abc.ABC):
     def val_loss(self, params: PyTree) -> jax.Array:
         """Validation loss; problems without held-out data use the training loss."""
         return self.loss(params, None)
+
+    @property
+    def hparam_defaults(self) -> dict[str, float]:
+        """The problem's hyperparameters and their values on this instance."""
+        return {name: getattr(self, name) for name in self.hparam_fields}
+
+    def validate(self, values: Mapping[str, Any]) -> None:
+        """Raises :class:`InputError` for concrete values out of range."""
+        for name in self.positive:
+            if name in values:
+                check_positive(name, values[name])
+
+    def bind(self, values: Mapping[str, Any]) -> Problem:
+        """This problem with its hyperparameters set to ``values`` (traced arrays
+        welcome): a shallow copy used inside one traced computation, never hashed."""
+        unknown = set(values) - set(self.hparam_fields)
+        if unknown:
+            raise InputError(f"{self.name} has no hyperparameter {sorted(unknown)[0]!r}")
+        bound = copy.copy(self)
+        for name, value in values.items():
+            object.__setattr__(bound, name, value)
+        return bound
 
     @property
     def needs_key(self) -> bool:
