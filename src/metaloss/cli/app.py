@@ -18,6 +18,7 @@ import traceback
 import click
 
 from metaloss.cli import supervise
+from metaloss.cli.atlas_cmd import atlas
 from metaloss.cli.explore_cmd import explore
 from metaloss.cli.grid_cmd import export, landscape
 from metaloss.cli.study_cmd import compare, reproduce
@@ -36,6 +37,7 @@ Examples:
   metaloss compare --quick --out cmp/
   metaloss explore                          # the landscape in a browser
   metaloss zoom --divergence 2 --auto --out zoom/   # a deep zoom, boundary dimensions
+  metaloss atlas --out atlas/               # two fractal-boundary papers, measured
   metaloss COMMAND --help                   # every option of a command
 """
 
@@ -46,7 +48,7 @@ def cli():
     """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
 
 
-for command in (reproduce, landscape, export, train, compare, explore, zoom):
+for command in (reproduce, landscape, export, train, compare, explore, zoom, atlas):
     cli.add_command(command)
 
 USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,

@@ -113,14 +113,16 @@ def narrowest_cell(values: np.ndarray) -> float:
     return float(rel.min())
 
 
-def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS) -> tuple[str, float]:
-    """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64."""
+def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
+              float64: bool = False) -> tuple[str, float]:
+    """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64.
+    ``float64`` asks for float64 whatever the cells."""
     rel = min(narrowest_cell(v) for v in axes.values())
     if rel < min_ulps * EPS["float64"]:
         raise InputError(f"the zoom is deeper than float64 resolves: its narrowest cell is "
                          f"{rel:.3g} of its value, {rel / EPS['float64']:.3g} float64 ulps "
                          f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor")
-    dtype = "float64" if rel < min_ulps * EPS["float32"] else "float32"
+    dtype = "float64" if float64 or rel < min_ulps * EPS["float32"] else "float32"
     return dtype, rel / EPS["float32"]
 
 
@@ -166,7 +168,8 @@ def check_zoom(factor: float, levels: int, size: int) -> tuple[float, int, int]:
 
 
 def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
-         levels: int, size: int, *, min_ulps: float = MIN_ULPS) -> list[Level]:
+         levels: int, size: int, *, min_ulps: float = MIN_ULPS,
+         float64: bool = False) -> list[Level]:
     """Every level's box, grid and float type (all levels when ``center`` is given;
     level 0 alone when it is ``None``, for a centre picked from level 0's result).
 
@@ -181,7 +184,7 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
     for k in range(levels if center is not None else 1):
         box = level_box(view, center_u, factor, k)
         axes = {ax.name: ax.values(*box[ax.name], size) for ax in view}
-        dtype, ulps = precision(axes, min_ulps)
+        dtype, ulps = precision(axes, min_ulps, float64)
         out.append(Level(k, box, axes, dtype, ulps))
     return out
 
@@ -251,7 +254,7 @@ def open_zoom_store(path, config: Mapping[str, Any]):
 
 def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
          levels: int, size: int = 256, *, key=None, store=None, resume: bool = False,
-         on_level=None, **options: Any) -> list[tuple[Level, Any]]:
+         on_level=None, float64: bool = False, **options: Any) -> list[tuple[Level, Any]]:
     """Computes every level of a zoom; returns ``[(Level, DataArray), ...]``.
 
     Args:
@@ -267,10 +270,12 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
         store written tile by tile, so ``resume`` continues the first unfinished level
         and finished ones are only read.
       on_level: ``on_level(level, da)`` after each level (for progress reports).
+      float64: compute every level in float64 (the default switches only where
+        float32 cannot resolve the cells).
       options: passed on to :func:`metaloss.grid.landscape` (``chunk``, ``progress``,
         ``devices``, ``measure``).
     """
-    planned = plan(view, center, factor, levels, size)
+    planned = plan(view, center, factor, levels, size, float64=float64)
     root = None
     if store is not None:
         config = {"view": [ax.spec() for ax in view], "factor": float(factor),
@@ -289,6 +294,6 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
             on_level(level, da)
         if k == 0 and center is None:
             center = pick_center(np.asarray(da["diverged"]), level.axes)
-            planned = plan(view, center, factor, levels, size)
+            planned = plan(view, center, factor, levels, size, float64=float64)
         k += 1
     return out

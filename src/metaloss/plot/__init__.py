@@ -1,6 +1,7 @@
 """Matplotlib figures, built with the object-oriented ``Figure`` API (no pyplot, no
 backend switch). Plotting code takes arrays; it never calls into JAX."""
 
+from metaloss.plot.atlas import roughness_barcode, roughness_dimension
 from metaloss.plot.estimators import final_losses, gradient_norms, trajectory_panels
 from metaloss.plot.figures import (
     distributions,
@@ -31,6 +32,8 @@ __all__ = [
     "inner_loss",
     "outer_curves",
     "outer_training",
+    "roughness_barcode",
+    "roughness_dimension",
     "save",
     "slice_plot",
     "sweep",

@@ -17,13 +17,15 @@ from metaloss.plot.style import new_figure
 
 
 def dimension_depth(depth: Sequence[float], dimension: Sequence[float], low: Sequence[float],
-                    high: Sequence[float], *, title: str = "Boundary dimension against zoom depth"):
+                    high: Sequence[float], *, title: str = "Boundary dimension against zoom depth",
+                    reference: tuple[float, float, str] | None = None):
     """The boundary dimension of each level with its interval, against log10 of the
     level's magnification; levels without a boundary (NaN) are marked on the axis.
 
     Args:
       depth: ``(levels,)`` log10 magnification (0 for the starting view).
       dimension, low, high: ``(levels,)`` estimate and interval ends (NaN: no boundary).
+      reference: ``(low, high, label)``, a published range drawn as a band.
     """
     d, dim = np.asarray(depth, float), np.asarray(dimension, float)
     lo, hi = np.asarray(low, float), np.asarray(high, float)
@@ -35,6 +37,9 @@ def dimension_depth(depth: Sequence[float], dimension: Sequence[float], low: Seq
         ax.plot(d[~ok], np.zeros((~ok).sum()), "x", color="k", ms=9, ls="none",
                 label="no boundary at this level")
     ax.axhline(1.0, color="0.6", lw=0.8, ls="--", label="smooth curve (1)")
+    if reference is not None:
+        ax.axhspan(reference[0], reference[1], color="tab:green", alpha=0.15,
+                   label=reference[2])
     ax.set_xlabel("zoom depth: log10 magnification")
     ax.set_ylabel("dimension of the divergence boundary")
     ax.set_ylim(-0.05, 2.05)
