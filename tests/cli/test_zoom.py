@@ -151,3 +151,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
     code, stdout, err = run(["--size", "32", *args, "--out", str(tmp_path / "o")], capsys)
     assert code == 2, err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_zoom_measures_trainability_in_float64_on_a_problem_plane(tmp_path, capsys):
+    args = ["--problem", "meanfield_mlp(width=4)", "--optimizer", "sgd", "--steps",
+            "30", "--divergence", "0", "--axis", "lr/layer0=log:1e-3:1e6", "--axis",
+            "lr/layer1=log:1e-3:1e6", "--measure", "trainability", "--float64", "--auto",
+            "--levels", "2", "--size", "16", "--out", tmp_path / "z"]
+    code, out, err = run(args, capsys)
+    assert code == 0, err
+    assert out.count("float64 (--float64)") == 2
+    rows = (tmp_path / "z" / "dimensions.csv").read_text().splitlines()
+    assert len(rows) == 3 and all(",float64," in r for r in rows[1:])

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from metaloss.cli.options import build_meta, problem_options
-from metaloss.cli.types import Assignment, unique
+from metaloss.cli.types import Assignment, Spec, unique
 from metaloss.errors import InputError
 
 STUDY_VIEW = ("lr=log:1e-3:1e2", "momentum=1mlog:1e-3:1")
@@ -43,14 +43,21 @@ Examples:
               help="Points per axis at every level (>= 16, for box counting).")
 @click.option("--chunk", type=int, default=None,
               help="Grid points per device per compiled call (default: chosen per device).")
-@click.option("--vmax", type=float, default=10.0, show_default=True,
-              help="Colour-scale ceiling of the level images.")
+@click.option("--measure", type=Spec("measure"), default="loss", show_default=True,
+              help="What each level computes (as for landscape), e.g. trainability: its "
+                   "'diverged' mask (not converged) is then the boundary measured.")
+@click.option("--float64", "float64", is_flag=True,
+              help="Compute every level in float64 (by default only levels whose cells "
+                   "float32 cannot resolve).")
+@click.option("--vmax", type=float, default=None,
+              help="Colour-scale ceiling of the level images (default: 10 for the outer "
+                   "loss, none for other measures).")
 @click.option("--resume", is_flag=True,
               help="Continue an unfinished zoom in --out (finished levels are only read).")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Output directory: zoom.zarr, level<k>.png, zoom.gif, dimensions.csv/.md/.png.")
 def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, centers, auto,
-         factor, levels, size, chunk, vmax, resume, out):
+         factor, levels, size, chunk, measure, float64, vmax, resume, out):
     """Zoom into a 2-D landscape level by level, each recomputed at full resolution.
 
     Level 0 is the starting view; each further level is FACTOR times narrower around
@@ -83,15 +90,23 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     if both:
         raise InputError(f"{both[0]!r} is both an --axis and a --set")
     meta.check({ax.name: ax.values(ax.lo, ax.hi, 2) for ax in view})
+    from metaloss.measures import get as get_measure
+
+    measure = get_measure(measure)
+    if vmax is None and measure.variable == "outer_loss":
+        vmax = 10.0
     outdir = check_writable_dir(out)
-    _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir)
+    _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
+         measure=measure, float64=float64)
 
 
-def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path):
+def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
+         *, measure, float64):
     import jax
 
     from metaloss import plot
     from metaloss.cli.zoom_report import dimension_rows, write_tables
+    from metaloss.grid.zoom import MIN_ULPS
     from metaloss.grid.zoom import zoom as compute
 
     space = meta.default_space([ax.name for ax in view])
@@ -101,6 +116,8 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
                         level.axes.items())
         why = (f"float64: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
                if level.dtype == "float64" else "float32")
+        if float64 and level.cell_ulps >= MIN_ULPS:
+            why = "float64 (--float64)"
         mag = float(factor) ** level.index
         title = f"level {level.index} (x{mag:.3g}, {level.dtype})"
         path = outdir / f"level{level.index}.png"
@@ -109,7 +126,8 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
                    f"{int(da['diverged'].sum())} of {da.size} diverged; wrote {path}")
 
     results = compute(meta, view, center, factor, levels, size, key=jax.random.key(seed),
-                      store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report)
+                      store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report,
+                      measure=measure, float64=float64)
     rows = dimension_rows(results, factor)
     for row in rows:
         if row["note"]:
