@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import matplotlib
 import numpy as np
 import xarray as xr
-from matplotlib.colors import ListedColormap, LogNorm, Normalize
+from matplotlib.colors import ListedColormap, LogNorm, Normalize, SymLogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -90,8 +90,10 @@ def colour_scale(variable: str | None, finite: np.ndarray, vmax: float | None):
 
     Lyapunov exponents get a diverging map centred at 0 (red: chaotic, blue:
     contracting), symmetric about 0 and clipped at ``vmax`` in absolute value;
-    gradient norms a logarithmic scale over their positive values; anything else
-    (the outer loss) viridis from the lowest value up to the ceiling ``vmax``.
+    gradient norms a logarithmic scale over their positive values; trainability
+    scores (negative where training converged, the rest drawn as not converged) a
+    symmetric-log scale, since faster convergence is larger in magnitude by decades;
+    anything else (the outer loss) viridis from the lowest value up to ``vmax``.
     """
     vmin = float(finite.min()) if finite.size else 0.0
     if variable == "lyapunov":
@@ -100,6 +102,11 @@ def colour_scale(variable: str | None, finite: np.ndarray, vmax: float | None):
         lim = top if top is not None else (reach or 1.0)
         return matplotlib.colormaps["RdBu_r"], Normalize(-lim, lim), top
     top = vmax if vmax is not None and vmax > vmin else None
+    if variable == "trainability":
+        high = min(top if top is not None else np.inf, float(finite.max()) if finite.size
+                   else 0.0)
+        return matplotlib.colormaps["cividis"], SymLogNorm(1.0, vmin=min(vmin, high - 1),
+                                                           vmax=high), top
     if variable == "gradnorm":
         positive = finite[finite > 0]
         low = float(positive.min()) if positive.size else 1.0
@@ -141,7 +148,8 @@ def draw_landscape(ax, da: xr.DataArray, params=None, vmax: float | None = 10.0,
         ax.imshow(np.ma.masked_where(~div, np.ones_like(div, float)), origin="lower",
                   extent=ext, aspect="auto", interpolation="nearest",
                   cmap=ListedColormap([DIVERGED_COLOR]))
-        handles.append(Patch(color=DIVERGED_COLOR, label=f"diverged ({int(div.sum())} cells)"))
+        what = "not converged" if da.name == "trainability" else "diverged"
+        handles.append(Patch(color=DIVERGED_COLOR, label=f"{what} ({int(div.sum())} cells)"))
     if np.ma.count_masked(z):
         handles.append(Patch(color=NONFINITE_COLOR,
                              label=f"non-finite ({int(np.ma.count_masked(z))} cells)"))
@@ -181,8 +189,8 @@ def heatmap(
         (for Lyapunov exponents: larger absolute values).
       vmax_label: how the colour bar names the ceiling (e.g. ``"ln 10 = 2.30, chance"``).
       mark_min: mark the lowest finite, not diverged cell (a white cross; its value and
-        place in the legend); ``None``: for all but Lyapunov exponents and gradient norms,
-        whose lowest value is no optimum.
+        place in the legend); ``None``: for all but Lyapunov exponents, gradient norms
+        and trainability scores, whose lowest value is no optimum.
       ax: draw into an existing axes.
 
     Non-finite cells are grey; diverged cells (the ``diverged`` coordinate) are red.
@@ -193,7 +201,7 @@ def heatmap(
         fig = ax.figure
     what = describe(da)
     if mark_min is None:
-        mark_min = da.name not in ("lyapunov", "gradnorm")
+        mark_min = da.name not in ("lyapunov", "gradnorm", "trainability")
     im, handles, _, top = draw_landscape(ax, da, params, vmax, mark_min=mark_min)
     fig.colorbar(im, ax=ax, label=colorbar_label(top, vmax_label, what))
     if handles:

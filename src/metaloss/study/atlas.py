@@ -45,11 +45,12 @@ class AtlasSettings:
     """Sizes of the atlas. The defaults fit a 2-core CPU in about a minute; the papers
     used more steps, wider networks and far finer grids (see :data:`PAPER`)."""
 
-    roughness: tuple[float, ...] = (0.02, 0.03, 0.04, 0.045, 0.05, 0.055, 0.06, 0.07, 0.08,
-                                    0.1, 0.15, 0.2, 0.3)
+    roughness: tuple[float, ...] = (0.02, 0.03, 0.04, 0.045, 0.05, 0.0525, 0.055, 0.0575,
+                                    0.06, 0.07, 0.08, 0.1, 0.15, 0.2, 0.3)
     lam: float = 1.0
     x0: float = 10.0
-    lr_range: tuple[float, float] = (0.9, 2.0)
+    lr_range: tuple[float, float] = (0.98, 1.06)
+    """Every edge we found from x0 = 10 lies in [1, 1.04] (2^15 rates over [0.9, 2])."""
     lrs: int = 1 << 15
     liu_steps: int = 1000
     liu_divergence: float = 1e6
