@@ -1,6 +1,7 @@
 """Matplotlib figures, built with the object-oriented ``Figure`` API (no pyplot, no
 backend switch). Plotting code takes arrays; it never calls into JAX."""
 
+from metaloss.plot.chaos import boundary_box_counts, measure_panels
 from metaloss.plot.estimators import final_losses, gradient_norms, trajectory_panels
 from metaloss.plot.figures import (
     distributions,
@@ -21,6 +22,7 @@ __all__ = [
     "MAP_QUANTITIES",
     "estimator_map",
     "animate",
+    "boundary_box_counts",
     "can_write_mp4",
     "dimension_depth",
     "distributions",
@@ -29,6 +31,7 @@ __all__ = [
     "gradient_norms",
     "heatmap",
     "inner_loss",
+    "measure_panels",
     "outer_curves",
     "outer_training",
     "save",
