@@ -50,7 +50,7 @@ def test_the_boundary_dimension_lies_between_a_curve_and_the_plane(plane):
 def test_the_threshold_is_the_policy_applied_to_the_starting_loss(plane):
     loss0 = float(plane.meta.init_state().loss0)
     assert plane.threshold == pytest.approx(FACTOR * (abs(loss0) + 1))
-    x = plane.escape_distance()
+    x = plane.escape
     loss = plane.meta.problem.loss
     assert float(loss(np.float32(x * 1.02))) > plane.threshold > float(loss(np.float32(x / 1.1)))
 

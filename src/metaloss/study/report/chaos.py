@@ -122,7 +122,7 @@ def _text(plane: ChaosPlane, c: dict[str, int], n: int,
            "cells" if default_diverged is not None else "")
         + f". Here a run diverges once a step's loss exceeds {FACTOR:g} (|L0| + 1) = "
         f"{plane.threshold:.2f} (L0 the starting loss), which takes |x| above about "
-        f"{plane.escape_distance():.3g}: the iterate has escaped far beyond the wells of the "
+        f"{plane.escape:.3g}: the iterate has escaped far beyond the wells of the "
         "loss. This is an event of each run (the divergence flag of the unroll), where a "
         "level set of the mean loss would depend on an arbitrary level and blur the 50 steps "
         f"together; it is the policy of `metaloss zoom --divergence {FACTOR:g}`, so the "

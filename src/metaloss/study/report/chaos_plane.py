@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
@@ -61,6 +64,8 @@ class ChaosPlane:
       maps: variable name (``outer_loss``, ``lyapunov``, ``gradnorm``) -> 2-D map
         over (lr, momentum), each with the ``diverged`` coordinate.
       threshold: the loss above which a run counts as diverged, ``FACTOR (|L0| + 1)``.
+      escape: the smallest ``|x|`` whose loss exceeds ``threshold`` (the study's
+        problem has one parameter): how far a diverged run's iterate got.
       boundary: the box-counting estimate of the divergence boundary, ``None`` when the
         mask has no boundary (nothing or everything diverged).
       coarse: the same estimate on every other grid line (half the resolution).
@@ -69,6 +74,7 @@ class ChaosPlane:
     meta: MetaLoss
     maps: dict[str, xr.DataArray]
     threshold: float
+    escape: float
     boundary: BoundaryDimension | None
     coarse: BoundaryDimension | None
 
@@ -113,15 +119,27 @@ class ChaosPlane:
             return float("nan")
         return float(np.corrcoef(lam[ok], np.log10(g[ok]))[0, 1])
 
-    def escape_distance(self) -> float:
-        """The smallest ``|x|`` (of the 1-D problem) whose loss exceeds the threshold: how
-        far the iterate must get for a run to count as diverged."""
-        import jax
 
-        xs = np.geomspace(1e-3, 1e12, 3001)  # 1.2% apart
-        loss = np.asarray(jax.jit(jax.vmap(self.meta.problem.loss))(np.concatenate([xs, -xs])))
-        over = (loss[: xs.size] > self.threshold) | (loss[xs.size :] > self.threshold)
-        return float(xs[np.argmax(over)]) if over.any() else float("inf")
+
+ESCAPE_X = np.geomspace(1e-3, 1e12, 3001)
+"""Distances from the origin, 1.2% apart, at which :func:`_levels` evaluates the loss."""
+
+
+@functools.partial(jax.jit, static_argnames="meta")
+def _levels(meta: MetaLoss, xs: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(threshold, loss at xs and at -xs)``: one compiled call, since an eager
+    :meth:`MetaLoss.init_state` dispatches every operation of the loss on its own."""
+    threshold = meta.divergence.threshold(meta.init_state().loss0)
+    return threshold, jax.vmap(meta.problem.loss)(jnp.concatenate([xs, -xs]))
+
+
+def _threshold_and_escape(meta: MetaLoss) -> tuple[float, float]:
+    """The divergence threshold, and the smallest ``|x|`` (of the 1-D problem) whose loss
+    exceeds it: how far the iterate must get for a run to count as diverged."""
+    threshold, loss = _levels(meta, jnp.asarray(ESCAPE_X))
+    loss = np.asarray(loss).reshape(2, -1)
+    over = (loss > float(threshold)).any(axis=0)
+    return float(threshold), float(ESCAPE_X[np.argmax(over)]) if over.any() else float("inf")
 
 
 def _estimate(mask: np.ndarray) -> BoundaryDimension | None:
@@ -146,8 +164,8 @@ def compute_plane(n: int, *, stage: Callable[[str], contextlib.AbstractContextMa
     for measure, variable in MEASURES:
         with stage(f"chaos: {measure} {n} x {n}"):
             maps[variable] = landscape(meta, axes, measure=measure, progress=False)
-    loss0 = float(meta.init_state().loss0)
     mask = np.asarray(maps["outer_loss"]["diverged"], bool)
-    with stage("chaos: boundary dimension"):
+    with stage("chaos: boundary dimension and threshold"):
         full, coarse = _estimate(mask), _estimate(mask[::2, ::2])
-    return ChaosPlane(meta, maps, float(meta.divergence.threshold(loss0)), full, coarse)
+        threshold, escape = _threshold_and_escape(meta)
+    return ChaosPlane(meta, maps, threshold, escape, full, coarse)
