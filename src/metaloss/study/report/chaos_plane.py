@@ -65,7 +65,7 @@ class ChaosPlane:
         over (lr, momentum), each with the ``diverged`` coordinate.
       threshold: the loss above which a run counts as diverged, ``FACTOR (|L0| + 1)``.
       escape: the smallest ``|x|`` whose loss exceeds ``threshold`` (the study's
-        problem has one parameter): how far a diverged run's iterate got.
+        problem has one parameter): how far at least a diverged run's iterate got.
       boundary: the box-counting estimate of the divergence boundary, ``None`` when the
         mask has no boundary (nothing or everything diverged).
       coarse: the same estimate on every other grid line (half the resolution).
@@ -118,7 +118,6 @@ class ChaosPlane:
         if ok.sum() < 3 or np.ptp(lam[ok]) == 0:
             return float("nan")
         return float(np.corrcoef(lam[ok], np.log10(g[ok]))[0, 1])
-
 
 
 ESCAPE_X = np.geomspace(1e-3, 1e12, 3001)
