@@ -41,7 +41,7 @@ def test_report_holds_the_numbers(report_dir):
                 "ES from (-2, -0.5), seed 0: final true outer loss",
                 "landscape non-finite cells", "2-D landscape", "ES variants",
                 "maps: es(std=0.1, pairs=1): median cosine, bias dominates", "judged against",
-                "chaos: fraction of the plane with Lyapunov exponent > 0",
+                "chaos: fraction of the plane with Lyapunov exponent",
                 "chaos: divergence boundary dimension [95% CI]", "chaos: lyapunov 64 x 64"):
         assert key in md and key in html
     for fig in FIGURES:
