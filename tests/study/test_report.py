@@ -11,7 +11,8 @@ from metaloss.cli import main
 FIGURES = ["inner_loss.png", "training_curve.png", "lr_sweep.png", "landscape.png",
            "slices_grad_study.png", "slices_grad_unstable.png", "gradient_runs.png",
            "trajectories.png", "es_improvements.png", "mlp_digits_landscape.png",
-           "compare_maps_cosine.png", "compare_maps_dominance.png"]
+           "compare_maps_cosine.png", "compare_maps_dominance.png", "chaos_plane.png",
+           "chaos_boundary.png"]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,9 @@ def test_report_holds_the_numbers(report_dir):
                 "gradient from (0, -1.5): final true outer loss",
                 "ES from (-2, -0.5), seed 0: final true outer loss",
                 "landscape non-finite cells", "2-D landscape", "ES variants",
-                "maps: es(std=0.1, pairs=1): median cosine, bias dominates", "judged against"):
+                "maps: es(std=0.1, pairs=1): median cosine, bias dominates", "judged against",
+                "chaos: fraction of the plane with Lyapunov exponent",
+                "chaos: divergence boundary dimension [95% CI]", "chaos: lyapunov 64 x 64"):
         assert key in md and key in html
     for fig in FIGURES:
         assert f"({fig})" in md and f"data-file='{fig}'" in html

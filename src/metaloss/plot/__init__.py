@@ -2,6 +2,7 @@
 backend switch). Plotting code takes arrays; it never calls into JAX."""
 
 from metaloss.plot.atlas import roughness_barcode, roughness_dimension
+from metaloss.plot.chaos import boundary_box_counts, measure_panels
 from metaloss.plot.estimators import final_losses, gradient_norms, trajectory_panels
 from metaloss.plot.figures import (
     distributions,
@@ -22,6 +23,7 @@ __all__ = [
     "MAP_QUANTITIES",
     "estimator_map",
     "animate",
+    "boundary_box_counts",
     "can_write_mp4",
     "dimension_depth",
     "distributions",
@@ -30,6 +32,7 @@ __all__ = [
     "gradient_norms",
     "heatmap",
     "inner_loss",
+    "measure_panels",
     "outer_curves",
     "outer_training",
     "roughness_barcode",

@@ -64,7 +64,9 @@ class StudySettings:
     es_steps: int = 3000
     seeds: int = 32
     slice_n: int = 201
+    chaos_n: int = 256
 
     @classmethod
     def quick(cls) -> StudySettings:
-        return cls(sweep_n=500, grid_n=120, grad_steps=40, es_steps=300, seeds=8, slice_n=51)
+        return cls(sweep_n=500, grid_n=120, grad_steps=40, es_steps=300, seeds=8, slice_n=51,
+                   chaos_n=64)

@@ -22,9 +22,12 @@ HEADLINE = (
     re.compile(r"^ES from .* seeds: final true loss"),
     re.compile(r"^compare: .*median final true loss"),
     re.compile(r"^MLP digits: (best mean training loss|validation accuracy)"),
+    re.compile(r"^chaos: (fraction of the plane with Lyapunov exponent > 0|divergence boundary "
+               r"dimension \[95% CI\])$"),
 )
 """Which key numbers the report leads with: the landscape's minimum, where each
-training method ends, and the MLP's best cell. All numbers follow the sections."""
+training method ends, the MLP's best cell, and how chaotic the plane is. All numbers
+follow the sections."""
 
 MOST_HEADLINE = 16
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from metaloss.grid.io import check_writable_dir
 from metaloss.study.console import Console
+from metaloss.study.report.chaos import section_chaos
 from metaloss.study.report.compare import section_compare
 from metaloss.study.report.digits import section_mlp_digits
 from metaloss.study.report.document import Report
@@ -31,6 +32,7 @@ STUDY_SECTIONS: list[Callable[[Report, StudySettings], None]] = [
     section_improvements,
     section_compare,
     section_mlp_digits,
+    section_chaos,
 ]
 """Sections of ``metaloss reproduce``, in order. Later work appends its own."""
 
