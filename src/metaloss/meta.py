@@ -137,6 +137,13 @@ class MetaLoss:
         self.check(values)
         return hyper.fill(self.problem, self.optimizer, dict(self.fixed), values)
 
+    def default_value(self, name: str) -> float:
+        """The value ``name`` takes when a call does not give it: fixed, else the
+        optimizer's or problem's default; a per-group name takes its base's."""
+        self.check({name: None})
+        filled = self.hparams({})
+        return float(filled[name] if name in filled else filled[name.split("/")[0]])
+
     def bound(self, hparams: Mapping[str, Any]) -> MetaLoss:
         """This meta-loss with its problem bound to the problem hyperparameters in
         ``hparams`` (filled by :meth:`hparams`): for use inside one traced computation,

@@ -125,3 +125,21 @@ def test_bad_problem_and_axis_specs(user_dir, capsys, monkeypatch, args, msg):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and msg in lines[0], err
     assert not (user_dir / "bad.nc").exists()
+
+
+def test_train_per_layer_learning_rates_and_a_problem_start(tmp_path, capsys):
+    """Outer parameters may be per-group values and problem hyperparameters; their
+    default start is the value a call would use (the shared lr, the problem's field)."""
+    code, out, err = run(["train", "--problem", "meanfield_mlp(width=4)", "--optimizer", "sgd",
+                          "--steps", "10", "--param", "lr/layer0=log", "--param", "offset=lin",
+                          "--set", "lr=0.5", "--estimator", "backprop", "--outer-steps", "3",
+                          "--out", tmp_path / "t.nc"], capsys)
+    assert code == 0, err
+    assert "start lr/layer0 0.5 (log10(lr/layer0) -0.301), offset 0" in out
+    code, out, err = run(["train", "--problem", "cosine_quadratic", "--optimizer", "sgd",
+                          "--steps", "10", "--param", "x0=lin", "--estimator", "backprop",
+                          "--outer-steps", "3", "--out", tmp_path / "c.nc"], capsys)
+    assert code == 0, err
+    assert "start x0 10" in out
+    code, _, err = run(["train", "--param", "x0=lin", "--out", tmp_path / "w.nc"], capsys)
+    assert code == 2 and "unknown hyperparameter 'x0'" in err

@@ -85,7 +85,8 @@ def describe_point(space, coords) -> str:
 def start_point(meta, space, values, coords, default_coords) -> dict[str, float]:
     """The outer coordinates of a start given as hyperparameter values (``--init``) and/or
     outer coordinates (``--init-coord``); the rest from ``default_coords``, else the
-    optimizer's default value. Errors name the flag, the value and the coordinate."""
+    meta-loss's default value (:meth:`MetaLoss.default_value`). Errors name the flag, the
+    value and the coordinate."""
     values, coords = unique(values, "--init"), unique(coords, "--init-coord")
     for flag, given in (("--init", values), ("--init-coord", coords)):
         extra = [n for n in given if n not in space.names]
@@ -102,14 +103,14 @@ def start_point(meta, space, values, coords, default_coords) -> dict[str, float]
             u = float(coords[name])
             value = float(param.forward(u))
             try:
-                meta.optimizer.validate({name: value})
+                meta.check({name: value})
             except InputError as e:
                 raise InputError(f"--init-coord {name}={u:g} means {name} = {value:.4g} "
                                  f"({label} = {u:g}): {e}") from None
         elif name in values or name not in default_coords:
-            value = float(values.get(name, meta.optimizer.defaults.get(name, 0.0)))
+            value = float(values[name]) if name in values else meta.default_value(name)
             try:
-                meta.optimizer.validate({name: value})
+                meta.check({name: value})
                 u = float(param.inverse(value))
             except InputError as e:
                 raise InputError(f"--init {name}={value:g} (a {name} value; outer coordinates "
