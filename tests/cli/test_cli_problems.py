@@ -142,4 +142,4 @@ def test_train_per_layer_learning_rates_and_a_problem_start(tmp_path, capsys):
     assert code == 0, err
     assert "start x0 10" in out
     code, _, err = run(["train", "--param", "x0=lin", "--out", tmp_path / "w.nc"], capsys)
-    assert code == 2 and "unknown hyperparameter 'x0'" in err
+    assert code == 2 and "unknown outer parameter 'x0'" in err

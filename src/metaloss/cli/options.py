@@ -65,8 +65,12 @@ def build_space(meta, params):
     given = unique(params, "--param")
     for name in given:
         if name in fixed:
-            raise InputError(f"--param {name} is also held fixed by --set; drop one")
-        meta.check({name: None})
+            raise InputError(f"--param names unknown outer parameter {name!r}: it is held "
+                             "fixed by --set; drop one")
+        try:
+            meta.check({name: None})
+        except InputError as e:
+            raise InputError(f"--param names unknown outer parameter {name!r}: {e}") from None
     return Space(given) if given else meta.default_space()
 
 
