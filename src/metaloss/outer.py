@@ -45,13 +45,19 @@ microseconds per iteration when the body is scalar work (openxla/xla,
 
 
 def _block_length(step, carry, xs, steps: int) -> int:
-    """Scan steps per block so that one block's outputs and inputs stay small."""
+    """Scan steps per block so that one block's outputs and inputs stay small.
+
+    A divisor of ``steps`` when one is at least half as long as what fits: without
+    a tail, :func:`blocked_scan` compiles the step once instead of twice (the
+    step is an estimator call, the bulk of an outer loop's compilation).
+    """
     x0 = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape[1:], a.dtype), xs)
     out = jax.eval_shape(step, carry, x0)
     per_step = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves((out[1], x0)))
     fixed = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves(out[0]))
-    room = (SMALL_LOOP_BYTES - fixed) // max(2 * per_step, 1)
-    return int(max(1, min(steps, room)))
+    fits = int(max(1, min(steps, (SMALL_LOOP_BYTES - fixed) // max(2 * per_step, 1))))
+    divisor = max(d for d in range(1, fits + 1) if steps % d == 0)
+    return divisor if 2 * divisor > fits else fits
 
 
 def blocked_scan(step, carry, xs):

@@ -15,7 +15,7 @@ import pytest
 import metaloss as ml
 
 SRC = Path(ml.__file__).resolve().parent
-APPLICATIONS = ("metaloss.study", "metaloss.cli", "metaloss.explore")
+APPLICATIONS = ("metaloss.study", "metaloss.cli", "metaloss.explore", "metaloss.__main__")
 MAX_LINES = 300
 
 

@@ -8,6 +8,8 @@ outer loss at every end point and measures how each estimator's gradient
 estimates behave as the unroll grows (:func:`metaloss.analysis.gradient_sweep`):
 the picture of exploding exact gradients against bounded smoothed ones; with ``maps``,
 every estimator against its truth on a grid (:func:`metaloss.analysis.estimator_maps`).
+The sweep and the maps compile and run in threads of their own beside the training
+runs (:class:`~metaloss.study.lanes.Lanes`): compiling is most of a comparison's time.
 
 The low-loss basin is defined from the landscape itself: a run ends in it when its
 final true outer loss is at or below the ``basin_quantile`` (default 5%) quantile
@@ -35,6 +37,7 @@ from metaloss.grid import landscape
 from metaloss.meta import MetaLoss
 from metaloss.outer import compile_outer_train
 from metaloss.space import Space
+from metaloss.study.lanes import Lanes
 from metaloss.study.settings import STUDY_OPTIMIZER
 
 Box = Mapping[str, tuple[float, float]]
@@ -84,7 +87,8 @@ class Runs:
       label: the estimator's spec (:func:`metaloss.spec.label`).
       outer_steps: outer steps each run took.
       inner_steps: inner steps each run used (the budget actually spent).
-      wall_s: wall time of the one vmapped call for all runs, compilation excluded.
+      wall_s: wall time of the one vmapped call for all runs, compilation excluded
+        (while :func:`compare`'s sweep and maps compile in other threads).
       compile_s: its compilation time (measured apart, ahead of time).
       params: name -> ``(runs, outer_steps + 1)`` trajectories in outer coordinates.
       final_loss: ``(runs,)`` true outer loss at each end point.
@@ -163,7 +167,6 @@ class Comparison:
             rows.append(row)
         return rows
 
-
     def ranking(self) -> str:
         """Which estimator has the lowest median final loss, in words that claim no more
         than the intervals allow."""
@@ -177,28 +180,6 @@ class Comparison:
         tied = stats.tied_with(medians, best)
         return (f"No estimator's median is separated from the rest: the lowest, {best} "
                 f"({medians[best].format()}), overlaps {', '.join(tied)} within 95% intervals.")
-
-    def run_rows(self) -> list[dict[str, Any]]:
-        """One row per run: estimator, start (its name, or ``random i``), start and end
-        point in outer coordinates and hyperparameter values, final true loss, in basin."""
-        names = list(self.space.names)
-        rows = []
-        for r in self.runs:
-            n = len(r.final_loss)
-            labels = [f"random {i}" for i in range(n - len(self.starts))] + list(self.starts)
-            start = {k: r.params[k][:, 0] for k in names}
-            end = {k: r.params[k][:, -1] for k in names}
-            start_v, end_v = self.space.to_hparams(start), self.space.to_hparams(end)
-            for i in range(n):
-                row = {"estimator": r.label, "start": labels[i]}
-                row.update({f"start_{k}": float(start[k][i]) for k in names})
-                row.update({f"start_{k}_value": float(start_v[k][i]) for k in names})
-                row.update({f"final_{k}": float(end[k][i]) for k in names})
-                row.update({f"final_{k}_value": float(end_v[k][i]) for k in names})
-                row.update({"final_true_loss": float(r.final_loss[i]),
-                            "in_basin": bool(r.final_loss[i] <= self.threshold)})
-                rows.append(row)
-        return rows
 
 
 def _threshold(meta, space, box, grid, quantile, key):
@@ -279,22 +260,29 @@ def compare(
     inner_key = jax.random.fold_in(key, 3) if meta.problem.needs_key else None
     init = initial_points(seeds, k_start, box, starts)
     keys = jax.random.split(k_run, seeds + len(starts))
-    threshold, land = _threshold(meta, space, box, grid, basin_quantile, inner_key)
-    runs = []
-    for est in estimators:
-        runs.append(run_estimator(meta, space, est, init, keys, budget, optimizer, inner_key))
-        log(f"{runs[-1].label}: {runs[-1].outer_steps} outer steps, {runs[-1].wall_s:.1f} s")
-    sweep = None
-    if lengths:
-        at = starts or {"centre": {n: sum(box[n]) / 2 for n in space.names}}
-        points = {n: np.array([s[n] for s in at.values()]) for n in space.names}
-        sweep = gradient_sweep(meta, space, estimators, points, k_sweep, lengths, samples)
-        log("gradient sweep done")
-    cmp = Comparison(runs, threshold, basin_quantile, land, sweep, budget, starts, space)
-    if maps is None:
-        return cmp
-    axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
-    ds = estimator_maps(meta, space, estimators, axes, samples=map_samples,
-                        key=jax.random.fold_in(key, 4))
-    log("estimator maps done")
-    return dataclasses.replace(cmp, maps=ds)
+    at = starts or {"centre": {n: sum(box[n]) / 2 for n in space.names}}
+    points = {n: np.array([s[n] for s in at.values()]) for n in space.names}
+    # Compilation is most of the time: the sweep and the maps compile and run in threads
+    # of their own, beside the training runs (results do not depend on the order).
+    with Lanes(2) as lanes:
+        sweep = ds = None
+        if lengths:
+            sweep = lanes.start(gradient_sweep, meta, space, estimators, points, k_sweep,
+                                lengths, samples)
+        if maps is not None:
+            axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
+            ds = lanes.start(estimator_maps, meta, space, estimators, axes,
+                             samples=map_samples, key=jax.random.fold_in(key, 4))
+        threshold, land = _threshold(meta, space, box, grid, basin_quantile, inner_key)
+        runs = []
+        for est in estimators:
+            runs.append(run_estimator(meta, space, est, init, keys, budget, optimizer,
+                                      inner_key))
+            log(f"{runs[-1].label}: {runs[-1].outer_steps} outer steps, "
+                f"{runs[-1].wall_s:.1f} s")
+        for name, job in (("gradient sweep", sweep), ("estimator maps", ds)):
+            if job is not None:
+                job.result()
+                log(f"{name} done")
+    return Comparison(runs, threshold, basin_quantile, land, sweep and sweep.result(), budget,
+                      starts, space, ds and ds.result())

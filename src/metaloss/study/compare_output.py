@@ -78,6 +78,29 @@ def to_markdown(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_rows(cmp: Comparison) -> list[dict[str, Any]]:
+    """One row per run: estimator, start (its name, or ``random i``), start and end
+    point in outer coordinates and hyperparameter values, final true loss, in basin."""
+    names = list(cmp.space.names)
+    rows = []
+    for r in cmp.runs:
+        n = len(r.final_loss)
+        labels = [f"random {i}" for i in range(n - len(cmp.starts))] + list(cmp.starts)
+        start = {k: r.params[k][:, 0] for k in names}
+        end = {k: r.params[k][:, -1] for k in names}
+        start_v, end_v = cmp.space.to_hparams(start), cmp.space.to_hparams(end)
+        for i in range(n):
+            row = {"estimator": r.label, "start": labels[i]}
+            row.update({f"start_{k}": float(start[k][i]) for k in names})
+            row.update({f"start_{k}_value": float(start_v[k][i]) for k in names})
+            row.update({f"final_{k}": float(end[k][i]) for k in names})
+            row.update({f"final_{k}_value": float(end_v[k][i]) for k in names})
+            row.update({"final_true_loss": float(r.final_loss[i]),
+                        "in_basin": bool(r.final_loss[i] <= cmp.threshold)})
+            rows.append(row)
+    return rows
+
+
 def save(cmp: Comparison, out) -> dict[str, Path]:
     """Writes the table (CSV, markdown), the figures and the sweep data into ``out``."""
     out = check_writable_dir(out)
@@ -85,7 +108,7 @@ def save(cmp: Comparison, out) -> dict[str, Path]:
     paths = {"csv": out / "compare.csv", "markdown": out / "compare.md",
              "runs": out / "compare_runs.csv", "final_loss": out / "compare_final_loss.png"}
     for key, text in (("csv", to_csv(rows)), ("markdown", to_markdown(rows)),
-                      ("runs", to_csv(cmp.run_rows()))):
+                      ("runs", to_csv(run_rows(cmp)))):
         write_text(paths[key], text)
     plot.save(plot.final_losses({r.label: r.final_loss for r in cmp.runs}, cmp.threshold,
                                 starts=tuple(cmp.starts)), paths["final_loss"])
