@@ -116,3 +116,16 @@ def check_range(name: str, value: Any, low: float, high: float, *,
         raise InputError(f"{name} must lie in {left}{low:g}, {high:g}{right}, "
                          f"got {_show(arr) if arr.size else 'nothing'}")
     return _result(value, arr)
+
+
+def check_declared(values: Any, positive: tuple[str, ...] = (),
+                   unit_interval: tuple[str, ...] = ()) -> None:
+    """Checks the values in ``values`` (a mapping) that an optimizer or a problem
+    declares ``positive`` (finite, > 0) or in ``unit_interval`` ([0, 1));
+    other names and traced values pass."""
+    for name in positive:
+        if name in values:
+            check_positive(name, values[name])
+    for name in unit_interval:
+        if name in values:
+            check_range(name, values[name], 0.0, 1.0, closed=(True, False))

@@ -16,7 +16,7 @@ from metaloss import objectives as objectives_mod
 from metaloss.errors import InputError, check_int
 from metaloss.objectives import Objective
 from metaloss.optimizers.base import InnerOptimizer
-from metaloss.optimizers.groups import PerGroup, group_names, overrides
+from metaloss.optimizers.groups import PerGroup, group_names, overrides, split_name
 from metaloss.problems.base import Problem
 from metaloss.space import Param, Space, default_param
 from metaloss.spec import label, parse
@@ -142,7 +142,7 @@ class MetaLoss:
         optimizer's or problem's default; a per-group name takes its base's."""
         self.check({name: None})
         filled = self.hparams({})
-        return float(filled[name] if name in filled else filled[name.split("/")[0]])
+        return float(filled[name] if name in filled else filled[split_name(name)[0]])
 
     def bound(self, hparams: Mapping[str, Any]) -> MetaLoss:
         """This meta-loss with its problem bound to the problem hyperparameters in

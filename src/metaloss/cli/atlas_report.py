@@ -12,6 +12,11 @@ def _num(v, digits: int = 3) -> str:
     return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
 
 
+def _ci(low, high) -> str:
+    """``[low, high]``, or ``-`` where the row has no interval."""
+    return "-" if _num(low) == "-" else f"[{_num(low)}, {_num(high)}]"
+
+
 def liu_section(n: dict) -> list[str]:
     cfg, (below, above) = n["settings"], n["liu_onset"]
     lines = [
@@ -29,8 +34,7 @@ def liu_section(n: dict) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for r in n["liu"]:
-        ci = (f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]"
-              if math.isfinite(r["ci_low"]) else "-")
+        ci = _ci(r["ci_low"], r["ci_high"])
         lines.append(f"| {r['roughness']:g} | {'yes' if r['convex'] else 'no'} | "
                      f"{r['trained_share']:.3f} | {r['boundary_cells']} | "
                      f"{_num(r['dimension'])} | {ci} | {r['note']} |")
@@ -81,7 +85,7 @@ def sd_section(n: dict) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for r in n["meanfield"]:
-        ci = f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]" if r["ci_low"] != "" else "-"
+        ci = _ci(r["ci_low"], r["ci_high"])
         lines.append(f"| {r['level']} | {r['magnification']:g} | {r['box']} | "
                      f"{r['diverged_share']:.3f} | {r['boundary_cells']} | "
                      f"{_num(r['dimension'])} | {ci} |")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from metaloss.cli.options import build_meta, problem_options
+from metaloss.cli.options import build_meta, colour_ceiling, problem_options
 from metaloss.cli.types import Axis, Spec, unique
 from metaloss.errors import InputError
 
@@ -119,8 +119,7 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     if plot_path:
         from metaloss import plot
 
-        if vmax is None and da.name == "outer_loss":
-            vmax = 10.0
+        vmax = colour_ceiling(da.name, vmax)
         if da.ndim == 2:
             fig = plot.heatmap(da, params=meta.default_space(list(da.dims)), vmax=vmax)
         else:

@@ -54,6 +54,12 @@ def build_meta(problem, optimizer, steps, objective, divergence, sets):
                     fixed=unique(sets, "--set"))
 
 
+def colour_ceiling(variable: str, vmax: float | None) -> float | None:
+    """``--vmax``, or where it is not given 10 for the outer loss (the study's ceiling)
+    and none for other measures."""
+    return 10.0 if vmax is None and variable == "outer_loss" else vmax
+
+
 def build_space(meta, params):
     """The outer space of ``--param NAME=KIND`` options (default: every optimizer
     hyperparameter not held fixed, with its default parametrization). Problem

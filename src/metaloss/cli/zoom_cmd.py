@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from metaloss.cli.options import build_meta, problem_options
+from metaloss.cli.options import build_meta, colour_ceiling, problem_options
 from metaloss.cli.types import Assignment, Spec, unique
 from metaloss.errors import InputError
 
@@ -93,8 +93,7 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     from metaloss.measures import get as get_measure
 
     measure = get_measure(measure)
-    if vmax is None and measure.variable == "outer_loss":
-        vmax = 10.0
+    vmax = colour_ceiling(measure.variable, vmax)
     outdir = check_writable_dir(out)
     _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
          measure=measure, float64=float64)

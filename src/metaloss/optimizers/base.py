@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import jax
 
-from metaloss.errors import check_positive, check_range
+from metaloss.errors import check_declared
 
 PyTree = Any
 HParams = Mapping[str, jax.Array]
@@ -55,12 +55,7 @@ class InnerOptimizer(abc.ABC):
         Only concrete (NumPy-convertible) values are checked; traced values pass.
         The base class checks the names in ``positive`` and ``unit_interval``.
         """
-        for name in self.positive:
-            if name in hparams:
-                check_positive(name, hparams[name])
-        for name in self.unit_interval:
-            if name in hparams:
-                check_range(name, hparams[name], 0.0, 1.0, closed=(True, False))
+        check_declared(hparams, self.positive, self.unit_interval)
 
     @property
     def name(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import jax
 
-from metaloss.errors import InputError, check_positive
+from metaloss.errors import InputError, check_declared
 
 PyTree = Any
 
@@ -54,9 +54,7 @@ class Problem(abc.ABC):
 
     def validate(self, values: Mapping[str, Any]) -> None:
         """Raises :class:`InputError` for concrete values out of range."""
-        for name in self.positive:
-            if name in values:
-                check_positive(name, values[name])
+        check_declared(values, self.positive)
 
     def bind(self, values: Mapping[str, Any]) -> Problem:
         """This problem with its hyperparameters set to ``values`` (traced arrays
