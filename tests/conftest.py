@@ -19,6 +19,9 @@ END_TO_END = ("cli", "study")
 # Commands keep a persistent compilation cache (metaloss.cli.app.compilation_cache);
 # tests count compilations, so they run without it unless a test turns it on.
 os.environ.setdefault("METALOSS_CACHE_DIR", "off")
+# Reports draw their figures inline in tests (a worker process per report would cost more
+# than it saves with every core busy); tests/core/test_background_figures.py covers workers.
+os.environ.setdefault("METALOSS_FIGURE_WORKERS", "0")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -104,6 +104,7 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
     """Compare outer-gradient estimators over many seeds: table, figures, report."""
     import jax
 
+    from metaloss import plot
     from metaloss.estimators import get_list
     from metaloss.grid.io import check_writable_dir
     from metaloss.study.compare import default_estimators
@@ -135,7 +136,8 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
 
     rep = Report(check_writable_dir(out), quick, console=Console(quiet=quiet))
     t0 = time.perf_counter()
-    section_compare(rep, None, **overrides)
+    with plot.in_background():
+        section_compare(rep, None, **overrides)
     rep.timings["total"] = time.perf_counter() - t0
     rep.write()
     click.echo((rep.out / "compare.md").read_text(), nl=False)

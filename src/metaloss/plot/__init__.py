@@ -16,7 +16,7 @@ from metaloss.plot.figures import (
 from metaloss.plot.heatmaps import heatmap, trajectories
 from metaloss.plot.maps import QUANTITIES as MAP_QUANTITIES
 from metaloss.plot.maps import estimator_map
-from metaloss.plot.style import figure, save
+from metaloss.plot.style import figure, in_background, save
 from metaloss.plot.zoom import animate, can_write_mp4, dimension_depth
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "final_losses",
     "gradient_norms",
     "heatmap",
+    "in_background",
     "inner_loss",
     "measure_panels",
     "outer_curves",

@@ -1,4 +1,5 @@
-"""Shared figure helpers: new figures, atomic saving, masking.
+"""Shared figure helpers: new figures, atomic saving (inline or in a worker process),
+masking.
 
 Figures are built with matplotlib's object-oriented API (``matplotlib.figure.Figure``),
 never through pyplot: nothing here touches pyplot's global state or the user's
@@ -8,7 +9,12 @@ built this way renders to files with the Agg canvas and shows inline in Jupyter.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
+import pickle
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -30,10 +36,83 @@ def new_figure(width: float = 6.0, height: float = 4.0):
     return fig, fig.add_subplot()
 
 
+WORKERS_ENV = "METALOSS_FIGURE_WORKERS"
+"""Worker processes :func:`in_background` starts (default 1; 0 saves inline)."""
+
+_background: _Background | None = None
+
+
 def save(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> None:
-    """Writes ``fig`` as PNG atomically."""
+    """Writes ``fig`` as PNG atomically; inside :func:`in_background`, a worker process
+    lays it out, draws and writes it while the caller goes on."""
+    if _background is not None and _background.submit(fig, path, dpi):
+        return
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
+
+
+def _save_pickled(data: bytes, path: str, dpi: int) -> None:
+    save(pickle.loads(data), path, dpi)
+
+
+class _Background:
+    """The worker pool of :func:`in_background` and the saves handed to it."""
+
+    def __init__(self, workers: int):
+        # spawn, not fork: the caller runs JAX's threads, which a fork would copy mid-flight
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self.pending: list[tuple[Future, str]] = []
+        self.inline = 0
+
+    def submit(self, fig: Figure, path, dpi: int) -> bool:
+        """Hands ``fig`` to the pool; ``False`` (the caller saves inline) when it does not
+        pickle (an artist holding a lambda, say): slower, never different."""
+        try:
+            data = pickle.dumps(fig)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            self.inline += 1
+            return False
+        self.pending.append((self._pool.submit(_save_pickled, data, os.fspath(path), dpi),
+                             os.fspath(path)))
+        return True
+
+    def finish(self) -> None:
+        """Waits for every save; the first failure is raised (its own exception, so a
+        full disk reads as one and names the user's path) once all have ended."""
+        try:
+            errors = [f.exception() for f, _ in self.pending]
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+        for err in errors:
+            if err is not None:
+                raise err
+
+
+@contextlib.contextmanager
+def in_background(workers: int | None = None) -> Iterator[_Background | None]:
+    """Within the block, :func:`save` hands each figure to a worker process (pickled)
+    and returns at once: laying out, drawing and writing PNGs is most of a report's
+    figure time, and it overlaps the computation that follows. Leaving the block waits
+    until every figure is written, and raises the first save's error. ``workers``
+    default ``$METALOSS_FIGURE_WORKERS`` or 1; 0 saves inline (no process started).
+    Figures come out byte for byte as inline saves make them.
+    """
+    global _background
+    if workers is None:
+        workers = int(os.environ.get(WORKERS_ENV, "1") or 0)
+    if workers <= 0 or _background is not None:  # nested: the outer block's pool serves
+        yield _background
+        return
+    _background = bg = _Background(workers)
+    try:
+        yield bg
+    except BaseException:
+        _background = None
+        with contextlib.suppress(Exception):  # the block's own error is the one to report
+            bg.finish()
+        raise
+    _background = None
+    bg.finish()
 
 
 def finite_masked(values) -> np.ma.MaskedArray:
