@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from metaloss.study.console import Console
+from metaloss.study.console import Console, spread
 
 
 def test_stages_print_one_line_each_with_counts_when_not_a_terminal():
@@ -51,3 +51,13 @@ def test_summary_lists_files_and_key_numbers(tmp_path):
     text = out.getvalue()
     assert "2 files in" in text and "  a.png" in text and "  report.html" in text
     assert "  n2: 2" in text and "n3" not in text and "5 more in report.md" in text
+
+
+def test_summary_spreads_key_numbers_over_topics():
+    numbers = ([("minimum", "1"), ("minimum at", "2"), ("third", "3")]
+               + [(f"compare: e{i}", str(i)) for i in range(4)]
+               + [("chaos: dimension", "1.5"), ("chaos: share", "70%")])
+    assert spread(numbers, 4) == [("minimum", "1"), ("minimum at", "2"),
+                                  ("compare: e0", "0"), ("chaos: dimension", "1.5")]
+    assert spread(numbers, 2) == [("minimum", "1"), ("compare: e0", "0")]
+    assert spread(numbers, 20) == numbers
