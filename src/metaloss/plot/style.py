@@ -95,7 +95,9 @@ def in_background(workers: int | None = None) -> Iterator[_Background | None]:
     figure time, and it overlaps the computation that follows. Leaving the block waits
     until every figure is written, and raises the first save's error. ``workers``
     default ``$METALOSS_FIGURE_WORKERS`` or 1; 0 saves inline (no process started).
-    Figures come out byte for byte as inline saves make them.
+    Figures come out byte for byte as inline saves make them. The worker is spawned,
+    so, as with any ``multiprocessing`` use, a script that enters this block must
+    guard its top level with ``if __name__ == "__main__":``.
     """
     global _background
     if workers is None:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from metaloss import plot
 from metaloss.grid.io import check_writable_dir
 from metaloss.study.console import Console
 from metaloss.study.report.chaos import section_chaos
@@ -50,10 +49,9 @@ def reproduce(out: str | Path, *, quick: bool = False, console: Console | None =
     rep = Report(out, quick, console=console or Console(quiet=True))
     cfg = StudySettings.quick() if quick else StudySettings()
     t0 = time.perf_counter()
-    with plot.in_background():  # figures are drawn and written while the next sections run
-        for i, section in enumerate(STUDY_SECTIONS, 1):
-            rep.console.part_begins(i, len(STUDY_SECTIONS), section_title(section))
-            section(rep, cfg)
+    for i, section in enumerate(STUDY_SECTIONS, 1):
+        rep.console.part_begins(i, len(STUDY_SECTIONS), section_title(section))
+        section(rep, cfg)
     rep.timings["total"] = time.perf_counter() - t0
     rep.write()
     return rep
