@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from metaloss.study.console import Console, spread
+from metaloss.study.console import Console
 
 
 def test_stages_print_one_line_each_with_counts_when_not_a_terminal():
@@ -53,11 +53,25 @@ def test_summary_lists_files_and_key_numbers(tmp_path):
     assert "  n2: 2" in text and "n3" not in text and "5 more in report.md" in text
 
 
-def test_summary_spreads_key_numbers_over_topics():
-    numbers = ([("minimum", "1"), ("minimum at", "2"), ("third", "3")]
-               + [(f"compare: e{i}", str(i)) for i in range(4)]
-               + [("chaos: dimension", "1.5"), ("chaos: share", "70%")])
-    assert spread(numbers, 4) == [("minimum", "1"), ("minimum at", "2"),
-                                  ("compare: e0", "0"), ("chaos: dimension", "1.5")]
-    assert spread(numbers, 2) == [("minimum", "1"), ("compare: e0", "0")]
-    assert spread(numbers, 20) == numbers
+
+def test_headline_gives_every_topic_a_place_before_a_long_one_fills_it():
+    from metaloss.study.report.contents import headline, spread
+
+    numbers = ([("landscape minimum", "1"), ("landscape minimum at (lr, momentum)", "(1, 0)")]
+               + [(f"compare: e{i}: median final true loss [95% CI]; in basin", str(i))
+                  for i in range(9)]
+               + [("MLP digits: best mean training loss", "0.3"),
+                  ("MLP digits: validation accuracy at the best cell", "0.97"),
+                  ("chaos: divergence boundary dimension [95% CI]", "1.5"),
+                  ("unlisted: number", "7")])
+    top = headline(numbers, 8)
+    assert [k for k, _ in top] == [numbers[i][0] for i in (0, 1, 2, 3, 4, 11, 12, 13)]
+    assert len(headline(numbers)) == 14 and ("unlisted: number", "7") not in headline(numbers)
+    assert spread(numbers[:3], 2) == [numbers[0], numbers[2]]  # one per topic first
+    assert spread(numbers, 100) == numbers
+
+
+def test_summary_counts_what_the_report_holds_beyond_the_lines_shown(tmp_path):
+    out = io.StringIO()
+    Console(stream=out).summary(tmp_path, [], [("a", "1"), ("b", "2")], total=10)
+    assert "  b: 2" in out.getvalue() and "8 more in report.md" in out.getvalue()

@@ -22,6 +22,7 @@ def reproduce(out, quick, quiet):
     """Run the whole study: figures, landscape.nc, report.md and report.html."""
     from metaloss import plot
     from metaloss.study.console import Console
+    from metaloss.study.report.contents import headline
     from metaloss.study.report.pipeline import reproduce as run
 
     console = Console(quiet=quiet)
@@ -31,7 +32,7 @@ def reproduce(out, quick, quiet):
     # main module, which a user's unguarded script would run again).
     with plot.in_background():
         rep = run(out, quick=quick, console=console)
-    console.summary(rep.out, rep.files(), rep.numbers)
+    console.summary(rep.out, rep.files(), headline(rep.numbers, 8), total=len(rep.numbers))
     click.echo(f"wrote {rep.out / 'report.html'} ({time.perf_counter() - t0:.1f} s)")
 
 

@@ -89,30 +89,17 @@ class Console:
         self.line(f"  {name}: {count}{_seconds(dt)}")
 
     def summary(self, out, files: list[str], numbers: list[tuple[str, str]],
-                most: int = 8) -> None:
-        """The closing lines: the files written and up to ``most`` key numbers, spread
-        over the topics (:func:`spread`) so that every part of a long report shows."""
+                most: int = 8, total: int | None = None) -> None:
+        """The closing lines: the files written and the first ``most`` of ``numbers``
+        (the key numbers; ``total`` of them in the report, default ``len(numbers)``)."""
         self.line(f"done in {_seconds(self.elapsed())}: {len(files)} files in {out}/")
         for name in files:
             self.line(f"  {name}")
         if numbers:
             self.line("key numbers:")
-            for name, value in spread(numbers, most):
+            for name, value in numbers[:most]:
                 self.line(f"  {name}: {value}")
-            if len(numbers) > most:
-                self.line(f"  ... {len(numbers) - most} more in report.md")
+            total = len(numbers) if total is None else total
+            if total > min(most, len(numbers)):
+                self.line(f"  ... {total - min(most, len(numbers))} more in report.md")
 
-
-def spread(numbers: list[tuple[str, str]], most: int) -> list[tuple[str, str]]:
-    """Up to ``most`` of ``(name, value)``, in their order: the first of each topic (the
-    name's text before its first ``:``, the study's own numbers having none) while
-    slots last, then the rest in order."""
-    topics: dict[str, int] = {}
-    for i, (name, _) in enumerate(numbers):
-        topics.setdefault(name.partition(":")[0] if ":" in name else "", i)
-    chosen = set(list(topics.values())[:most])
-    for i in range(len(numbers)):
-        if len(chosen) >= most:
-            break
-        chosen.add(i)
-    return [numbers[i] for i in sorted(chosen)]

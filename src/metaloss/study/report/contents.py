@@ -32,13 +32,28 @@ follow the sections."""
 MOST_HEADLINE = 16
 
 
-def headline(numbers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The key numbers the report opens with (at most :data:`MOST_HEADLINE`), in their
-    order; the first few numbers when none matches :data:`HEADLINE`."""
+def headline(numbers: list[tuple[str, str]], most: int = MOST_HEADLINE
+             ) -> list[tuple[str, str]]:
+    """The key numbers the report opens with (at most ``most``), in their order; the
+    numbers themselves when none matches :data:`HEADLINE`. When more match than fit,
+    each topic (the name before its first ``:``) gives up numbers in turn (round robin),
+    so a comparison of nine estimators does not crowd out the sections after it."""
     chosen = [(k, v) for k, v in numbers if any(p.search(k) for p in HEADLINE)]
     if len(chosen) < 3:  # names changed or a report of other sections: lead with its first
         chosen = list(numbers)
-    return chosen[:MOST_HEADLINE]
+    return spread(chosen, most)
+
+
+def spread(numbers: list[tuple[str, str]], most: int) -> list[tuple[str, str]]:
+    """Up to ``most`` of ``(name, value)``, kept in their order: the first of every topic
+    (the name's text before its first ``:``; none for names without one), then the
+    second of every topic, and so on while places last."""
+    by_topic: dict[str, list[int]] = {}
+    for i, (name, _) in enumerate(numbers):
+        by_topic.setdefault(name.partition(":")[0] if ":" in name else "", []).append(i)
+    order = [i for rank in range(len(numbers)) for ids in by_topic.values()
+             if rank < len(ids) for i in ids[rank:rank + 1]]
+    return [numbers[i] for i in sorted(order[:most])]
 
 
 def intro(rep) -> str:
