@@ -55,12 +55,20 @@ def _save_pickled(data: bytes, path: str, dpi: int) -> None:
     save(pickle.loads(data), path, dpi)
 
 
+def _ready() -> None:
+    """Nothing: running it makes a new worker import this module (and matplotlib)."""
+
+
 class _Background:
     """The worker pool of :func:`in_background` and the saves handed to it."""
 
     def __init__(self, workers: int):
         # spawn, not fork: the caller runs JAX's threads, which a fork would copy mid-flight
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        # Started now, not at the first figure: the worker's imports (matplotlib, this
+        # package) then overlap the caller's computation instead of delaying that figure.
+        for _ in range(workers):
+            self._pool.submit(_ready)
         self.pending: list[tuple[Future, str]] = []
         self.inline = 0
 
