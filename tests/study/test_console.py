@@ -53,7 +53,6 @@ def test_summary_lists_files_and_key_numbers(tmp_path):
     assert "  n2: 2" in text and "n3" not in text and "5 more in report.md" in text
 
 
-
 def test_headline_gives_every_topic_a_place_before_a_long_one_fills_it():
     from metaloss.study.report.contents import headline, spread
 

@@ -69,7 +69,7 @@ class _Background:
         # package) then overlap the caller's computation instead of delaying that figure.
         for _ in range(workers):
             self._pool.submit(_ready)
-        self.pending: list[tuple[Future, str]] = []
+        self.pending: list[Future] = []
         self.inline = 0
 
     def submit(self, fig: Figure, path, dpi: int) -> bool:
@@ -80,15 +80,14 @@ class _Background:
         except (pickle.PicklingError, TypeError, AttributeError):
             self.inline += 1
             return False
-        self.pending.append((self._pool.submit(_save_pickled, data, os.fspath(path), dpi),
-                             os.fspath(path)))
+        self.pending.append(self._pool.submit(_save_pickled, data, os.fspath(path), dpi))
         return True
 
     def finish(self) -> None:
         """Waits for every save; the first failure is raised (its own exception, so a
         full disk reads as one and names the user's path) once all have ended."""
         try:
-            errors = [f.exception() for f, _ in self.pending]
+            errors = [f.exception() for f in self.pending]
         finally:
             self._pool.shutdown(wait=True, cancel_futures=False)
         for err in errors:

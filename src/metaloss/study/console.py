@@ -97,9 +97,9 @@ class Console:
             self.line(f"  {name}")
         if numbers:
             self.line("key numbers:")
-            for name, value in numbers[:most]:
+            shown = numbers[:most]
+            for name, value in shown:
                 self.line(f"  {name}: {value}")
-            total = len(numbers) if total is None else total
-            if total > min(most, len(numbers)):
-                self.line(f"  ... {total - min(most, len(numbers))} more in report.md")
-
+            left = (len(numbers) if total is None else total) - len(shown)
+            if left > 0:
+                self.line(f"  ... {left} more in report.md")

@@ -48,12 +48,15 @@ def spread(numbers: list[tuple[str, str]], most: int) -> list[tuple[str, str]]:
     """Up to ``most`` of ``(name, value)``, kept in their order: the first of every topic
     (the name's text before its first ``:``; none for names without one), then the
     second of every topic, and so on while places last."""
-    by_topic: dict[str, list[int]] = {}
+    first: dict[str, int] = {}  # topic -> index of its first number
+    seen: dict[str, int] = {}  # topic -> how many of its numbers came before
+    turn = []  # (its rank within the topic, the topic's first index): round-robin order
     for i, (name, _) in enumerate(numbers):
-        by_topic.setdefault(name.partition(":")[0] if ":" in name else "", []).append(i)
-    order = [i for rank in range(len(numbers)) for ids in by_topic.values()
-             if rank < len(ids) for i in ids[rank:rank + 1]]
-    return [numbers[i] for i in sorted(order[:most])]
+        topic = name.partition(":")[0] if ":" in name else ""
+        turn.append((seen.get(topic, 0), first.setdefault(topic, i)))
+        seen[topic] = turn[-1][0] + 1
+    chosen = sorted(range(len(numbers)), key=turn.__getitem__)[:most]
+    return [numbers[i] for i in sorted(chosen)]
 
 
 def intro(rep) -> str:
