@@ -25,6 +25,7 @@ from metaloss.cli.study_cmd import compare, reproduce
 from metaloss.cli.train_cmd import train
 from metaloss.cli.zoom_cmd import zoom
 from metaloss.errors import InputError, one_line
+from metaloss.fastrng import straight_threefry_on_cpu
 
 EXAMPLES = """
 
@@ -67,6 +68,7 @@ def main(argv=None) -> int:
     if supervise.needed(args):
         return supervise.supervise(args)
     compilation_cache()
+    straight_threefry_on_cpu()
     try:
         cli.main(args=args, standalone_mode=False, prog_name="metaloss")
     except click.exceptions.NoArgsIsHelpError as e:
