@@ -23,10 +23,8 @@ from metaloss.spec import label, parse
 from metaloss.unroll import Divergence, InnerState, StepRecord, init_state, unroll
 
 OBJECTIVES = objectives_mod.NAMES
-"""Outer objectives by name: the mean training loss over the unroll (the study's), the
-training loss after the last step, the validation loss averaged over the unroll
-(after each step), the validation loss after the last step
-(see :mod:`metaloss.objectives`)."""
+"""Outer objectives by name: mean or final training loss, validation loss averaged over
+the unroll or after the last step (see :mod:`metaloss.objectives`)."""
 
 
 class MetaResult(NamedTuple):
@@ -80,6 +78,7 @@ class MetaLoss:
     objective: Objective = "mean"
     divergence: Divergence | None = Divergence()
     fixed: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    _horizon: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "problem", parse("problem", self.problem))
@@ -109,10 +108,9 @@ class MetaLoss:
         return group_names(shapes)
 
     def default_param(self, name: str) -> Param:
-        """The usual outer parametrization of hyperparameter ``name``: ``Log10`` for
-        the positive ones (learning rates, epsilons), ``OneMinusLog10`` for those in
-        [0, 1) (momenta, decay rates, as the optimizer declares them), ``Linear``
-        otherwise."""
+        """The usual outer parametrization of hyperparameter ``name``: ``Log10`` for the
+        positive ones (learning rates, epsilons), ``OneMinusLog10`` for those in [0, 1)
+        (momenta, decay rates, as the optimizer declares them), else ``Linear``."""
         self.check({name: None})
         if name in self.problem.hparam_fields:
             return default_param(name, self.problem.positive)
@@ -155,6 +153,20 @@ class MetaLoss:
         object.__setattr__(out, "problem", self.problem.bind(values))
         return out
 
+    def until(self, horizon: jax.Array) -> MetaLoss:
+        """Runs of this meta-loss end after ``horizon`` (<= :attr:`steps`, may be traced)
+        steps; later steps of the scan keep the state and record zeros. One compiled
+        program then serves every run length. Only for use inside one traced computation
+        (like :meth:`bound`); code that may run under it reads :attr:`horizon`."""
+        out = copy.copy(self)
+        object.__setattr__(out, "_horizon", horizon)
+        return out
+
+    @property
+    def horizon(self) -> int | jax.Array:
+        """Where inner runs end: :attr:`steps` unless :meth:`until` says otherwise."""
+        return self.steps if self._horizon is None else self._horizon
+
     def key_or_default(self, key: jax.Array | None) -> jax.Array:
         """``key``, or for a problem that draws no random numbers a fixed default.
 
@@ -171,12 +183,9 @@ class MetaLoss:
 
     def init_state(self, key: jax.Array | None = None,
                    hparams: Mapping[str, Any] | None = None) -> InnerState:
-        """Fresh inner state; the key decides init and minibatches (if any).
-
-        For a problem whose start depends on its hyperparameters, the start is drawn
-        at ``hparams`` when given, and otherwise at the first :meth:`run`'s
-        hyperparameters (the state says its start is pending).
-        """
+        """Fresh inner state; the key decides init and minibatches (if any). For a problem
+        whose start depends on its hyperparameters, the start is drawn at ``hparams`` when
+        given, else at the first :meth:`run`'s (the state says its start is pending)."""
         key = self.key_or_default(key)
         if not self.problem.init_fields:
             return init_state(self.problem, self.optimizer, key)
@@ -222,6 +231,7 @@ class MetaLoss:
             state,
             steps,
             divergence=self.divergence,
+            horizon=self._horizon,
             guard=differentiable,
             record_loss=record_loss,
             record_val=self.objective.records_val,
@@ -257,9 +267,8 @@ class MetaLoss:
                                               differentiable=differentiable)
         traj = None
         if trajectory:
-            traj = jax.tree.map(
-                lambda r, last: jnp.concatenate([r, last[None]]), rec.params, state.params
-            )
+            traj = jax.tree.map(lambda r, last: jnp.concatenate([r, last[None]]), rec.params,
+                                state.params)
         return MetaResult(loss, diverged, rec.loss, traj)
 
     def __call__(self, hparams: Mapping[str, Any], key: jax.Array | None = None) -> jax.Array:
@@ -271,14 +280,10 @@ class MetaLoss:
         and report. Problems, optimizers and objectives appear as their specs, so
         :meth:`from_record` rebuilds an equal meta-loss from it (user objects from
         ``module:attribute`` excepted)."""
-        return {
-            "problem": label(self.problem),
-            "optimizer": label(self.optimizer),
-            "steps": self.steps,
-            "objective": label(self.objective),
-            "divergence": None if self.divergence is None else self.divergence.factor,
-            "fixed": dict(self.fixed),
-        }
+        return {"problem": label(self.problem), "optimizer": label(self.optimizer),
+                "steps": self.steps, "objective": label(self.objective),
+                "divergence": None if self.divergence is None else self.divergence.factor,
+                "fixed": dict(self.fixed)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> MetaLoss:

@@ -72,10 +72,10 @@ class Mean(Objective):
     fast as well as good."""
 
     def total(self, meta, state, records, *, differentiable):
-        return state.loss_sum / meta.steps, state.diverged
+        return state.loss_sum / meta.horizon, state.diverged
 
     def window(self, meta, state, records, windows):
-        return jnp.sum(records.loss) * (windows / meta.steps)
+        return jnp.sum(records.loss) * (windows / meta.horizon)
 
 
 @register("objective", "final")
@@ -93,7 +93,7 @@ class Final(Objective):
 
     def window(self, meta, state, records, windows):
         value = self._value(meta, state, True)
-        return jnp.where(state.step >= meta.steps, windows * value, jnp.zeros_like(value))
+        return jnp.where(state.step >= meta.horizon, windows * value, jnp.zeros_like(value))
 
 
 @register("objective", "val_mean")
@@ -105,7 +105,7 @@ class ValMean(Objective):
     records_val: ClassVar[bool] = True
 
     def total(self, meta, state, records, *, differentiable):
-        loss = jnp.mean(records.val_loss)
+        loss = jnp.sum(records.val_loss) / meta.horizon  # steps past it record zeros
         diverged = state.diverged
         if meta.divergence is not None:  # capped validation steps count, as for val_final
             diverged = diverged | jnp.any(records.val_loss >= meta.divergence.threshold(
@@ -113,7 +113,7 @@ class ValMean(Objective):
         return loss, diverged
 
     def window(self, meta, state, records, windows):
-        return jnp.sum(records.val_loss) * (windows / meta.steps)
+        return jnp.sum(records.val_loss) * (windows / meta.horizon)
 
 
 @register("objective", "val_final")

@@ -130,6 +130,7 @@ def unroll(
     steps: int,
     *,
     divergence: Divergence | None = Divergence(),
+    horizon: jax.Array | None = None,
     guard: bool = True,
     record_loss: bool = True,
     record_val: bool = False,
@@ -144,6 +145,10 @@ def unroll(
         drawn first, see :func:`begin`).
       steps: number of steps (static).
       divergence: the divergence policy, or ``None`` to let inf/NaN propagate.
+      horizon: the step count (may be traced) at which the run ends: steps taken
+        from there on leave the state unchanged and record zero losses (and the
+        parameters as they are), as if the scan stopped there. ``None``: no end
+        before ``steps``.
       guard: with a divergence policy, evaluate gradients at the initial
         parameters once a run has diverged (the double-``where`` pattern), so no
         NaN reaches reverse-mode gradients. It costs one extra forward loss per
@@ -189,6 +194,13 @@ def unroll(
         val = None
         if record_val:
             val = final_loss(problem, nxt, divergence, validation=True, guard=guard)
+        if horizon is not None:
+            # Past the horizon nothing moves; the step's values are computed (the scan
+            # has a static length) but selected away, so they reach no gradient.
+            active = s.step < horizon
+            nxt = tree_where(active, nxt, s)
+            recorded = jnp.where(active, recorded, jnp.zeros_like(recorded))
+            val = None if val is None else jnp.where(active, val, jnp.zeros_like(val))
         rec = StepRecord(recorded if record_loss else None, val, p if record_params else None)
         return nxt, rec
 

@@ -31,25 +31,46 @@ def _sweep(coords, keys, *, meta: MetaLoss, space: Space, est: Estimator,
            lengths: tuple[int, ...]):
     """``(coords, keys) -> [grads per length]``, all lengths in one compiled program.
 
-    One program per estimator rather than per length: compilation, not running,
-    is what the sweep spends its time on.
+    One program per estimator rather than per length: compilation, not running, is
+    what the sweep spends its time on. An estimator that follows a traced horizon
+    (:meth:`~metaloss.estimators.Estimator.follows_horizon`) is traced and compiled
+    once for all lengths: every length runs the longest unroll, cut at its own
+    horizon (:meth:`MetaLoss.until`), and keeps its own number of phases. Others get
+    one copy per length. Either way, a length's phase keys are the first of
+    ``split(k_loop, phases)``, so both give the same samples.
     """
 
-    def one(coords, key):
-        out = []
-        for steps, k in zip(lengths, jax.random.split(key, len(lengths)), strict=True):
-            m = dataclasses.replace(meta, steps=steps)
-            k_init, k_loop = jax.random.split(k)
+    def phases(steps):
+        return est.phases(dataclasses.replace(meta, steps=steps))
 
-            def body(state, k, m=m):
-                _, grad, state = est.estimate(m, space, coords, k, state)
-                return state, grad
+    def estimates(m, coords, key, n):
+        k_init, k_loop = jax.random.split(key)
 
-            keys = jax.random.split(k_loop, est.phases(m))
-            out.append(jax.lax.scan(body, est.init(m, space, coords, k_init), keys)[1])
-        return out
+        def body(state, k):
+            _, grad, state = est.estimate(m, space, coords, k, state)
+            return state, grad
 
-    return jax.vmap(one)(coords, keys)
+        return jax.lax.scan(body, est.init(m, space, coords, k_init),
+                            jax.random.split(k_loop, n))[1]
+
+    if not est.follows_horizon():
+        def one(coords, key):
+            ks = jax.random.split(key, len(lengths))
+            return [estimates(dataclasses.replace(meta, steps=n), coords, k, phases(n))
+                    for n, k in zip(lengths, ks, strict=True)]
+
+        return jax.vmap(one)(coords, keys)
+    # One row per (length, sample), all in the one batch dimension: a second vmap over
+    # lengths doubled the compilation of the whole program in a measurement.
+    top = dataclasses.replace(meta, steps=max(lengths))
+    n = keys.shape[0]
+    rows = jax.tree.map(lambda c: jnp.tile(c, len(lengths)), coords)
+    ks = jax.vmap(lambda k: jax.random.split(k, len(lengths)))(keys).T.reshape(-1)
+    horizons = jnp.repeat(jnp.asarray(lengths), n)
+    grads = jax.vmap(lambda c, k, h: estimates(top.until(h), c, k, phases(top.steps)))(
+        rows, ks, horizons)
+    return [jax.tree.map(lambda g, j=j, m=m: g[j * n:(j + 1) * n, :phases(m)], grads)
+            for j, m in enumerate(lengths)]
 
 
 def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, samples=64):

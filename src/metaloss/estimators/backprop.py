@@ -29,3 +29,6 @@ class Backprop(Estimator):
     def estimate(self, meta, space, coords, key, state):
         loss, grad = jax.value_and_grad(outer_fn(meta, space))(coords, key)
         return loss, grad, state
+
+    def follows_horizon(self):
+        return True

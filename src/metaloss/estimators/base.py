@@ -72,6 +72,15 @@ class Estimator(abc.ABC):
         that many estimates gives a quantity whose expectation is defined."""
         return 1
 
+    def follows_horizon(self) -> bool:
+        """Whether :meth:`init` and :meth:`estimate` read the length of an inner run only
+        as ``meta.horizon``, so that they run as on a shorter unroll under
+        :meth:`MetaLoss.until <metaloss.MetaLoss.until>` (where ``meta.steps`` is just
+        the static length of the scan). One compiled program then serves several run
+        lengths (:func:`metaloss.analysis.gradient_sweep`). ``False``, the safe default
+        for an estimator of one's own, compiles one copy per length instead."""
+        return False
+
     def smoothing(self) -> float | None:
         """What this estimator's expectation is the gradient of: ``None`` for the exact
         gradient of the outer loss (backprop, forward mode, truncated backprop, whose

@@ -137,6 +137,9 @@ class ES(Estimator):
     def inner_steps(self, meta):
         return 2 * self.pairs * meta.steps
 
+    def follows_horizon(self):
+        return True
+
 
 def annealed_es(std_start: float = 0.1, std_end: float = 0.01, horizon: int = 3000,
                 pairs: int = 1) -> ES:

@@ -40,3 +40,6 @@ class Forward(Estimator):
         # The jvps are vmapped: every coordinate's tangent rides the same unroll.
         losses, derivs = jax.vmap(along)(jnp.eye(theta.shape[0], dtype=theta.dtype))
         return losses[0], unravel(derivs), state
+
+    def follows_horizon(self):
+        return True

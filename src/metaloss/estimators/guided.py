@@ -129,3 +129,7 @@ class GuidedES(Estimator):
     def inner_steps(self, meta):
         surrogate = meta.steps if self.K is None else min(self.K, meta.steps)
         return 2 * self.pairs * meta.steps + surrogate
+
+    def follows_horizon(self):
+        # A surrogate over the first K steps is a shorter unroll of static length.
+        return self.K is None

@@ -143,3 +143,6 @@ class Hybrid(Estimator):
 
     def inner_steps(self, meta):
         return 2 * self.pairs * meta.steps
+
+    def follows_horizon(self):
+        return True

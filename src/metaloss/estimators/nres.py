@@ -87,7 +87,7 @@ class NRES(AntitheticParticles):
         losses, inner = self.windows(meta, space, theta, rebuild, state.eps, state.inner)
         diff = (losses[0] - losses[1]) / (2 * self.std)
         grad = jnp.mean(state.eps * diff[:, None], axis=0)
-        done = inner.step[0, 0] >= meta.steps
+        done = inner.step[0, 0] >= meta.horizon
         fresh = self._fresh(meta, key, theta.shape[0], theta.dtype)
         new = tree_where(done, fresh, NRESState(inner, state.eps))
         return jnp.mean(losses), rebuild(grad), new

@@ -97,6 +97,9 @@ class AntitheticParticles(Estimator):
     def phases(self, meta):
         return windows_per_run(meta, self.K)
 
+    def follows_horizon(self):
+        return True
+
 
 @register("estimator", "pes")
 @dataclasses.dataclass(frozen=True)
@@ -141,7 +144,7 @@ class PES(AntitheticParticles):
         losses, inner = self.windows(meta, space, theta, rebuild, eps, state.inner)
         grad = jnp.mean(xi * ((losses[0] - losses[1]) / (2 * self.std))[:, None], axis=0)
         # All particles share a step count, so they reach the horizon together.
-        done = inner.step[0, 0] >= meta.steps
+        done = inner.step[0, 0] >= meta.horizon
         fresh = self._fresh(meta, k_restart, theta.shape[0], theta.dtype)
         new = tree_where(done, fresh, PESState(inner, xi))
         return jnp.mean(losses), rebuild(grad), new

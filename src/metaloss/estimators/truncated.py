@@ -55,8 +55,9 @@ def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differenti
 
     Returns ``(window loss, new state)``; differentiable in ``hparams``.
     """
-    n = windows_per_run(meta, K)
-    last = meta.steps - (n - 1) * K
+    n = -(-meta.horizon // K)  # windows per run
+    # Under a traced horizon (MetaLoss.until) the unroll cuts the last window short itself.
+    last = meta.horizon - (n - 1) * K if isinstance(meta.horizon, int) else K
 
     def run(length):
         def f(hp, s):
@@ -69,12 +70,12 @@ def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differenti
     if last == K:
         return run(K)(hparams, state)
     # Window lengths must be static, so the shorter last window is its own branch.
-    return jax.lax.cond(state.step + K > meta.steps, run(last), run(K), hparams, state)
+    return jax.lax.cond(state.step + K > meta.horizon, run(last), run(K), hparams, state)
 
 
 def restart_finished(meta: MetaLoss, state: InnerState, key: jax.Array) -> InnerState:
     """A fresh inner run (from ``key``) wherever ``state`` reached the horizon."""
-    return tree_where(state.step >= meta.steps, meta.init_state(key), state)
+    return tree_where(state.step >= meta.horizon, meta.init_state(key), state)
 
 
 @register("estimator", "truncated")
@@ -115,3 +116,6 @@ class TruncatedBackprop(Estimator):
 
     def phases(self, meta):
         return windows_per_run(meta, self.K)
+
+    def follows_horizon(self):
+        return True
