@@ -84,7 +84,7 @@ class MetaLoss:
         object.__setattr__(self, "problem", parse("problem", self.problem))
         object.__setattr__(self, "optimizer", parse("optimizer", self.optimizer))
         object.__setattr__(self, "objective", parse("objective", self.objective))
-        check_int("steps", self.steps)
+        object.__setattr__(self, "steps", check_int("steps", self.steps))
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
         fixed = tuple(sorted((str(k), float(v)) for k, v in dict(self.fixed).items()))
         object.__setattr__(self, "fixed", fixed)

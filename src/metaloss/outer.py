@@ -44,33 +44,37 @@ microseconds per iteration when the body is scalar work (openxla/xla,
 ``xla/service/cpu/small_while_loop_hoisting_pass.cc``)."""
 
 
-def _block_length(step, carry, xs, steps: int) -> int:
+def _block_length(step, carry, xs, steps: int, ys=None) -> int:
     """Scan steps per block so that one block's outputs and inputs stay small.
 
     A divisor of ``steps`` when one is at least half as long as what fits: without
     a tail, :func:`blocked_scan` compiles the step once instead of twice (the
-    step is an estimator call, the bulk of an outer loop's compilation).
+    step is an estimator call, the bulk of an outer loop's compilation). ``ys``:
+    one step's outputs (arrays or shapes), else found by tracing ``step``.
     """
     x0 = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape[1:], a.dtype), xs)
-    out = jax.eval_shape(step, carry, x0)
-    per_step = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves((out[1], x0)))
-    fixed = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves(out[0]))
+    if ys is None:
+        ys = jax.eval_shape(step, carry, x0)[1]
+    per_step = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves((ys, x0)))
+    fixed = sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves(carry))
     fits = int(max(1, min(steps, (SMALL_LOOP_BYTES - fixed) // max(2 * per_step, 1))))
     divisor = max(d for d in range(1, fits + 1) if steps % d == 0)
     return divisor if 2 * divisor > fits else fits
 
 
-def blocked_scan(step, carry, xs):
+def blocked_scan(step, carry, xs, ys=None):
     """``lax.scan(step, carry, xs)`` as a scan over blocks of a scan.
 
     Same results. On CPU the block loop is small enough for XLA to compile into a
     single function, so a scalar outer step costs well under a microsecond of loop
     overhead instead of several (``benchmarks/RESULTS.md``, item c); elsewhere the
     nesting is harmless. A short tail runs as a plain scan, and so does everything
-    when even one step's carry is too big for a small loop.
+    when even one step's carry is too big for a small loop. A caller that knows the
+    shapes of one step's outputs passes them as ``ys``, which saves tracing ``step``
+    once more just to size the blocks (a second of a warm ``compare``).
     """
     steps = jax.tree.leaves(xs)[0].shape[0]
-    block = _block_length(step, carry, xs, steps)
+    block = _block_length(step, carry, xs, steps, ys)
     if block == 1:
         return jax.lax.scan(step, carry, xs)
     full = steps // block * block
@@ -101,7 +105,9 @@ def _train_fn(meta, space, estimator, optimizer, steps):
             return (params, opt_s, est_s), (params, loss, grad)
 
         keys = jax.random.split(k_loop, steps)
-        _, (traj, losses, grads) = blocked_scan(step, (init, opt_state, est_state), keys)
+        # One step's outputs: the parameters, a scalar loss, a gradient shaped like them.
+        ys = (init, jax.ShapeDtypeStruct((), jnp.result_type(float)), init)
+        _, (traj, losses, grads) = blocked_scan(step, (init, opt_state, est_state), keys, ys)
         traj = jax.tree.map(lambda a, t: jnp.concatenate([a[None], t]), init, traj)
         return OuterRun(traj, losses, grads)
 

@@ -153,6 +153,9 @@ def test_blocked_scan_equals_scan(steps):
         np.testing.assert_array_equal(got[name], want[name])
     block = _block_length(step, init, xs, steps)
     assert 1 <= block <= steps
+    # Shapes given instead of traced size the blocks alike.
+    ys = {"a": jnp.float32(0), "twice": jnp.float32(0), "int": jnp.int32(0)}
+    assert _block_length(step, init, xs, steps, ys) == block
     if steps >= 37:  # small per-step outputs: several steps per block, not one
         assert block > 1
     if steps == 200:  # a divisor that long fits: no tail, the step is compiled once
