@@ -21,7 +21,7 @@ from metaloss.spec import REGISTRY
 def reproduce(out, quick, quiet):
     """Run the whole study: figures, landscape.nc, report.md and report.html."""
     from metaloss import plot
-    from metaloss.study.console import Console
+    from metaloss.study.console import SUMMARY_NUMBERS, Console
     from metaloss.study.report.contents import headline
     from metaloss.study.report.pipeline import reproduce as run
 
@@ -32,7 +32,8 @@ def reproduce(out, quick, quiet):
     # main module, which a user's unguarded script would run again).
     with plot.in_background():
         rep = run(out, quick=quick, console=console)
-    console.summary(rep.out, rep.files(), headline(rep.numbers, 8), total=len(rep.numbers))
+    console.summary(rep.out, rep.files(), headline(rep.numbers, SUMMARY_NUMBERS),
+                    total=len(rep.numbers))
     click.echo(f"wrote {rep.out / 'report.html'} ({time.perf_counter() - t0:.1f} s)")
 
 

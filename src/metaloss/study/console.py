@@ -35,6 +35,10 @@ def _seconds(s: float) -> str:
     return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {s % 60:02.0f} s"
 
 
+SUMMARY_NUMBERS = 8
+"""Key numbers the closing summary shows at most (the report has more)."""
+
+
 class Console:
     """Stage reporting for one command run.
 
@@ -89,7 +93,7 @@ class Console:
         self.line(f"  {name}: {count}{_seconds(dt)}")
 
     def summary(self, out, files: list[str], numbers: list[tuple[str, str]],
-                most: int = 8, total: int | None = None) -> None:
+                most: int = SUMMARY_NUMBERS, total: int | None = None) -> None:
         """The closing lines: the files written and the first ``most`` of ``numbers``
         (the key numbers; ``total`` of them in the report, default ``len(numbers)``)."""
         self.line(f"done in {_seconds(self.elapsed())}: {len(files)} files in {out}/")
