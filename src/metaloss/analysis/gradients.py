@@ -54,10 +54,11 @@ def _sweep(coords, keys, *, meta: MetaLoss, space: Space, est: Estimator,
                             jax.random.split(k_loop, n))[1]
 
     if not est.follows_horizon():
+        metas = [dataclasses.replace(meta, steps=n) for n in lengths]
+
         def one(coords, key):
             ks = jax.random.split(key, len(lengths))
-            return [estimates(dataclasses.replace(meta, steps=n), coords, k, phases(n))
-                    for n, k in zip(lengths, ks, strict=True)]
+            return [estimates(m, coords, k, est.phases(m)) for m, k in zip(metas, ks, strict=True)]
 
         return jax.vmap(one)(coords, keys)
     # One row per (length, sample), all in the one batch dimension: a second vmap over

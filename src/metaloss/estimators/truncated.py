@@ -46,8 +46,9 @@ def check_windows(name: str, meta: MetaLoss, K: int) -> str | None:
 
 
 def windows_per_run(meta: MetaLoss, K: int) -> int:
-    """Windows in one inner run of ``meta.steps`` steps (the last may be shorter)."""
-    return -(-meta.steps // K)
+    """Windows in one inner run of ``meta.horizon`` steps (the last may be shorter); a
+    traced count under :meth:`MetaLoss.until`."""
+    return -(-meta.horizon // K)
 
 
 def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differentiable=True):
@@ -55,7 +56,7 @@ def run_window(meta: MetaLoss, hparams, state: InnerState, K: int, *, differenti
 
     Returns ``(window loss, new state)``; differentiable in ``hparams``.
     """
-    n = -(-meta.horizon // K)  # windows per run
+    n = windows_per_run(meta, K)
     # Under a traced horizon (MetaLoss.until) the unroll cuts the last window short itself.
     last = meta.horizon - (n - 1) * K if isinstance(meta.horizon, int) else K
 
