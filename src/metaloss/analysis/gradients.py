@@ -85,26 +85,53 @@ def gradient_sweep(meta, space, estimators, points, key, lengths=LENGTHS, sample
       ``xarray.Dataset`` with ``norm`` (norm of the mean estimate) and ``variance``
       (trace of the estimates' covariance), dims ``(estimator, point, length)``.
     """
-    names = list(space.names)
-    lengths = tuple(int(n) for n in lengths)
-    n_pts = len(points[names[0]])
-    dtype = jnp.result_type(float)
-    coords = {k: jnp.asarray(np.repeat(np.asarray(points[k], float), samples), dtype)
-              for k in names}
-    keys = jax.random.split(key, n_pts * samples)
-    norm = np.zeros((len(estimators), n_pts, len(lengths)))
-    var = np.zeros_like(norm)
-    for i, est in enumerate(estimators):
-        per_length = _sweep(coords, keys, meta=meta, space=space, est=est, lengths=lengths)
+    plan = SweepPlan(meta, space, points, key, lengths, samples)
+    return plan.dataset(estimators, [plan.run(est) for est in estimators])
+
+
+class SweepPlan:
+    """One gradient sweep's shared inputs, run one estimator at a time.
+
+    :func:`gradient_sweep` is ``plan.dataset(ests, [plan.run(e) for e in ests])``;
+    a caller that spreads the estimators over threads (an estimator comparison) gets
+    the same numbers, since every estimator sees the same points and keys.
+    """
+
+    def __init__(self, meta, space, points, key, lengths=LENGTHS, samples=64):
+        self.meta, self.space, self.points = meta, space, points
+        self.names = list(space.names)
+        self.lengths = tuple(int(n) for n in lengths)
+        self.n_pts = len(points[self.names[0]])
+        dtype = jnp.result_type(float)
+        self.coords = {k: jnp.asarray(np.repeat(np.asarray(points[k], float), samples), dtype)
+                       for k in self.names}
+        self.keys = jax.random.split(key, self.n_pts * samples)
+
+    def run(self, est: Estimator) -> tuple[np.ndarray, np.ndarray]:
+        """``(norm, variance)`` of ``est``'s estimates, each ``(point, length)``."""
+        per_length = _sweep(self.coords, self.keys, meta=self.meta, space=self.space, est=est,
+                            lengths=self.lengths)
+        norm = np.zeros((self.n_pts, len(self.lengths)))
+        var = np.zeros_like(norm)
         for j, grads in enumerate(per_length):
-            g = np.stack([np.asarray(grads[k], float) for k in names], axis=-1)
-            g = g.reshape(n_pts, -1, len(names))  # (point, samples * phases, coordinate)
+            g = np.stack([np.asarray(grads[k], float) for k in self.names], axis=-1)
+            g = g.reshape(self.n_pts, -1, len(self.names))  # (point, samples * phases, coord)
             with np.errstate(invalid="ignore", over="ignore"):
-                norm[i, :, j] = np.linalg.norm(g.mean(axis=1), axis=-1)
-                var[i, :, j] = g.var(axis=1).sum(axis=-1)
-    dims = ("estimator", "point", "length")
-    return xr.Dataset(
-        {"norm": (dims, norm), "variance": (dims, var)},
-        coords={"estimator": [e.name for e in estimators], "length": np.asarray(lengths),
-                **{f"point_{k}": ("point", np.asarray(points[k], float)) for k in names}},
-    )
+                norm[:, j] = np.linalg.norm(g.mean(axis=1), axis=-1)
+                var[:, j] = g.var(axis=1).sum(axis=-1)
+        return norm, var
+
+    def dataset(self, estimators, rows) -> xr.Dataset:
+        """The sweep's dataset from one :meth:`run` result per estimator, in order."""
+        norm = np.zeros((len(rows), self.n_pts, len(self.lengths)))
+        var = np.zeros_like(norm)
+        for i, (n, v) in enumerate(rows):
+            norm[i], var[i] = n, v
+        dims = ("estimator", "point", "length")
+        return xr.Dataset(
+            {"norm": (dims, norm), "variance": (dims, var)},
+            coords={"estimator": [e.name for e in estimators],
+                    "length": np.asarray(self.lengths),
+                    **{f"point_{k}": ("point", np.asarray(self.points[k], float))
+                       for k in self.names}},
+        )

@@ -8,8 +8,9 @@ outer loss at every end point and measures how each estimator's gradient
 estimates behave as the unroll grows (:func:`metaloss.analysis.gradient_sweep`):
 the picture of exploding exact gradients against bounded smoothed ones; with ``maps``,
 every estimator against its truth on a grid (:func:`metaloss.analysis.estimator_maps`).
-The sweep and the maps compile and run in threads of their own beside the training
-runs (:class:`~metaloss.study.lanes.Lanes`): compiling is most of a comparison's time.
+The training loops and the sweep's estimators are jobs for two threads
+(:class:`~metaloss.study.lanes.Lanes`), the maps run in a third: compiling is most of a
+comparison's time, and XLA compiles without holding the GIL.
 
 The low-loss basin is defined from the landscape itself: a run ends in it when its
 final true outer loss is at or below the ``basin_quantile`` (default 5%) quantile
@@ -28,8 +29,8 @@ import numpy as np
 import optax
 import xarray as xr
 
-from metaloss.analysis import estimator_maps, evaluate_points, gradient_sweep, stats
-from metaloss.analysis.gradients import LENGTHS
+from metaloss.analysis import estimator_maps, evaluate_points, stats
+from metaloss.analysis.gradients import LENGTHS, SweepPlan
 from metaloss.analysis.maps import check_maps
 from metaloss.errors import InputError, check_int, check_range
 from metaloss.estimators import Estimator, get_list
@@ -88,7 +89,7 @@ class Runs:
       outer_steps: outer steps each run took.
       inner_steps: inner steps each run used (the budget actually spent).
       wall_s: wall time of the one vmapped call for all runs, compilation excluded
-        (while :func:`compare`'s sweep and maps compile in other threads).
+        (while other jobs of :func:`compare` compile in other threads).
       compile_s: its compilation time (measured apart, ahead of time).
       params: name -> ``(runs, outer_steps + 1)`` trajectories in outer coordinates.
       final_loss: ``(runs,)`` true outer loss at each end point.
@@ -262,27 +263,32 @@ def compare(
     keys = jax.random.split(k_run, seeds + len(starts))
     at = starts or {"centre": {n: sum(box[n]) / 2 for n in space.names}}
     points = {n: np.array([s[n] for s in at.values()]) for n in space.names}
-    # Compilation is most of the time: the sweep and the maps compile and run in threads
-    # of their own, beside the training runs (results do not depend on the order).
-    with Lanes(2) as lanes:
-        sweep = ds = None
-        if lengths:
-            sweep = lanes.start(gradient_sweep, meta, space, estimators, points, k_sweep,
-                                lengths, samples)
+    plan = SweepPlan(meta, space, points, k_sweep, lengths, samples) if lengths else None
+    # Compilation is most of the time. Every training loop and every estimator's sweep is
+    # a job, taken in order by two threads, so both cores compile until the last job; the
+    # maps get a thread of their own. Results do not depend on which thread runs what.
+    with Lanes(2 + (maps is not None)) as lanes:
+        ds = None
         if maps is not None:
             axes = {k: space[k].forward(np.linspace(*box[k], maps)) for k in space.names}
             ds = lanes.start(estimator_maps, meta, space, estimators, axes,
                              samples=map_samples, key=jax.random.fold_in(key, 4))
-        threshold, land = _threshold(meta, space, box, grid, basin_quantile, inner_key)
-        runs = []
-        for est in estimators:
-            runs.append(run_estimator(meta, space, est, init, keys, budget, optimizer,
-                                      inner_key))
+        land = lanes.start(_threshold, meta, space, box, grid, basin_quantile, inner_key)
+        jobs = [(lanes.start(run_estimator, meta, space, est, init, keys, budget, optimizer,
+                             inner_key), plan and lanes.start(plan.run, est))
+                for est in estimators]
+        runs, rows = [], []
+        for train, sweep in jobs:
+            runs.append(train.result())
             log(f"{runs[-1].label}: {runs[-1].outer_steps} outer steps, "
                 f"{runs[-1].wall_s:.1f} s")
-        for name, job in (("gradient sweep", sweep), ("estimator maps", ds)):
-            if job is not None:
-                job.result()
-                log(f"{name} done")
-    return Comparison(runs, threshold, basin_quantile, land, sweep and sweep.result(), budget,
-                      starts, space, ds and ds.result())
+            if sweep is not None:
+                rows.append(sweep.result())
+        if plan is not None:
+            log("gradient sweep done")
+        threshold, land = land.result()
+        if ds is not None:
+            ds = ds.result()
+            log("estimator maps done")
+    sweep = plan and plan.dataset(estimators, rows)
+    return Comparison(runs, threshold, basin_quantile, land, sweep, budget, starts, space, ds)
