@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 
 from metaloss.plot.figures import distributions
 from metaloss.plot.heatmaps import colorbar_label, draw_landscape, to_axis
-from metaloss.plot.paths import faded_path, outline, thin
+from metaloss.plot.paths import faded_path, faded_paths, outline, thin
 from metaloss.plot.style import figure, finite_masked
 from metaloss.space import Param
 
@@ -88,12 +88,11 @@ def trajectory_panels(
         box = ax.get_xlim(), ax.get_ylim()  # the landscape's box: paths leaving it are cut
         xs = thin(to_axis(np.atleast_2d(run[xdim]), given.get(xdim), drawn[xdim]), most)
         ys = thin(to_axis(np.atleast_2d(run[ydim]), given.get(ydim), drawn[ydim]), most)
-        n = xs.shape[0]
-        for j in range(n):
-            if j >= n - starts:
-                faded_path(ax, xs[j], ys[j], "w", lw=1.4, alpha=(0.3, 1.0), zorder=4)
-            else:
-                faded_path(ax, xs[j], ys[j], "k", lw=0.6, alpha=(0.05, 0.6), outlined=False)
+        n = xs.shape[0] - starts
+        if n > 0:
+            faded_paths(ax, xs[:n], ys[:n], "k", lw=0.6, alpha=(0.05, 0.6), outlined=False)
+        for j in range(max(n, 0), xs.shape[0]):
+            faded_path(ax, xs[j], ys[j], "w", lw=1.4, alpha=(0.3, 1.0), zorder=4)
         ax.plot(xs[:, 0], ys[:, 0], "o", color="w", mec="k", ms=4, ls="none", zorder=5)
         ax.plot(xs[:, -1], ys[:, -1], "*", color="C1", mec="k", ms=8, ls="none", zorder=5)
         ax.set_xlim(box[0])

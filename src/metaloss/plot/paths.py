@@ -44,11 +44,29 @@ def faded_path(ax, x, y, color, *, lw: float = 1.5, alpha: tuple[float, float] =
                outlined: bool = True, zorder: float = 3.0) -> LineCollection:
     """One path as segments whose opacity rises linearly from ``alpha[0]`` (first step)
     to ``alpha[1]`` (last step); returns the collection."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    pts = np.stack([x, y], axis=-1)
-    segs = np.stack([pts[:-1], pts[1:]], axis=1) if len(pts) > 1 else np.zeros((0, 2, 2))
-    rgba = np.tile(to_rgba(color), (len(segs), 1))
-    rgba[:, 3] = np.linspace(alpha[0], alpha[1], max(len(segs), 1))[: len(segs)]
+    return faded_paths(ax, [x], [y], color, lw=lw, alpha=alpha, outlined=outlined,
+                       zorder=zorder)
+
+
+def faded_paths(ax, xs, ys, color, *, lw: float = 1.5, alpha: tuple[float, float] = (0.25, 1.0),
+                outlined: bool = True, zorder: float = 3.0) -> LineCollection:
+    """Paths as :func:`faded_path` draws them one by one, in one collection (drawn in
+    the same order, so the same pixels, but one artist to lay out, pickle and draw
+    instead of one per path). An outline, when asked for, goes under each path, so
+    outlined paths keep one collection per path."""
+    if outlined and len(xs) > 1:
+        for x, y in zip(xs[:-1], ys[:-1], strict=True):
+            faded_path(ax, x, y, color, lw=lw, alpha=alpha, zorder=zorder)
+        return faded_path(ax, xs[-1], ys[-1], color, lw=lw, alpha=alpha, zorder=zorder)
+    segs, rgba = [], []
+    for x, y in zip(xs, ys, strict=True):
+        pts = np.stack([np.asarray(x, float), np.asarray(y, float)], axis=-1)
+        seg = np.stack([pts[:-1], pts[1:]], axis=1) if len(pts) > 1 else np.zeros((0, 2, 2))
+        col = np.tile(to_rgba(color), (len(seg), 1))
+        col[:, 3] = np.linspace(alpha[0], alpha[1], max(len(seg), 1))[: len(seg)]
+        segs.append(seg)
+        rgba.append(col)
+    segs, rgba = np.concatenate(segs), np.concatenate(rgba)
     if outlined:  # an outline that fades with the line, drawn underneath it
         dark = rgba.copy()
         dark[:, :3] = 0.0
