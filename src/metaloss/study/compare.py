@@ -20,6 +20,7 @@ of the outer loss over the box, i.e. it found a setting among the best 5% of it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -119,9 +120,11 @@ def run_estimator(meta, space, est, init, keys, budget, optimizer, key=None) -> 
     run = call(init, keys)
     params = jax.block_until_ready(run.params)
     t2 = time.perf_counter()
-    final = evaluate_points(meta, space, run.final(), key)
-    return Runs(est.name, steps, round(steps * per_step), t2 - t1, t1 - t0,
-                {k: np.asarray(v, float) for k, v in params.items()}, final)
+    params = {k: np.asarray(v, float) for k, v in params.items()}
+    # the end points sliced on the host: on the device, each trajectory length would
+    # compile a slicing program of its own
+    final = evaluate_points(meta, space, {k: v[:, -1] for k, v in params.items()}, key)
+    return Runs(est.name, steps, round(steps * per_step), t2 - t1, t1 - t0, params, final)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,6 +158,11 @@ class Comparison:
         """One row per estimator: final true-loss quartiles and basin share (each a
         :class:`~metaloss.analysis.stats.Estimate` with its 95% bootstrap interval over
         the runs), the named starts' end losses, cost."""
+        return [dict(row) for row in self._rows]
+
+    @functools.cached_property
+    def _rows(self) -> list[dict[str, Any]]:
+        """:meth:`table`'s rows, bootstrapped once (a report asks for them several times)."""
         rows = []
         for r in self.runs:
             q = stats.quartiles(r.final_loss)
