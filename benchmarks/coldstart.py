@@ -15,7 +15,17 @@ Usage::
         --baseline ../main/src
 
 Targets (issue 13, on 2 cores): the default ``compare`` cold in at most 12 s, the whole
-``reproduce`` (``make reproduce``) in at most 60 s.
+``reproduce`` (``make reproduce``) in at most 60 s. The shared machine's speed moves
+from day to day, so ``--reference PATH`` (the ``src`` of a checkout of the commit the
+issue was filed against, 6606551) times that commit's own default ``compare``, cold,
+interleaved with the rest: the issue measured it at 20.9 s, and the ratio gives how
+much slower the machine runs today, by which the table's times are scaled back (from
+the medians, and *paired*: each run against the reference run just before it, whose
+median is less moved by a change of load in the middle of a session)::
+
+    git worktree add /tmp/filing 6606551
+    .venv/bin/python benchmarks/coldstart.py --only compare,reproduce --repeat 3 \
+        --reference /tmp/filing/src
 """
 
 from __future__ import annotations
@@ -36,22 +46,32 @@ COMMANDS = {"compare": ["compare", "--quiet"], "reproduce": ["reproduce", "--qui
             "compare-quick": ["compare", "--quick", "--quiet"]}
 """What each name runs; ``--out`` is added."""
 
+ISSUE_COMPARE_S = 20.9
+"""The filing commit's default ``compare`` as issue 13 measured it ("default run 20.9 s")."""
+
+TARGETS = {"compare": 12.0, "reproduce": 60.0}
+"""Issue 13's targets in seconds on 2 cores, cold."""
+
 ENTRY = "import sys; from metaloss.cli import main; sys.exit(main())"
 """The console script's body: works for checkouts with and without ``__main__``."""
 
 
 def run(src: Path, command: str, cache: Path, out: Path) -> tuple[float, float]:
     """``(wall s, CPU s of the child)`` of one command in a fresh interpreter."""
+    return run_args(src, [*COMMANDS[command], "--out", str(out)], cache)
+
+
+def run_args(src: Path, argv: list[str], cache: Path) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(src), "METALOSS_CACHE_DIR": str(cache)}
     env.pop("JAX_ENABLE_X64", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", ENTRY, *COMMANDS[command], "--out", str(out)],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", ENTRY, *argv], env=env, capture_output=True,
+                          text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
-        sys.exit(f"{command} failed with {src}:\n{proc.stderr[-2000:]}")
+        sys.exit(f"{' '.join(argv)} failed with {src}:\n{proc.stderr[-2000:]}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -62,6 +82,9 @@ def main() -> None:
     ap.add_argument("--src", type=Path, default=ROOT / "src")
     ap.add_argument("--baseline", type=Path, default=None,
                     help="another checkout's src, timed interleaved with --src")
+    ap.add_argument("--reference", type=Path, default=None,
+                    help="the src of issue 13's filing commit (6606551): its default compare, "
+                         "cold, measures today's machine against the issue's")
     args = ap.parse_args()
     sources = {"this": args.src.resolve()}
     if args.baseline is not None:
@@ -69,8 +92,15 @@ def main() -> None:
     commands = [c.strip() for c in args.only.split(",")]
     times: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
     load = os.getloadavg()[0]
+    reference: list[float] = []
     with tempfile.TemporaryDirectory(prefix="metaloss-coldstart-") as tmp:
         for i in range(args.repeat):
+            if args.reference is not None:  # that commit has no compilation cache: cold
+                wall, _ = run_args(args.reference.resolve(),
+                                   ["compare", "--out", str(Path(tmp) / f"ref-{i}")],
+                                   Path(tmp) / f"ref-cache-{i}")
+                reference.append(wall)
+                print(f"reference compare: {wall:.1f} s wall", file=sys.stderr, flush=True)
             for command in commands:
                 for name, src in sources.items():
                     cache = Path(tmp) / f"cache-{command}-{name}-{i}"
@@ -91,6 +121,25 @@ def main() -> None:
                 for kind in ("cold", "warm"):
                     cells.append(statistics.median(t[col] for t in times[command, name, kind]))
             print(f"| {command} | {name} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+    if reference:
+        slower = statistics.median(reference) / ISSUE_COMPARE_S
+        print(f"\nreference (the filing commit's compare, cold): "
+              f"{', '.join(f'{w:.1f}' for w in reference)} s, median "
+              f"{statistics.median(reference):.1f} s against the issue's {ISSUE_COMPARE_S} s: "
+              f"the machine runs {slower:.2f}x slower today\n")
+        print("| command | source | cold wall s today | scaled to the issue's machine | "
+              "paired | target |")
+        print("|---|---|---|---|---|---|")
+        for command in commands:
+            for name in sources:
+                runs = [t[0] for t in times[command, name, "cold"]]
+                cold = statistics.median(runs)
+                # each run against the reference timed just before it, then the median
+                paired = statistics.median(w / r for w, r in zip(runs, reference, strict=True))
+                target = TARGETS.get(command.split("-")[0])
+                target = "" if target is None else f"{target:g}"
+                print(f"| {command} | {name} | {cold:.1f} | {cold / slower:.1f} | "
+                      f"{paired * ISSUE_COMPARE_S:.1f} | {target} |")
 
 
 if __name__ == "__main__":

@@ -157,8 +157,11 @@ class _Background:
 
     def __init__(self, workers: int):
         # Started now, not at the first figure: the workers' imports (matplotlib) then
-        # overlap the caller's computation instead of delaying that figure.
-        self._workers = [_Worker() for _ in range(workers)]
+        # overlap the caller's computation instead of delaying that figure. Where no
+        # process can be started, every figure is saved inline.
+        self._workers = []
+        with contextlib.suppress(OSError):
+            self._workers = [_Worker() for _ in range(workers)]
         self.pending: list[_Save] = []
         self.inline = 0
 
@@ -168,8 +171,10 @@ class _Background:
         different. The temporary file beside ``path`` is made here, so a missing
         directory is refused at once."""
         try:
-            data = pickle.dumps(fig)
+            data = pickle.dumps(fig) if self._workers else None
         except (pickle.PicklingError, TypeError, AttributeError):
+            data = None
+        if data is None:
             self.inline += 1
             return False
         job = _Save(path, data, dpi)
