@@ -16,14 +16,15 @@ Usage::
 
 Targets (issue 13, on 2 cores): the default ``compare`` cold in at most 12 s, the whole
 ``reproduce`` (``make reproduce``) in at most 60 s. The shared machine's speed moves
-from day to day, so ``--reference PATH`` (the ``src`` of a checkout of the commit the
-issue was filed against, 6606551) times that commit's own default ``compare``, cold,
-interleaved with the rest: the issue measured it at 20.9 s, and the ratio gives how
-much slower the machine runs today, by which the table's times are scaled back (from
-the medians, and *paired*: each run against the reference run just before it, whose
-median is less moved by a change of load in the middle of a session)::
+from day to day, so ``--reference PATH`` (the ``src`` of a checkout of the code the
+issue measured: f3222ff, the last commit whose suite has the 302 tests the issue
+reports) times that code's own default ``compare``, cold, interleaved with the rest:
+the issue measured it at 20.9 s, and the ratio gives how much slower the machine runs
+today, by which the table's times are scaled back (from the medians, and *paired*:
+each run against the reference run just before it, whose median is less moved by a
+change of load in the middle of a session)::
 
-    git worktree add /tmp/filing 6606551
+    git worktree add /tmp/filing f3222ff
     .venv/bin/python benchmarks/coldstart.py --only compare,reproduce --repeat 3 \
         --reference /tmp/filing/src
 """
@@ -83,8 +84,8 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, default=None,
                     help="another checkout's src, timed interleaved with --src")
     ap.add_argument("--reference", type=Path, default=None,
-                    help="the src of issue 13's filing commit (6606551): its default compare, "
-                         "cold, measures today's machine against the issue's")
+                    help="the src of the code issue 13 measured (f3222ff): its default "
+                         "compare, cold, measures today's machine against the issue's")
     args = ap.parse_args()
     sources = {"this": args.src.resolve()}
     if args.baseline is not None:
@@ -123,7 +124,7 @@ def main() -> None:
             print(f"| {command} | {name} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
     if reference:
         slower = statistics.median(reference) / ISSUE_COMPARE_S
-        print(f"\nreference (the filing commit's compare, cold): "
+        print(f"\nreference (the issue's code's default compare, cold): "
               f"{', '.join(f'{w:.1f}' for w in reference)} s, median "
               f"{statistics.median(reference):.1f} s against the issue's {ISSUE_COMPARE_S} s: "
               f"the machine runs {slower:.2f}x slower today\n")
