@@ -121,8 +121,7 @@ def run_estimator(meta, space, est, init, keys, budget, optimizer, key=None) -> 
     params = jax.block_until_ready(run.params)
     t2 = time.perf_counter()
     params = {k: np.asarray(v, float) for k, v in params.items()}
-    # the end points sliced on the host: on the device, each trajectory length would
-    # compile a slicing program of its own
+    # end points sliced on the host (on the device, each length compiles a slicing program)
     final = evaluate_points(meta, space, {k: v[:, -1] for k, v in params.items()}, key)
     return Runs(est.name, steps, round(steps * per_step), t2 - t1, t1 - t0, params, final)
 
@@ -272,9 +271,8 @@ def compare(
     at = starts or {"centre": {n: sum(box[n]) / 2 for n in space.names}}
     points = {n: np.array([s[n] for s in at.values()]) for n in space.names}
     plan = SweepPlan(meta, space, points, k_sweep, lengths, samples) if lengths else None
-    # Compilation is most of the time. Every training loop and every estimator's sweep is
-    # a job, taken in order by two threads, so both cores compile until the last job; the
-    # maps get a thread of their own. Results do not depend on which thread runs what.
+    # Compiling is most of the time: training loops and sweeps are jobs for two threads, so
+    # both cores compile to the end; the maps get a third. Results do not depend on order.
     with Lanes(2 + (maps is not None)) as lanes:
         ds = None
         if maps is not None:
