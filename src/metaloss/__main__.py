@@ -4,5 +4,5 @@ import sys
 
 from metaloss.cli import main
 
-if __name__ == "__main__":  # not when a spawned worker process imports the main module
+if __name__ == "__main__":  # not when something merely imports this module
     sys.exit(main())

@@ -28,8 +28,8 @@ def reproduce(out, quick, quiet):
     console = Console(quiet=quiet)
     t0 = time.perf_counter()
     # Figures are drawn and written by a worker process while the next sections compute
-    # (here, not in the library's reproduce: a spawned worker re-imports the caller's
-    # main module, which a user's unguarded script would run again).
+    # (here, not in the library's reproduce: starting processes is the application's
+    # choice, not something a library call does behind its caller's back).
     with plot.in_background():
         rep = run(out, quick=quick, console=console)
     console.summary(rep.out, rep.files(), headline(rep.numbers, SUMMARY_NUMBERS),

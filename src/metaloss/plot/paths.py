@@ -54,10 +54,9 @@ def faded_paths(ax, xs, ys, color, *, lw: float = 1.5, alpha: tuple[float, float
     the same order, so the same pixels, but one artist to lay out, pickle and draw
     instead of one per path). An outline, when asked for, goes under each path, so
     outlined paths keep one collection per path."""
-    if outlined and len(xs) > 1:
-        for x, y in zip(xs[:-1], ys[:-1], strict=True):
-            faded_path(ax, x, y, color, lw=lw, alpha=alpha, zorder=zorder)
-        return faded_path(ax, xs[-1], ys[-1], color, lw=lw, alpha=alpha, zorder=zorder)
+    if outlined and len(xs) > 1:  # each path over its own outline: one pair per path
+        return [faded_path(ax, x, y, color, lw=lw, alpha=alpha, zorder=zorder)
+                for x, y in zip(xs, ys, strict=True)][-1]
     segs, rgba = [], []
     for x, y in zip(xs, ys, strict=True):
         pts = np.stack([np.asarray(x, float), np.asarray(y, float)], axis=-1)
