@@ -43,8 +43,8 @@ def main(argv=None) -> int:
 
     jax.config.update("jax_enable_x64", True)
     import metaloss as ml
-    from metaloss.measures import Trainability
-    from metaloss.unroll import Divergence
+    from metaloss._src.measures import Trainability
+    from metaloss._src.unroll import Divergence
 
     load_start = load_average()
     cases = {}

@@ -103,8 +103,8 @@ def task_stream(args):
 def _stream_by_hand(meta, axes, path, chunk):
     import zarr
 
+    from metaloss._src.grid.executor import chunk_size_for
     from metaloss.grid import iter_chunks, split_axes
-    from metaloss.grid.executor import chunk_size_for
 
     grid, fixed = split_axes(meta, axes)
     total = int(np.prod([len(v) for v in grid.values()]))

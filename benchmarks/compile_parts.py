@@ -1,7 +1,7 @@
 """Compilation CPU of the parts of a cold ``compare`` that changed on 2026-12-03.
 
 ``rng``: single random-number programs over 128 keys, with JAX's rolled Threefry
-lowering for the CPU and with :func:`metaloss.fastrng.straight_threefry_on_cpu`.
+lowering for the CPU and with :func:`metaloss._src.fastrng.straight_threefry_on_cpu`.
 ``sweep``: the default comparison's six gradient-sweep programs (lengths 10, 50, 200),
 one copy per length against one copy per estimator (``Estimator.follows_horizon``).
 Each setting runs in a fresh interpreter, so nothing compiled is shared; CPU time
@@ -36,7 +36,7 @@ def child_rng(straight: bool) -> dict:
     import jax.numpy as jnp
 
     if straight:
-        from metaloss.fastrng import straight_threefry_on_cpu
+        from metaloss._src.fastrng import straight_threefry_on_cpu
 
         straight_threefry_on_cpu()
     keys = jax.random.split(jax.random.key(0), 128)
@@ -58,10 +58,10 @@ def child_sweep(one_copy: bool) -> dict:
     import jax
     import jax.numpy as jnp
 
-    from metaloss.analysis.gradients import LENGTHS, _sweep
-    from metaloss.fastrng import straight_threefry_on_cpu
-    from metaloss.study.compare import default_estimators
-    from metaloss.study.settings import study_setup
+    from metaloss._src.analysis.gradients import LENGTHS, _sweep
+    from metaloss._src.fastrng import straight_threefry_on_cpu
+    from metaloss._src.study.compare import default_estimators
+    from metaloss._src.study.settings import study_setup
 
     straight_threefry_on_cpu()
     meta, space = study_setup()

@@ -50,10 +50,10 @@ def main(argv=None) -> int:
     import jax
 
     import metaloss as ml
+    from metaloss._src.explore.encode import from_f32
+    from metaloss._src.explore.server import background
+    from metaloss._src.grid.axes import parse_axis
     from metaloss.explore import Explorer
-    from metaloss.explore.encode import from_f32
-    from metaloss.explore.server import background
-    from metaloss.grid.axes import parse_axis
 
     meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=50)
     key = jax.random.key(0)

@@ -18,9 +18,9 @@ import jax
 import numpy as np
 from jax import monitoring
 
+from metaloss._src.study.settings import BOX, study_setup
 from metaloss.analysis import estimator_maps
 from metaloss.estimators import get_list
-from metaloss.study.settings import BOX, study_setup
 
 ESTIMATORS = ("backprop, forward, truncated(K=10), es(std=0.1, pairs=1), pes(std=0.1, K=10), "
               "nres(std=0.1, K=10), guided_es(std=0.1, alpha=0.5), hybrid(std=0.1, pairs=4)")

@@ -20,10 +20,10 @@ import optax
 
 import metaloss as ml
 from common import repeat
-from metaloss import fastmath
+from metaloss._src import fastmath
+from metaloss._src.problems.wavy import wavy_loss_fast
 from metaloss.estimators import ES
 from metaloss.grid import executor as grid_mod
-from metaloss.problems.wavy import wavy_loss_fast
 
 
 def _ns_per(fn, n, reps=15):
@@ -79,7 +79,7 @@ def minimal_scan(lr, mom, steps=50):
 
 @contextlib.contextmanager
 def _grid_settings(**values):
-    """Temporarily replaces functions of metaloss.grid.executor (for the variants)."""
+    """Temporarily replaces functions of metaloss._src.grid.executor (for the variants)."""
     old = {k: getattr(grid_mod, k) for k in values}
     for k, v in values.items():
         setattr(grid_mod, k, v)

@@ -1,6 +1,6 @@
 """One deep-zoom level (issue 11): the study's problem, 1024 x 1024, in float64.
 
-Times :func:`metaloss.grid.zoom.compute_level` on a level that the zoom's own rule
+Times :func:`metaloss._src.grid.zoom.compute_level` on a level that the zoom's own rule
 puts in float64 (a box 10**4 times narrower than the study's view, around a point of
 the divergence boundary, so that its narrowest cells are under one float32 ulp wide;
 the point is found by following the boundary down four 128 x 128 levels, each
@@ -44,8 +44,9 @@ def main(argv=None) -> int:
     import numpy as np
 
     import metaloss as ml
-    from metaloss.grid.zoom import compute_level, parse_view_axis, pick_center, plan
-    from metaloss.unroll import Divergence
+    from metaloss._src.grid.zoom import compute_level, parse_view_axis, plan
+    from metaloss._src.unroll import Divergence
+    from metaloss._src.workflows.zoom import pick_center
 
     load0 = load_average()
     meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=50,

@@ -14,11 +14,11 @@ import jax
 import pytest
 from jax import monitoring
 
-from metaloss.fastrng import straight_threefry_on_cpu
+from metaloss._src.fastrng import straight_threefry_on_cpu
 
 END_TO_END = ("cli", "study")
 
-# Commands keep a persistent compilation cache (metaloss.cli.app.compilation_cache);
+# Commands keep a persistent compilation cache (metaloss._src.cli.app.compilation_cache);
 # tests count compilations, so they run without it unless a test turns it on.
 os.environ.setdefault("METALOSS_CACHE_DIR", "off")
 # Reports draw their figures inline in tests (a worker process per report would cost more

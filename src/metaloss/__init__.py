@@ -3,19 +3,19 @@
 The library: problems, optimizers, the unroll, objectives, the meta-loss,
 outer spaces, estimators, outer training, the grid engine (``ml.landscape``)
 and analysis. The applications built on it (the study and its report, the
-command line) live in :mod:`metaloss.study` and :mod:`metaloss.cli` and are not
+command line) live in :mod:`metaloss._src.study` and :mod:`metaloss.cli` and are not
 imported here.
 """
 
 from metaloss import analysis, estimators, objectives, optimizers, plot, problems, schedules, spec
-from metaloss.errors import InputError
+from metaloss._src.errors import InputError
+from metaloss._src.measures import GradNorm, Loss, Lyapunov, Measure
+from metaloss._src.meta import OBJECTIVES, MetaLoss, MetaResult
+from metaloss._src.outer import OuterRun, outer_train
+from metaloss._src.space import Linear, Log10, OneMinusLog10, Space, linspace, logspace
+from metaloss._src.unroll import Divergence, InnerState
+from metaloss._src.version import __version__
 from metaloss.grid import export_netcdf, landscape, load_netcdf, lyapunov, open_store, save_netcdf
-from metaloss.measures import GradNorm, Loss, Lyapunov, Measure
-from metaloss.meta import OBJECTIVES, MetaLoss, MetaResult
-from metaloss.outer import OuterRun, outer_train
-from metaloss.space import Linear, Log10, OneMinusLog10, Space, linspace, logspace
-from metaloss.unroll import Divergence, InnerState
-from metaloss.version import __version__
 
 __all__ = [
     "OBJECTIVES",

@@ -7,37 +7,10 @@ also have a label that parses back (``es(std=geometric(start=0.1, end=0.01,
 steps=3000))``) and can key compiled functions.
 """
 
-from __future__ import annotations
+from metaloss._src.schedules import (
+    Geometric,
+)
 
-import dataclasses
-
-import jax.numpy as jnp
-
-from metaloss.errors import check_int, check_positive
-from metaloss.spec import register
-
-
-@register("schedule", "geometric")
-@dataclasses.dataclass(frozen=True)
-class Geometric:
-    """``start * (end / start) ** min(step / steps, 1)``: geometric decay (or growth)
-    from ``start`` to ``end`` over ``steps`` outer steps, then constant.
-
-    Annealing the ES perturbation scale this way (large early to see past ripples,
-    small late to settle) is the graduated-optimization idea (Blake & Zisserman,
-    "Visual Reconstruction", 1987; Mobahi & Fisher III, "On the link between
-    Gaussian homotopy continuation and convex envelopes", 2015).
-    """
-
-    start: float
-    end: float
-    steps: int
-
-    def __post_init__(self):
-        check_positive("geometric start", self.start)
-        check_positive("geometric end", self.end)
-        check_int("geometric steps", self.steps)
-
-    def __call__(self, step):
-        frac = jnp.minimum(step / self.steps, 1.0)
-        return self.start * (self.end / self.start) ** frac
+__all__ = [
+    "Geometric",
+]

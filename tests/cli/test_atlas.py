@@ -4,7 +4,7 @@ import json
 import math
 
 from cli_helpers import run
-from metaloss.study.atlas import onset
+from metaloss._src.study.atlas import onset
 
 
 def test_quick_atlas_writes_its_report_figures_and_numbers(tmp_path, capsys):

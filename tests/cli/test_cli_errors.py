@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cli_helpers import run
-from metaloss.cli import train_cmd
+from metaloss._src.cli import train_cmd
 
 AXIS = ["--axis", "lr=log:1e-3:1:4", "--steps", "5"]
 
@@ -16,7 +16,7 @@ AXIS = ["--axis", "lr=log:1e-3:1:4", "--steps", "5"]
 @pytest.mark.parametrize("error", [RuntimeError("boom"), ValueError("an internal value"),
                                    KeyError("k"), OSError(5, "I/O error")])
 def test_a_bug_is_reported_as_a_bug(tmp_path, capsys, monkeypatch, error):
-    import metaloss.grid.compute as compute
+    import metaloss._src.grid.compute as compute
 
     def broken(*args, **kwargs):
         raise error
@@ -29,7 +29,7 @@ def test_a_bug_is_reported_as_a_bug(tmp_path, capsys, monkeypatch, error):
 
 
 def test_a_user_path_error_is_bad_input(tmp_path, capsys, monkeypatch):
-    import metaloss.grid.compute as compute
+    import metaloss._src.grid.compute as compute
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "a.nc"))

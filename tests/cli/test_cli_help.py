@@ -3,8 +3,8 @@
 import click
 import pytest
 
+from metaloss._src.cli.app import cli
 from metaloss.cli import main
-from metaloss.cli.app import cli
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))

@@ -11,8 +11,8 @@ import zarr
 
 import metaloss as ml
 from cli_helpers import run
+from metaloss._src.grid.store import TileStore
 from metaloss.grid import open_store
-from metaloss.grid.store import TileStore
 
 AXES = ["--axis", "lr=log:1e-3:1e2:12", "--axis", "momentum=1mlog:1e-3:1:9", "--steps", "15"]
 

@@ -10,9 +10,9 @@ import pytest
 
 import metaloss as ml
 from cli_helpers import run as run_cli
-from metaloss.analysis.fractal import boundary_cells
-from metaloss.grid.zoom import pick_center
-from metaloss.unroll import Divergence
+from metaloss._src.analysis.fractal import boundary_cells
+from metaloss._src.unroll import Divergence
+from metaloss._src.workflows.zoom import pick_center
 
 BASE = ["--divergence", "2", "--size", "32", "--center", "lr=1.03", "--center",
         "momentum=0.97"]

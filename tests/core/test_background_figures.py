@@ -9,7 +9,7 @@ from matplotlib.image import imread
 from matplotlib.ticker import FuncFormatter
 
 from metaloss import plot
-from metaloss.plot import style
+from metaloss._src.plot import style
 
 pytestmark = pytest.mark.slow  # starts a worker process (a fresh interpreter)
 
@@ -84,7 +84,7 @@ def test_worker_failure_is_raised_at_the_end(tmp_path):
 
 
 def test_missing_directory_is_refused_at_once_naming_the_users_path(tmp_path):
-    from metaloss.errors import InputError
+    from metaloss._src.errors import InputError
 
     with plot.in_background(1) as bg:
         with pytest.raises(InputError, match="gone"):

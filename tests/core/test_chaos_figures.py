@@ -6,7 +6,7 @@ import xarray as xr
 
 import metaloss as ml
 from metaloss import plot
-from metaloss.space import Log10, OneMinusLog10
+from metaloss._src.space import Log10, OneMinusLog10
 
 SPACE = ml.Space({"lr": Log10(), "momentum": OneMinusLog10()})
 

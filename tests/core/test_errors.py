@@ -9,7 +9,7 @@ import optax
 import pytest
 
 import metaloss as ml
-from metaloss.errors import InputError, check_int, check_positive, check_range
+from metaloss._src.errors import InputError, check_int, check_positive, check_range
 
 
 def test_input_error_is_a_value_error():

@@ -18,8 +18,8 @@ import optax
 import pytest
 
 import metaloss as ml
+from metaloss._src.estimators.es import centered_ranks, shape_fitness
 from metaloss.estimators import ES, PES, Backprop, Forward, TruncatedBackprop
-from metaloss.estimators.es import centered_ranks, shape_fitness
 
 HOLD = optax.set_to_zero()  # estimates at a fixed point
 STUDY = ml.Space({"lr": ml.Log10(), "momentum": ml.OneMinusLog10()})

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from jax.test_util import check_grads
 
-from metaloss import fastmath
+from metaloss._src import fastmath
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def side():
             "loops": f.lower(keys).as_text().count("stablehlo.while")}
 
 default = side()
-from metaloss.fastrng import straight_threefry_on_cpu
+from metaloss._src.fastrng import straight_threefry_on_cpu
 assert straight_threefry_on_cpu()
 print(json.dumps([default, side()]))
 """

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.analysis.fractal import boundary_cells, box_counts
-from metaloss.errors import InputError
+from metaloss._src.analysis.fractal import boundary_cells, box_counts
+from metaloss._src.errors import InputError
 
 CANTOR = math.log(2) / math.log(3)
 

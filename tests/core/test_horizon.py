@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from metaloss import MetaLoss, Space
+from metaloss._src.space import Log10, OneMinusLog10
 from metaloss.analysis import gradient_sweep
 from metaloss.estimators import Estimator, get_list
-from metaloss.space import Log10, OneMinusLog10
 
 SPACE = Space({"lr": Log10(), "momentum": OneMinusLog10()})
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.errors import InputError
+from metaloss._src.errors import InputError
+from metaloss._src.estimators.pes import PES
+from metaloss._src.measures import Trainability, benettin
 from metaloss.estimators import ES, Backprop, TruncatedBackprop
-from metaloss.estimators.pes import PES
-from metaloss.measures import Trainability, benettin
 from metaloss.spec import label, parse
 
 MLP = ml.problems.MeanFieldMLP(width=4)

@@ -1,6 +1,7 @@
-"""The layout DESIGN.md asks for, checked on the source: no import circles, the library
-never imports the applications, small modules, and a library that loads without the
-command line or the report."""
+"""The layout DESIGN.md asks for, checked on the source: no import circles, no upward
+edge between the private core's rooms, the library never imports the applications, the
+core never imports the public surface, small modules, and a library that loads without
+the command line or the report."""
 
 from __future__ import annotations
 
@@ -15,7 +16,24 @@ import pytest
 import metaloss as ml
 
 SRC = Path(ml.__file__).resolve().parent
-APPLICATIONS = ("metaloss.study", "metaloss.cli", "metaloss.explore", "metaloss.__main__")
+APPLICATIONS = ("metaloss._src.study", "metaloss._src.cli", "metaloss._src.explore",
+                "metaloss.cli", "metaloss.explore", "metaloss.__main__")
+CORE = "metaloss._src"
+LAYERS = (
+    ("base", ("errors", "version", "userload", "fastmath", "fastrng", "spec")),
+    ("parts", ("problems", "optimizers", "schedules")),
+    ("core", ("hyper", "unroll", "objectives", "space", "meta", "measures")),
+    ("estimators", ("estimators", "outer")),
+    ("grid", ("grid",)),
+    ("analysis", ("analysis",)),
+    ("plot", ("plot",)),
+    ("workflows", ("workflows",)),
+    ("study", ("study",)),
+    ("applications", ("cli", "explore")),
+)
+"""The core's rooms, lowest first: a module may import its own layer and those below,
+never one above. The public surface (``metaloss``, ``metaloss.problems``, ...) sits
+above them all and only re-exports."""
 MAX_LINES = 300
 
 
@@ -101,15 +119,43 @@ def is_application(name: str) -> bool:
     return any(name == a or name.startswith(a + ".") for a in APPLICATIONS)
 
 
+def layer(name: str) -> int:
+    """The layer of a module of the core; the public surface is above every layer."""
+    if not name.startswith(CORE + "."):
+        return len(LAYERS)
+    room = name.split(".")[2]
+    for i, (_, rooms) in enumerate(LAYERS):
+        if room in rooms:
+            return i
+    raise AssertionError(f"{name} is in no layer of LAYERS: give its room one")
+
+
+def test_every_core_module_has_a_layer():
+    assert all(layer(n) < len(LAYERS) for n in MODULES if n.startswith(CORE + "."))
+
+
+def test_no_upward_edges():
+    up = sorted((a, b) for a, deps in GRAPH.items() if a != CORE for b in deps
+                if b != CORE and layer(b) > layer(a))
+    assert up == []
+
+
+def test_the_public_surface_is_outside_the_core():
+    """Public modules re-export from the core; nothing public lives inside it."""
+    public = sorted(n for n in MODULES if not n.startswith(CORE))
+    assert "metaloss.problems" in public and "metaloss._src.meta" in MODULES
+    assert all(n.count(".") <= 1 or n == "metaloss.cli.__main__" for n in public), public
+
+
 def test_no_import_circles():
     assert cycles() == []
 
 
 def test_the_walk_sees_the_imports_it_should():
     """A guard on the checker itself: known edges are found, TYPE_CHECKING ones are not."""
-    assert "metaloss.meta" in GRAPH["metaloss.estimators.base"]
-    assert "metaloss.study.report.render" in GRAPH["metaloss.study.report.document"]
-    assert "metaloss.meta" not in GRAPH["metaloss.objectives"]  # type-only import
+    assert "metaloss._src.meta" in GRAPH["metaloss._src.estimators.base"]
+    assert "metaloss._src.study.report.render" in GRAPH["metaloss._src.study.report.document"]
+    assert "metaloss._src.meta" not in GRAPH["metaloss.objectives"]  # type-only import
 
 
 def test_library_never_imports_the_applications():
@@ -130,10 +176,11 @@ def test_no_package_shadows_the_landscape_function():
 
 @pytest.mark.slow  # starts a fresh interpreter: runs in make test
 def test_library_loads_without_click_or_the_report():
-    code = ("import sys; import metaloss.unroll, metaloss.meta, metaloss.estimators, "
+    code = ("import sys; import metaloss._src.unroll, metaloss._src.meta, metaloss.estimators, "
             "metaloss.grid, metaloss.analysis, metaloss.plot; "
             "print(sorted(m for m in sys.modules if m == 'click' or m.startswith("
-            "('metaloss.study', 'metaloss.cli', 'metaloss.explore'))))")
+            "('metaloss._src.study', 'metaloss._src.cli', 'metaloss._src.explore', "
+            "'metaloss.cli', 'metaloss.explore'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "[]"

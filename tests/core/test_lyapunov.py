@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.errors import InputError
-from metaloss.measures import GradNorm, Lyapunov, benettin, halve_exponent, start_tangent
-from metaloss.meta import default_key
+from metaloss._src.errors import InputError
+from metaloss._src.measures import GradNorm, Lyapunov, benettin, halve_exponent, start_tangent
+from metaloss._src.meta import default_key
 
 
 def start(size: int, dtype=jnp.float64) -> np.ndarray:

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import metaloss as ml
+from metaloss._src.errors import InputError
+from metaloss._src.study.settings import study_setup
 from metaloss.analysis import estimator_maps, smoothed_gradient
-from metaloss.errors import InputError
 from metaloss.estimators import ES, NRES, Backprop, TruncatedBackprop
-from metaloss.study.settings import study_setup
 
 AXES = {"lr": 10.0 ** np.array([-2.2, -1.4, 0.1]), "momentum": 1 - 10.0 ** np.array([-0.5, -1.6])}
 ESTIMATORS = (Backprop(), TruncatedBackprop(K=25), ES(std=0.1, pairs=1), NRES(std=0.2, K=25))
@@ -146,7 +146,7 @@ def synthetic_maps():
 
 def test_map_figures_draw_every_quantity_and_clip_dominance():
     from metaloss import plot
-    from metaloss.plot.maps import DOMINANCE_RANGE, quantity
+    from metaloss._src.plot.maps import DOMINANCE_RANGE, quantity
 
     ds = synthetic_maps()
     dom = quantity(ds, "dominance")

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from study_numpy import smoothed_brute_force, window_smoothed_gradient
 
-from metaloss.analysis.maps import sample_estimates
-from metaloss.errors import InputError
+from metaloss._src.analysis.maps import sample_estimates
+from metaloss._src.errors import InputError
+from metaloss._src.estimators.hybrid import combine, inverse_variance, variance_weight
+from metaloss._src.study.settings import study_setup
 from metaloss.estimators import ES, NRES, PES, GuidedES, Hybrid, get
-from metaloss.estimators.hybrid import combine, inverse_variance, variance_weight
 from metaloss.spec import label, parse
-from metaloss.study.settings import study_setup
 
 POINT = np.array([-2.0, -0.5])  # the study's start: smooth at the scale of std
 STD = 0.1

@@ -134,7 +134,7 @@ def test_evaluate_points_matches_meta(setup):
 
 @pytest.mark.parametrize("steps", [1, 7, 18, 37, 200])
 def test_blocked_scan_equals_scan(steps):
-    from metaloss.outer import _block_length, blocked_scan
+    from metaloss._src.outer import _block_length, blocked_scan
 
     def step(carry, x):
         a, k = carry

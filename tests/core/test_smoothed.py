@@ -8,10 +8,10 @@ import pytest
 from study_numpy import outer_loss, smoothed_brute_force
 
 import metaloss as ml
+from metaloss._src.analysis.smoothed import hermite_rule, size_class
+from metaloss._src.errors import InputError
+from metaloss._src.study.settings import study_setup
 from metaloss.analysis import smoothed_gradient, smoothed_loss
-from metaloss.analysis.smoothed import hermite_rule, size_class
-from metaloss.errors import InputError
-from metaloss.study.settings import study_setup
 
 SMOOTH = [(-2.0, -0.5), (-2.5, -2.0)]
 """Points of the study's box where the unroll is smooth at the scale of std."""

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import metaloss as ml
-from metaloss.errors import InputError
+from metaloss._src.errors import InputError
+from metaloss._src.spec import KINDS, REGISTRY, label, parse, parse_list
 from metaloss.estimators import ES, PES, Backprop, Forward, TruncatedBackprop, get, get_list
 from metaloss.schedules import Geometric
-from metaloss.spec import KINDS, REGISTRY, label, parse, parse_list
 
 
 def registered_classes():

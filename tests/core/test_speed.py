@@ -14,8 +14,8 @@ import optax
 import pytest
 
 import metaloss as ml
+from metaloss._src.problems.wavy import wavy_loss, wavy_loss_fast
 from metaloss.estimators import ES, Backprop
-from metaloss.problems.wavy import wavy_loss, wavy_loss_fast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import baselines  # noqa: E402

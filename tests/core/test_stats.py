@@ -1,10 +1,10 @@
-"""Bootstrap intervals and ranking (metaloss.analysis.stats)."""
+"""Bootstrap intervals and ranking (metaloss._src.analysis.stats)."""
 
 import numpy as np
 import pytest
 
+from metaloss._src.errors import InputError
 from metaloss.analysis import stats
-from metaloss.errors import InputError
 
 
 def test_median_interval_covers_the_true_median_at_about_the_nominal_rate():

@@ -17,10 +17,10 @@ import pytest
 import xarray as xr
 
 import metaloss as ml
-from metaloss.estimators.base import outer_fn
+from metaloss._src.estimators.base import outer_fn
+from metaloss._src.explore.encode import from_f32
+from metaloss._src.explore.server import background, is_loopback
 from metaloss.explore import Explorer
-from metaloss.explore.encode import from_f32
-from metaloss.explore.server import background, is_loopback
 
 MAX_POINTS = 64 * 64
 START = ("lr=log:1e-3:1e2:32", "momentum=1mlog:1e-3:1:32")

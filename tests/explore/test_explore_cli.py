@@ -10,7 +10,7 @@ import pytest
 import metaloss as ml
 import metaloss.explore
 from cli_helpers import run as run_cli
-from metaloss.cli.explore_cmd import STUDY_VIEW
+from metaloss._src.cli.explore_cmd import STUDY_VIEW
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.errors import InputError
+from metaloss._src.errors import InputError
+from metaloss._src.explore.requests import parse_landscape
+from metaloss._src.explore.stored import axis_spec, from_store
+from metaloss._src.grid.axes import parse_axis
 from metaloss.explore import Explorer, Superseded
-from metaloss.explore.requests import parse_landscape
-from metaloss.explore.stored import axis_spec, from_store
 
 START = ("lr=log:1e-3:1e2:16", "momentum=1mlog:1e-3:1:16")
 
@@ -80,7 +81,7 @@ def test_parse_landscape_refuses_fixed_axes():
 @pytest.mark.parametrize("spec", ["lr=log:0.001:100:", "momentum=1mlog:0.001:1:",
                                   "momentum=lin:0:0.9:", "lr=lin:0.3:0.001:"])
 def test_axis_spec_reproduces_axes(spec):
-    _, values = ml.grid.axes.parse_axis(spec + "37")
+    _, values = parse_axis(spec + "37")
     name = spec.partition("=")[0]
     assert axis_spec(name, values, 37) == spec + "37"
     assert axis_spec(name, values, 5) == spec + "5"

@@ -19,8 +19,8 @@ import pytest
 import zarr
 
 import metaloss as ml
-from metaloss.grid import distributed, open_store
-from metaloss.grid.store import TileStore
+from metaloss._src.grid import distributed, open_store
+from metaloss._src.grid.store import TileStore
 
 TILE = (4, 4)
 AXES = {"lr": ml.logspace(-3, 2, 14), "momentum": 1 - ml.logspace(-3, 0, 11)}  # 4 x 3 tiles

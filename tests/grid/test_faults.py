@@ -15,8 +15,8 @@ import pytest
 import zarr.storage._local as zarr_local
 
 import metaloss as ml
+from metaloss._src.grid.store import TileStore
 from metaloss.grid import open_store
-from metaloss.grid.store import TileStore
 
 TILE = (4, 4)
 SCRIPT = textwrap.dedent(

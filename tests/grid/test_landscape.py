@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import metaloss as ml
-from metaloss.errors import InputError
-from metaloss.grid import executor, points
-from metaloss.measures import LOSS
+from metaloss._src.errors import InputError
+from metaloss._src.grid import executor, points
+from metaloss._src.measures import LOSS
+from metaloss._src.meta import default_key
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_netcdf_round_trip(meta, tmp_path):
 
 
 def test_atomic_write_keeps_old_file_on_failure(meta, tmp_path):
-    from metaloss.grid.io import atomic_path
+    from metaloss._src.grid.io import atomic_path
 
     target = tmp_path / "x.txt"
     target.write_text("old")
@@ -143,7 +144,7 @@ def test_blocks_give_the_values_of_one_whole_batch(meta):
     axes = [ml.logspace(-3, 2, 48), 1 - ml.logspace(-3, 0, 40)]
     table, layout = points.axis_table(axes, np.float32)
     desc = points.box_start([0, 0], [48, 40], 0)[None]
-    key = ml.meta.default_key()
+    key = default_key()
     def run(block):
         return executor._chunk_program(desc, table, layout, {}, key, meta=meta, measure=LOSS,
                                        names=("lr", "momentum"), size=1920, block=block,
@@ -182,7 +183,7 @@ def test_in_order_keeps_order_and_stops_cleanly(workers):
 
 
 def test_written_files_follow_the_umask(meta, tmp_path):
-    from metaloss.grid.io import write_text
+    from metaloss._src.grid.io import write_text
 
     old = os.umask(0o022)
     try:
@@ -195,7 +196,7 @@ def test_written_files_follow_the_umask(meta, tmp_path):
 
 
 def test_missing_parent_directories_are_an_error_not_created(meta, tmp_path):
-    from metaloss.grid.io import check_writable_dir
+    from metaloss._src.grid.io import check_writable_dir
 
     target = tmp_path / "no" / "such" / "l.nc"
     with pytest.raises(InputError, match=r"directory '.*no/such' does not exist"):
@@ -207,7 +208,7 @@ def test_missing_parent_directories_are_an_error_not_created(meta, tmp_path):
 
 
 def test_write_errors_name_the_users_path_not_a_temporary_file(tmp_path):
-    from metaloss.grid.io import write_text
+    from metaloss._src.grid.io import write_text
 
     target = tmp_path / "d"
     target.mkdir()

@@ -14,7 +14,7 @@ import jax
 import numpy as np
 import pytest
 
-from metaloss.grid.sharding import local_devices
+from metaloss._src.grid.sharding import local_devices
 
 SCRIPT = textwrap.dedent(
     """
@@ -22,7 +22,7 @@ SCRIPT = textwrap.dedent(
     import jax, numpy as np
     import metaloss as ml
     from metaloss.grid import executor, points, sharding
-    from metaloss.measures import LOSS
+    from metaloss._src.measures import LOSS
 
     out = sys.argv[1]
     devs = jax.local_devices()

@@ -14,6 +14,7 @@ import zarr
 from hypothesis import given, settings
 
 import metaloss as ml
+from metaloss._src.grid.store import TileLayout, TileStore, default_tile
 from metaloss.grid import (
     distributed,
     export_netcdf,
@@ -22,7 +23,6 @@ from metaloss.grid import (
     open_store,
     split_axes,
 )
-from metaloss.grid.store import TileLayout, TileStore, default_tile
 
 TILE = (4, 4)
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metaloss.errors import InputError
-from metaloss.grid.zoom import EPS, MIN_ULPS, level_box, narrowest_cell, parse_view_axis, plan
+from metaloss._src.errors import InputError
+from metaloss._src.grid.zoom import EPS, MIN_ULPS, level_box, narrowest_cell, parse_view_axis, plan
 
 VIEW = [parse_view_axis("lr=log:1e-3:1e2"), parse_view_axis("momentum=1mlog:1e-3:1:99")]
 

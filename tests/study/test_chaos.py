@@ -5,7 +5,7 @@ and the plane's."""
 import numpy as np
 import pytest
 
-from metaloss.study.report.chaos_plane import FACTOR, STRONG, compute_plane
+from metaloss._src.study.report.chaos_plane import FACTOR, STRONG, compute_plane
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ import jax
 import numpy as np
 import pytest
 
+from metaloss._src.errors import InputError
+from metaloss._src.study import compare as C
+from metaloss._src.study import compare_output
+from metaloss._src.study.settings import BOX, NAMED_STARTS, STUDY_STARTS, study_setup
 from metaloss.analysis import evaluate_points
-from metaloss.errors import InputError
 from metaloss.estimators import ES, PES, Backprop, TruncatedBackprop
 from metaloss.spec import label
-from metaloss.study import compare as C
-from metaloss.study import compare_output
-from metaloss.study.settings import BOX, NAMED_STARTS, STUDY_STARTS, study_setup
 
 ESTIMATORS = (Backprop(), TruncatedBackprop(K=10), PES(std=0.1, pairs=2, K=10))
 BUDGET, SEEDS, LENGTHS = 1000, 4, (10, 20)
@@ -147,7 +147,7 @@ def test_ranking_claims_only_what_the_intervals_allow(result):
 
 
 def test_maps_join_the_comparison_and_the_report_states_their_numbers(tmp_path):
-    from metaloss.study.report.maps import maps_summary
+    from metaloss._src.study.report.maps import maps_summary
 
     meta, space = study_setup()
     cmp = C.compare(meta, space, BOX, estimators=ESTIMATORS, seeds=2, budget=BUDGET, grid=6,

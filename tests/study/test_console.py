@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from metaloss.study.console import Console
+from metaloss._src.study.console import Console
 
 
 def test_stages_print_one_line_each_with_counts_when_not_a_terminal():
@@ -54,7 +54,7 @@ def test_summary_lists_files_and_key_numbers(tmp_path):
 
 
 def test_headline_gives_every_topic_a_place_before_a_long_one_fills_it():
-    from metaloss.study.report.contents import headline, spread
+    from metaloss._src.study.report.contents import headline, spread
 
     numbers = ([("landscape minimum", "1"), ("landscape minimum at (lr, momentum)", "(1, 0)")]
                + [(f"compare: e{i}: median final true loss [95% CI]; in basin", str(i))

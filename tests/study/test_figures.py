@@ -9,8 +9,8 @@ from matplotlib.colors import to_rgba
 
 import metaloss as ml
 from metaloss import plot
+from metaloss._src.space import Linear, Log10, OneMinusLog10
 from metaloss.cli import main
-from metaloss.space import Linear, Log10, OneMinusLog10
 
 
 def _landscape(n=24, momentum=None):
@@ -184,8 +184,8 @@ def test_train_figure_title_and_labels(tmp_path, monkeypatch):
 
 
 def test_smoothed_slices_agree_with_monte_carlo():
-    from metaloss.study.report.smoothing import smoothed_slices
-    from metaloss.study.settings import study_setup
+    from metaloss._src.study.report.smoothing import smoothed_slices
+    from metaloss._src.study.settings import study_setup
 
     meta, space = study_setup(steps=20)
     end = {"lr": -1.5, "momentum": -0.8}

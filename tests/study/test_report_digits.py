@@ -3,7 +3,7 @@
 import numpy as np
 import xarray as xr
 
-from metaloss.study.report.digits import DigitsSettings, boundary
+from metaloss._src.study.report.digits import DigitsSettings, boundary
 
 
 def test_boundary_finds_the_first_diverged_lr_and_islands():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from metaloss import plot
-from metaloss.study.report.document import Report
-from metaloss.study.report.html import inline
+from metaloss._src.study.report.document import Report
+from metaloss._src.study.report.html import inline
 
 
 class _Page(HTMLParser):

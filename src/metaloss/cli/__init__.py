@@ -1,6 +1,13 @@
 """The ``metaloss`` command line: click commands and parameter types, one module per
-group of commands. ``main`` is the console script's entry point."""
+group of commands. ``main`` is the console script's entry point.
+"""
 
-from metaloss.cli.app import cli, main
+from metaloss._src.cli import (
+    cli,
+    main,
+)
 
-__all__ = ["cli", "main"]
+__all__ = [
+    "cli",
+    "main",
+]

@@ -1,5 +1,7 @@
+"""``python -m metaloss.cli``: the command line."""
+
 import sys
 
-from metaloss.cli.app import main
+from metaloss.cli import main
 
 sys.exit(main())

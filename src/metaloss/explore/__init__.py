@@ -7,7 +7,18 @@ itself is static HTML and JavaScript in ``static/``, with no build step and noth
 fetched from the network.
 """
 
-from metaloss.explore.server import create_app, serve
-from metaloss.explore.session import Explorer, Superseded, View
+from metaloss._src.explore import (
+    Explorer,
+    Superseded,
+    View,
+    create_app,
+    serve,
+)
 
-__all__ = ["Explorer", "Superseded", "View", "create_app", "serve"]
+__all__ = [
+    "Explorer",
+    "Superseded",
+    "View",
+    "create_app",
+    "serve",
+]

@@ -7,11 +7,18 @@ store tile by tile, ``distributed`` shares a store's tiles among processes, and
 :func:`lyapunov` (``ml.lyapunov``, the Lyapunov measure).
 """
 
-from metaloss.grid.compute import landscape, lyapunov
-from metaloss.grid.executor import iter_chunks
-from metaloss.grid.io import atomic_path, load_netcdf, save_netcdf, write_text
-from metaloss.grid.points import split_axes
-from metaloss.grid.store import export_netcdf, open_store
+from metaloss._src.grid import (
+    atomic_path,
+    export_netcdf,
+    iter_chunks,
+    landscape,
+    load_netcdf,
+    lyapunov,
+    open_store,
+    save_netcdf,
+    split_axes,
+    write_text,
+)
 
 __all__ = [
     "atomic_path",

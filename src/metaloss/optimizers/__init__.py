@@ -1,49 +1,19 @@
 """Inner optimizers whose hyperparameters are explicit pytree leaves. Each registers
-its spec name where it is defined; :func:`get` builds one from a spec."""
+its spec name where it is defined; :func:`get` builds one from a spec.
+"""
 
-from __future__ import annotations
-
-from typing import Any
-
-import optax
-
-from metaloss.errors import InputError
-from metaloss.optimizers.adam import Adam
-from metaloss.optimizers.base import InnerOptimizer
-from metaloss.optimizers.nesterov import Nesterov
-from metaloss.optimizers.optax_wrap import FromOptax, wrap
-from metaloss.optimizers.rmsprop import RMSProp
-from metaloss.optimizers.sgd import SGD, SGDM
-from metaloss.spec import REGISTRY, parse
-
-
-def _adapt(obj: Any, spec: str) -> InnerOptimizer:
-    """A ``module:attribute`` optimizer: an instance, or an optax transformation built
-    with ``optax.inject_hyperparams`` (wrapped by :class:`FromOptax`)."""
-    if isinstance(obj, optax.GradientTransformation):
-        return FromOptax(obj, label=spec)
-    if not isinstance(obj, InnerOptimizer):
-        raise InputError(f"{spec} is a {type(obj).__name__}, not an inner optimizer")
-    return obj
-
-
-REGISTRY.define("optimizer", InnerOptimizer, _adapt)
-
-
-def get(spec: str | InnerOptimizer) -> InnerOptimizer:
-    """The optimizer a spec names: ``"sgdm"``, ``"rmsprop(eps_in_sqrt=False)"``,
-    ``"module:attribute"``; an :class:`InnerOptimizer` is returned as is.
-
-    Raises:
-      InputError: with a one-line message otherwise.
-    """
-    return parse("optimizer", spec)
-
-
-def names() -> tuple[str, ...]:
-    """The registered optimizer names."""
-    return REGISTRY.names("optimizer")
-
+from metaloss._src.optimizers import (
+    SGD,
+    SGDM,
+    Adam,
+    FromOptax,
+    InnerOptimizer,
+    Nesterov,
+    RMSProp,
+    get,
+    names,
+    wrap,
+)
 
 __all__ = [
     "SGD",

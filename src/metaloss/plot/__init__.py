@@ -1,23 +1,33 @@
 """Matplotlib figures, built with the object-oriented ``Figure`` API (no pyplot, no
-backend switch). Plotting code takes arrays; it never calls into JAX."""
+backend switch). Plotting code takes arrays; it never calls into JAX.
+"""
 
-from metaloss.plot.atlas import roughness_barcode, roughness_dimension
-from metaloss.plot.chaos import boundary_box_counts, measure_panels
-from metaloss.plot.estimators import final_losses, gradient_norms, trajectory_panels
-from metaloss.plot.figures import (
+from metaloss._src.plot import (
+    MAP_QUANTITIES,
+    animate,
+    boundary_box_counts,
+    can_write_mp4,
+    dimension_depth,
     distributions,
+    estimator_map,
+    figure,
+    final_losses,
+    gradient_norms,
+    heatmap,
+    in_background,
     inner_loss,
+    measure_panels,
     outer_curves,
     outer_training,
+    roughness_barcode,
+    roughness_dimension,
+    save,
     slice_plot,
     sweep,
     training_curve,
+    trajectories,
+    trajectory_panels,
 )
-from metaloss.plot.heatmaps import heatmap, trajectories
-from metaloss.plot.maps import QUANTITIES as MAP_QUANTITIES
-from metaloss.plot.maps import estimator_map
-from metaloss.plot.style import figure, in_background, save
-from metaloss.plot.zoom import animate, can_write_mp4, dimension_depth
 
 __all__ = [
     "MAP_QUANTITIES",

@@ -1,36 +1,24 @@
 """Inner problems. Each registers its spec name where it is defined; :func:`get` builds
-one from a spec (see :mod:`metaloss.spec`)."""
+one from a spec (see :mod:`metaloss.spec`).
+"""
 
-from __future__ import annotations
-
-from metaloss.problems.base import Problem
-from metaloss.problems.cosine import CRITICAL_ROUGHNESS, CosineQuadratic
-from metaloss.problems.custom import FromFunction, adapt, check_problem
-from metaloss.problems.digits import LogisticDigits, MLPDigits, digits_split
-from metaloss.problems.meanfield import MeanFieldMLP
-from metaloss.problems.quadratic import Quadratic
-from metaloss.problems.rosenbrock import Rosenbrock
-from metaloss.problems.wavy import Wavy1D, wavy_loss
-from metaloss.spec import REGISTRY, parse
-
-REGISTRY.define("problem", Problem, adapt)
-
-
-def get(spec: str | Problem) -> Problem:
-    """The problem a spec names: ``"wavy1d"``, ``"quadratic(dim=20, condition=1e3)"``,
-    ``"mlp_digits(hidden=64, batch_size=None)"``, ``"module:attribute"`` or
-    ``"path/file.py:attribute"``; a :class:`Problem` is returned as is.
-
-    Raises:
-      InputError: with a one-line message, for an unknown name or bad arguments.
-    """
-    return parse("problem", spec)
-
-
-def names() -> tuple[str, ...]:
-    """The registered problem names."""
-    return REGISTRY.names("problem")
-
+from metaloss._src.problems import (
+    CRITICAL_ROUGHNESS,
+    CosineQuadratic,
+    FromFunction,
+    LogisticDigits,
+    MeanFieldMLP,
+    MLPDigits,
+    Problem,
+    Quadratic,
+    Rosenbrock,
+    Wavy1D,
+    check_problem,
+    digits_split,
+    get,
+    names,
+    wavy_loss,
+)
 
 __all__ = [
     "CRITICAL_ROUGHNESS",

@@ -1,0 +1,21 @@
+"""Analysis of meta-loss landscapes."""
+
+from metaloss._src.analysis import stats
+from metaloss._src.analysis.fractal import BoundaryDimension, boundary_dimension
+from metaloss._src.analysis.gradients import gradient_sweep
+from metaloss._src.analysis.maps import estimator_maps
+from metaloss._src.analysis.points import evaluate_points
+from metaloss._src.analysis.slices import slices
+from metaloss._src.analysis.smoothed import smoothed_gradient, smoothed_loss
+
+__all__ = [
+    "BoundaryDimension",
+    "boundary_dimension",
+    "estimator_maps",
+    "evaluate_points",
+    "gradient_sweep",
+    "slices",
+    "smoothed_gradient",
+    "smoothed_loss",
+    "stats",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from metaloss._src.cli.app import main
+
+sys.exit(main())

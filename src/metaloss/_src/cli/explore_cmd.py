@@ -1,0 +1,91 @@
+"""``metaloss explore``: serve the landscape to a browser."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from metaloss._src.cli.options import build_meta, problem_options
+from metaloss._src.errors import InputError, check_int
+
+STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
+"""The starting view when no --axis is given and lr and momentum are free."""
+
+EXAMPLES = """
+
+\b
+Examples:
+  metaloss explore                          # the study's landscape, in the browser
+  metaloss explore --axis lr=log:1e-4:10:256 --axis momentum=1mlog:1e-3:1:256 --steps 100
+  metaloss explore --store big.zarr         # the problem a finished store was made with
+  metaloss explore --no-open --port 8765    # then open the printed URL yourself
+"""
+
+PROBLEM_FLAGS = ("problem", "optimizer", "steps", "objective", "divergence", "sets")
+
+
+@click.command(epilog=EXAMPLES)
+@problem_options
+@click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B:N",
+              help="An axis of the starting view (repeatable, in order), as in metaloss "
+                   "landscape; default: the study's lr x momentum view at 256 x 256.")
+@click.option("--measure", default="loss", show_default=True,
+              help="The starting measure: a registered measure (as in metaloss landscape) "
+                   "or diverged (the divergence flag).")
+@click.option("--store", type=click.Path(), default=None, metavar="PATH.zarr",
+              help="Open a finished landscape store: its configuration fixes the problem, "
+                   "the key and the starting view.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The server has no authentication: keep it on "
+                   "loopback unless the network is yours.")
+@click.option("--port", type=int, default=8000, show_default=True,
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--no-open", is_flag=True, help="Do not open a browser; just print the URL.")
+@click.option("--max-points", type=int, default=1024 * 1024, show_default=True,
+              help="The most grid points one view may have.")
+@click.pass_context
+def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
+            store, host, port, no_open, max_points):
+    """Explore the landscape in a browser: zoom, hover, click a point to see its run."""
+    import jax
+
+    from metaloss._src.explore import Explorer, serve
+    from metaloss._src.explore.requests import measure_names
+    from metaloss._src.explore.server import bind, is_loopback, url_of
+
+    check_int("--max-points", max_points)
+    check_int("--port", port, minimum=0, maximum=65535)
+    if measure not in measure_names():
+        raise InputError(f"unknown --measure {measure!r}; choose one of "
+                         f"{', '.join(measure_names())}")
+    if store is not None:
+        given = [f"--{f.replace('sets', 'set')}" for f in PROBLEM_FLAGS
+                 if ctx.get_parameter_source(f) is not click.core.ParameterSource.DEFAULT]
+        if given:
+            raise InputError(f"--store fixes the problem; drop {given[0]}")
+        from metaloss._src.explore.stored import from_store
+
+        meta, key, default_axes, stored_measure = from_store(store)
+        axes = axes or default_axes
+        if ctx.get_parameter_source("measure") is click.core.ParameterSource.DEFAULT:
+            measure = stored_measure
+    else:
+        meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
+        key = jax.random.key(seed)
+        free = [n for n in meta.hparam_names if n not in dict(meta.fixed)]
+        if not axes:
+            if not {"lr", "momentum"} <= set(free):
+                raise InputError(f"give the starting view with --axis (hyperparameters: "
+                                 f"{', '.join(free)})")
+            axes = STUDY_VIEW
+    explorer = Explorer(meta, key, tuple(axes), measure=measure, max_points=max_points)
+    explorer.check_start()  # fail here, not in the browser
+    sock = bind(host, port)
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}, beyond this machine; the explorer has no "
+                   "authentication: anyone who can reach the port can use it", err=True)
+    click.echo(f"metaloss explore: serving {url_of(sock)} (Ctrl-C stops)")
+    # compile the starting view's programs while the browser starts
+    threading.Thread(target=explorer.warm, daemon=True, name="metaloss-warm").start()
+    serve(explorer, sock, open_browser=not no_open)

@@ -1,0 +1,147 @@
+"""``metaloss zoom``: a deep zoom into a 2-D landscape, and the boundary dimension per level."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+
+from metaloss._src.cli.options import build_meta, colour_ceiling, problem_options
+from metaloss._src.cli.types import Assignment, Spec, unique
+from metaloss._src.errors import InputError
+
+STUDY_VIEW = ("lr=log:1e-3:1e2", "momentum=1mlog:1e-3:1")
+
+EXAMPLES = """
+
+\b
+Examples:
+  metaloss zoom --divergence 2 --auto --factor 4 --levels 6 --out zoom/
+  metaloss zoom --divergence 2 --center lr=1.03 --center momentum=0.97 \\
+      --factor 10 --levels 8 --size 512 --out deep/
+  metaloss zoom --divergence 2 --auto --levels 6 --out zoom/ --resume
+"""
+
+
+@click.command(epilog=EXAMPLES)
+@problem_options
+@click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B",
+              help="An axis of the starting view (give two, in order), in the landscape's "
+                   "grammar without N: KIND log, lin or 1mlog. Default: the study's "
+                   "lr=log:1e-3:1e2 and momentum=1mlog:1e-3:1.")
+@click.option("--center", "centers", type=Assignment(), multiple=True, metavar="NAME=VALUE",
+              help="The zoom's centre, a hyperparameter value per axis (repeat per axis).")
+@click.option("--auto", is_flag=True,
+              help="Centre on the divergence boundary: the boundary cell of the first level "
+                   "nearest its middle.")
+@click.option("--factor", type=float, default=4.0, show_default=True,
+              help="Each level is FACTOR times narrower on every axis (> 1).")
+@click.option("--levels", type=int, default=5, show_default=True,
+              help="Levels, the starting view included (>= 1).")
+@click.option("--size", type=int, default=256, show_default=True,
+              help="Points per axis at every level (>= 16, for box counting).")
+@click.option("--chunk", type=int, default=None,
+              help="Grid points per device per compiled call (default: chosen per device).")
+@click.option("--measure", type=Spec("measure"), default="loss", show_default=True,
+              help="What each level computes (as for landscape), e.g. trainability: its "
+                   "'diverged' mask (not converged) is then the boundary measured.")
+@click.option("--float64", "float64", is_flag=True,
+              help="Compute every level in float64 (by default only levels whose cells "
+                   "float32 cannot resolve).")
+@click.option("--vmax", type=float, default=None,
+              help="Colour-scale ceiling of the level images (default: 10 for the outer "
+                   "loss, none for other measures).")
+@click.option("--resume", is_flag=True,
+              help="Continue an unfinished zoom in --out (finished levels are only read).")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Output directory: zoom.zarr, level<k>.png, zoom.gif, dimensions.csv/.md/.png.")
+def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, centers, auto,
+         factor, levels, size, chunk, measure, float64, vmax, resume, out):
+    """Zoom into a 2-D landscape level by level, each recomputed at full resolution.
+
+    Level 0 is the starting view; each further level is FACTOR times narrower around
+    the centre (in the axes' own coordinates: log10 lr, log10(1 - momentum)). A level
+    whose cells come near float32 resolution runs in float64, and the output says so;
+    a zoom deeper than float64 resolves is refused before anything is computed (with
+    --auto, once level 0 has given the centre). The boundary of the 'diverged' mask
+    (see --divergence) is the trainability boundary whose box-counting dimension the
+    table gives per level.
+    """
+    from metaloss._src.analysis.fractal import MIN_SIDE
+    from metaloss._src.grid.io import check_writable_dir
+    from metaloss._src.grid.zoom import parse_view_axis, plan
+
+    view = [parse_view_axis(s) for s in (axes or STUDY_VIEW)]
+    if len(view) != 2:
+        raise InputError(f"a zoom needs two --axis options, got {len(view)}")
+    center = unique(centers, "--center") or None
+    if auto == (center is not None):
+        raise InputError("give either --center NAME=VALUE for each axis or --auto")
+    if size < MIN_SIDE:
+        raise InputError(f"--size must be >= {MIN_SIDE} (box counting needs it), got {size}")
+    try:
+        plan(view, center, factor, levels, size)  # every check before any computing
+    except InputError as e:
+        raise InputError(str(e).replace("the zoom factor", "--factor")
+                         .replace("levels must", "--levels must")) from None
+    meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
+    both = sorted({ax.name for ax in view} & {k for k, _ in meta.fixed})
+    if both:
+        raise InputError(f"{both[0]!r} is both an --axis and a --set")
+    meta.check({ax.name: ax.values(ax.lo, ax.hi, 2) for ax in view})
+    from metaloss._src.measures import get as get_measure
+
+    measure = get_measure(measure)
+    vmax = colour_ceiling(measure.variable, vmax)
+    outdir = check_writable_dir(out)
+    _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
+         measure=measure, float64=float64)
+
+
+def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
+         *, measure, float64):
+    import jax
+
+    from metaloss._src import plot
+    from metaloss._src.cli.zoom_report import dimension_rows, write_tables
+    from metaloss._src.grid.zoom import MIN_ULPS
+    from metaloss._src.workflows.zoom import zoom as compute
+
+    space = meta.default_space([ax.name for ax in view])
+
+    def report(level, da):
+        box = ", ".join(f"{n} {float(v[0]):.8g}..{float(v[-1]):.8g}" for n, v in
+                        level.axes.items())
+        why = (f"float64: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
+               if level.dtype == "float64" else "float32")
+        if float64 and level.cell_ulps >= MIN_ULPS:
+            why = "float64 (--float64)"
+        mag = float(factor) ** level.index
+        title = f"level {level.index} (x{mag:.3g}, {level.dtype})"
+        path = outdir / f"level{level.index}.png"
+        plot.save(plot.heatmap(da, params=space, vmax=vmax, title=title), path)
+        click.echo(f"level {level.index}: {box}; {why}; "
+                   f"{int(da['diverged'].sum())} of {da.size} diverged; wrote {path}")
+
+    results = compute(meta, view, center, factor, levels, size, key=jax.random.key(seed),
+                      store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report,
+                      measure=measure, float64=float64)
+    rows = dimension_rows(results, factor)
+    for row in rows:
+        if row["note"]:
+            click.echo(f"level {row['level']}: {row['note']}")
+    written = write_tables(rows, outdir)
+    frames = [outdir / f"level{level.index}.png" for level, _ in results]
+    written.append(plot.animate(frames, outdir / "zoom.gif"))
+    if plot.can_write_mp4():
+        written.append(plot.animate(frames, outdir / "zoom.mp4"))
+    depth = [row["depth"] for row in rows]
+    nan = lambda v: math.nan if v == "" else v  # noqa: E731
+    fig = plot.dimension_depth(depth, [nan(r["dimension"]) for r in rows],
+                               [nan(r["ci_low"]) for r in rows], [nan(r["ci_high"]) for r in rows])
+    plot.save(fig, outdir / "dimensions.png")
+    written.append(outdir / "dimensions.png")
+    dims = ", ".join(f"{r['dimension']:.3f}" if r["dimension"] != "" else "none" for r in rows)
+    click.echo(f"boundary dimension per level: {dims}; wrote {outdir / 'zoom.zarr'}, "
+               + ", ".join(str(p.name) for p in written))

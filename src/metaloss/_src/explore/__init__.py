@@ -1,0 +1,13 @@
+"""``metaloss explore``: the landscape in a browser.
+
+A local web page over a small JSON API: views of the landscape recomputed on demand
+by the grid engine (:mod:`.session`), request checks and limits (:mod:`.requests`),
+the wire formats (:mod:`.encode`) and the Starlette app (:mod:`.server`). The page
+itself is static HTML and JavaScript in ``static/``, with no build step and nothing
+fetched from the network.
+"""
+
+from metaloss._src.explore.server import create_app, serve
+from metaloss._src.explore.session import Explorer, Superseded, View
+
+__all__ = ["Explorer", "Superseded", "View", "create_app", "serve"]

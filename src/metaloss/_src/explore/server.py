@@ -1,0 +1,183 @@
+"""The explorer's HTTP server: a Starlette app over an :class:`Explorer`, run by uvicorn.
+
+Routes (all ``GET``; the parameters are documented in the README's Explorer section):
+
+- ``/``: the page (``static/index.html``, with ``explorer.js`` and ``explorer.css``);
+- ``/api/config``: what the server fixed at start and the starting view;
+- ``/api/landscape``: a view, as JSON or as the binary frame of :mod:`.encode`;
+- ``/api/landscape.nc``: the same view as a NetCDF file;
+- ``/api/run``: one inner run at hyperparameter values;
+- ``/api/gradient``: an estimator's outer gradient at outer coordinates.
+
+Bad parameters answer 400 with ``{"error": "one line"}``; a view that a newer one of
+the same client replaced answers 409; anything else is a bug in metaloss: it is
+logged with its traceback and answers 500.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import socket
+import threading
+import webbrowser
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from metaloss._src.errors import InputError, one_line
+from metaloss._src.explore import encode
+from metaloss._src.explore.requests import measure_names, parse_gradient, parse_landscape, parse_run
+from metaloss._src.explore.session import Explorer, Superseded
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("metaloss._src.explore")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _json(content, status: int = 200) -> JSONResponse:
+    return JSONResponse(content, status_code=status, headers=NO_STORE)
+
+
+def _endpoint(work: Callable[[list[tuple[str, str]]], Response]):
+    """An endpoint that runs ``work(query pairs)`` in a worker thread (JAX calls block)
+    and turns its failures into the answers the module docstring lists."""
+
+    async def endpoint(request: Request) -> Response:
+        query = list(request.query_params.multi_items())
+        try:
+            return await run_in_threadpool(work, query)
+        except InputError as e:
+            return _json({"error": one_line(e)}, 400)
+        except Superseded:
+            return _json({"error": "superseded by a newer view"}, 409)
+        except Exception:
+            log.exception("internal error in metaloss serving %s", request.url)
+            return _json({"error": "internal error in metaloss (a bug): see the server log"},
+                         500)
+
+    return endpoint
+
+
+def create_app(explorer: Explorer) -> Starlette:
+    """The ASGI app that serves ``explorer``."""
+    meta = explorer.meta
+
+    def config(query):
+        if query:
+            raise InputError("/api/config takes no parameters")
+        free = [n for n in meta.hparam_names if n not in explorer.fixed]
+        return _json({
+            "axes": list(explorer.axes),
+            "measure": explorer.measure,
+            "measures": list(measure_names()),
+            "max_points": explorer.max_points,
+            "meta": meta.describe(),
+            "free": free,
+        })
+
+    def view(query):
+        return explorer.landscape(parse_landscape(query, max_points=explorer.max_points,
+                                                  fixed=explorer.fixed))
+
+    def landscape(query):
+        v = view(query)
+        if dict(query).get("format") == "f32":
+            return Response(encode.to_f32(v), media_type="application/octet-stream",
+                            headers=NO_STORE)
+        return Response(encode.to_json(v), media_type="application/json", headers=NO_STORE)
+
+    def netcdf(query):
+        body = encode.to_netcdf(view(query))
+        return Response(body, media_type="application/x-netcdf", headers={
+            **NO_STORE, "Content-Disposition": 'attachment; filename="landscape.nc"'})
+
+    def run(query):
+        return _json(explorer.run(parse_run(query)))
+
+    def gradient(query):
+        return _json(explorer.gradient(parse_gradient(query)))
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", headers=NO_STORE)
+
+    routes = [
+        Route("/", index),
+        Route("/api/config", _endpoint(config)),
+        Route("/api/landscape", _endpoint(landscape)),
+        Route("/api/landscape.nc", _endpoint(netcdf)),
+        Route("/api/run", _endpoint(run)),
+        Route("/api/gradient", _endpoint(gradient)),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(routes=routes)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (port 0: a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.listen(128)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::"):
+        host = socket.gethostname()
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _server(explorer: Explorer):
+    import uvicorn
+
+    return uvicorn.Server(uvicorn.Config(create_app(explorer), log_level="warning",
+                                         timeout_graceful_shutdown=1))
+
+
+def serve(explorer: Explorer, sock: socket.socket, *, open_browser: bool = False) -> None:
+    """Serves ``explorer`` on ``sock`` until interrupted (Ctrl-C)."""
+    server = _server(explorer)
+    if open_browser:
+        threading.Timer(0.5, webbrowser.open, args=(url_of(sock),)).start()
+    server.run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def background(explorer: Explorer, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serves ``explorer`` from a thread while the block runs; yields the URL (for
+    tests, benchmarks and notebooks)."""
+    sock = bind(host, port)
+    server = _server(explorer)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name="metaloss-explore")
+    thread.start()
+    try:
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -1,0 +1,213 @@
+"""The explorer's computations: views of the landscape, single runs and outer gradients.
+
+An :class:`Explorer` holds what the server fixed at start (the meta-loss, the inner
+runs' key, the limits) and answers parsed requests (:mod:`metaloss._src.explore.requests`)
+with NumPy results. Views run one at a time on the grid engine (they use every core
+anyway); each client's newest view wins: an older one still waiting is dropped and
+one still running stops at its next chunk (:class:`Superseded`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import math
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from metaloss._src.errors import InputError
+from metaloss._src.estimators import get as get_estimator
+from metaloss._src.explore.requests import (
+    DIVERGED,
+    MAX_POINTS,
+    LandscapeRequest,
+    PointRequest,
+    parse_landscape,
+)
+from metaloss._src.grid.compute import evaluate_grid, prepare
+from metaloss._src.grid.config import attrs_for
+from metaloss._src.measures import LOSS
+from metaloss._src.measures import get as get_measure
+from metaloss._src.space import PARAM_KINDS, Space
+
+if TYPE_CHECKING:
+    from metaloss._src.meta import MetaLoss
+
+
+class Superseded(Exception):
+    """A view request that a newer one from the same client replaced."""
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """One computed view: ``values`` and ``diverged`` have shape ``[len(c) for c in coords]``."""
+
+    dims: tuple[str, ...]
+    coords: dict[str, np.ndarray]
+    values: np.ndarray
+    diverged: np.ndarray
+    measure: str
+    variable: str
+    seconds: float
+    attrs: dict[str, Any]
+
+    def dataarray(self) -> xr.DataArray:
+        """The view as a landscape ``DataArray`` (what ``ml.landscape`` returns)."""
+        return xr.DataArray(self.values, dims=self.dims,
+                            coords={**self.coords, "diverged": (self.dims, self.diverged)},
+                            name=self.variable,
+                            attrs=self.attrs)
+
+
+@functools.partial(jax.jit, static_argnames=("meta",))
+def _run(hparams, key, *, meta: MetaLoss):
+    return meta.evaluate(hparams, key, differentiable=False, trajectory=True)
+
+
+@functools.partial(jax.jit, static_argnames=("meta", "space", "estimator"))
+def _estimate(coords, key, *, meta: MetaLoss, space: Space, estimator):
+    k_init, k_est = jax.random.split(key)
+    state = estimator.init(meta, space, coords, k_init)
+    loss, grad, _ = estimator.estimate(meta, space, coords, k_est, state)
+    return loss, grad
+
+
+def _size(spec: str) -> int:
+    return int(spec.rpartition(":")[2])
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+class Explorer:
+    """The state of one explorer server.
+
+    Args:
+      meta: the meta-loss every request evaluates (problem, optimizer, steps, fixed values).
+      key: the inner runs' key (the same for every view, so views agree with each other
+        and with ``ml.landscape(meta, axes, key=key)``).
+      axes: the starting view, axis specs in order.
+      measure: the starting measure.
+      max_points: the most grid points one view may have.
+    """
+
+    def __init__(self, meta: MetaLoss, key: jax.Array, axes: tuple[str, ...],
+                 measure: str = "loss", max_points: int = MAX_POINTS):
+        self.meta = meta
+        self.key = meta.key_or_default(key)
+        self.axes = tuple(axes)
+        self.measure = measure
+        self.max_points = max_points
+        self._compute = threading.Lock()
+        self._tickets = itertools.count()
+        self._latest: dict[str, int] = {}
+        self._latest_lock = threading.Lock()
+
+    def check_start(self) -> None:
+        """:class:`InputError` unless the starting view is one the server would compute."""
+        query = [("axis", a) for a in self.axes] + [("measure", self.measure)]
+        req = parse_landscape(query, max_points=self.max_points, fixed=self.fixed)
+        prepare(self.meta, req.axes, self.key)
+
+    def warm(self, preview: int = 64) -> None:
+        """Computes the starting view and its preview (as the page first asks for them),
+        so that their programs are compiled before the page's first request."""
+        for n in sorted({min(preview, _size(self.axes[0])), _size(self.axes[0])}):
+            specs = [a.rpartition(":")[0] + f":{n}" for a in self.axes]
+            query = [("axis", a) for a in specs] + [("measure", self.measure)]
+            self.landscape(parse_landscape(query, max_points=self.max_points,
+                                           fixed=self.fixed))
+
+    @property
+    def fixed(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.meta.fixed)
+
+    def _ticket(self, client: str | None) -> int:
+        with self._latest_lock:
+            n = next(self._tickets)
+            if client is not None:
+                self._latest[client] = n
+            return n
+
+    def _check_current(self, client: str | None, ticket: int) -> None:
+        if client is not None and self._latest.get(client) != ticket:
+            raise Superseded
+
+    def landscape(self, req: LandscapeRequest) -> View:
+        """The view ``req`` asks for, computed by the grid engine (one view at a time).
+
+        Raises:
+          Superseded: a newer view of the same client arrived before this one finished.
+        """
+        ticket = self._ticket(req.client)
+        with self._compute:
+            self._check_current(req.client, ticket)
+            t0 = time.perf_counter()
+            measure = LOSS if req.measure == DIVERGED else get_measure(req.measure)
+            meta, grid, key = prepare(self.meta, req.axes, self.key)
+            # A superseded view stops at its next chunk and cancels the rest.
+            out, div = evaluate_grid(meta, grid, key, measure=measure,
+                                     each=lambda _n: self._check_current(req.client, ticket))
+            values = div.astype(out.dtype) if req.measure == DIVERGED else out
+            return View(tuple(grid), dict(grid), values, div,
+                        req.measure, "divergence" if req.measure == DIVERGED else measure.variable,
+                        time.perf_counter() - t0, attrs_for(meta, measure))
+
+    def run(self, req: PointRequest) -> dict[str, Any]:
+        """One inner run at hyperparameter values: its per-step losses, outer loss,
+        divergence, and its trajectory when the inner parameters are 1-D or 2-D."""
+        hparams = self.meta.hparams(req.values)
+        res = jax.device_get(_run(hparams, self.key, meta=self.meta))
+        leaves = jax.tree.leaves(res.trajectory)
+        width = sum(int(np.prod(leaf.shape[1:])) for leaf in leaves)
+        trajectory = None
+        if width <= 2:
+            flat = np.concatenate([np.reshape(leaf, (leaf.shape[0], -1)) for leaf in leaves], 1)
+            trajectory = [[_finite_or_none(float(v)) for v in row] for row in flat]
+        return {
+            "hparams": {k: float(v) for k, v in hparams.items()},
+            "losses": [_finite_or_none(float(v)) for v in np.asarray(res.losses)],
+            "outer_loss": _finite_or_none(float(res.loss)),
+            "diverged": bool(res.diverged),
+            "trajectory": trajectory,
+        }
+
+    def gradient(self, req: PointRequest) -> dict[str, Any]:
+        """An estimator's outer loss and gradient at a point in outer coordinates."""
+        for name in req.values:
+            if name in self.fixed:
+                raise InputError(f"{name!r} is held fixed by --set; it has no gradient here")
+        space = Space({n: PARAM_KINDS[req.kinds[n]]() if n in req.kinds
+                       else self.meta.default_param(n) for n in req.values})
+        hparams = space.to_hparams(req.values)
+        self.meta.check({k: float(v) for k, v in hparams.items()})
+        estimator = get_estimator(req.estimator)
+        dtype = jnp.result_type(float)
+        coords = {k: jnp.asarray(v, dtype) for k, v in req.values.items()}
+        key = jax.random.fold_in(self.key, req.seed)
+        loss, grad = jax.device_get(_estimate(coords, key, meta=self.meta, space=space,
+                                              estimator=estimator))
+        return {
+            "estimator": estimator.name,
+            "coords": dict(req.values),
+            "params": {n: label_param(p) for n, p in space.items()},
+            "hparams": {k: float(v) for k, v in hparams.items()},
+            "loss": _finite_or_none(float(loss)),
+            "gradient": {k: _finite_or_none(float(v)) for k, v in grad.items()},
+        }
+
+
+def label_param(param) -> str:
+    """The short name (log, lin, 1mlog) of a parametrization."""
+    for kind, cls in PARAM_KINDS.items():
+        if type(param) is cls:
+            return kind
+    return type(param).__name__

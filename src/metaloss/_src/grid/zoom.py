@@ -1,0 +1,202 @@
+"""Deep zooms: a 2-D view recomputed at full resolution in ever smaller boxes.
+
+Level 0 is the starting view. Level ``k >= 1`` is the box ``factor**k`` times
+narrower on every axis, centred on the centre in the axes' own coordinates
+(log10 lr for a ``log`` axis, log10(1 - momentum) for ``1mlog``, the value for
+``lin``); a box that would cross the starting view's edge is shifted inside it,
+which keeps every box inside the one before (and the centre inside every box).
+
+Precision. The engine receives the hyperparameter values in the default float
+type, so a float32 grid can only tell cells apart while each is many float32 ulps
+of its value wide. A level runs in float64 (``jax.enable_x64`` for that level
+alone) once its narrowest cell, ``min |v[i+1] - v[i]| / max(|v[i]|, |v[i+1]|)``
+over every axis, is below :data:`MIN_ULPS` float32 ulps (``eps = 2**-23``): at 100
+ulps, rounding the values to float32 moves each by at most 0.5% of a cell, and the
+unroll's own rounding -- about one ulp per step, up to ``steps`` ulps in the worst
+case of errors that add up, the study's 50 -- stays below half a cell. The study's
+256 x 256 view has its narrowest cell (momentum 0.999) 230 float32 ulps wide, so
+it stays in float32. A zoom whose deepest level is narrower than
+:data:`MIN_ULPS` float64 ulps (about 2.2e-14 relative) is refused before
+anything is computed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from metaloss._src.errors import InputError, check_int
+from metaloss._src.grid.axes import AXIS_KINDS, number, split_assignment
+from metaloss._src.space import PARAM_KINDS, Param
+
+MIN_ULPS = 100
+EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ViewAxis:
+    """One axis of a view: ``kind`` (log, lin or 1mlog) and its range in axis
+    coordinates ``u`` (log10 v, v or log10(1 - v)), ``lo < hi``."""
+
+    name: str
+    kind: str
+    lo: float
+    hi: float
+
+    @property
+    def param(self) -> Param:
+        """The parametrization of this kind (:data:`metaloss._src.space.PARAM_KINDS`)."""
+        return PARAM_KINDS[self.kind]()
+
+    def value(self, u):
+        return self.param.forward(np.asarray(u, float))
+
+    def coord(self, value: float) -> float:
+        """Axis coordinate of a hyperparameter value (NaN outside the kind's domain)."""
+        try:
+            return float(self.param.inverse(float(value)))
+        except InputError:
+            return math.nan
+
+    def values(self, lo: float, hi: float, n: int) -> np.ndarray:
+        """``n`` hyperparameter values evenly spaced in ``u`` from ``lo`` to ``hi`` (float64)."""
+        return self.value(np.linspace(lo, hi, n))
+
+    def spec(self) -> str:
+        """The axis grammar's ``NAME=KIND:A:B`` (A, B are log10-spaced v for log and 1mlog)."""
+        a, b = (self.lo, self.hi) if self.kind == "lin" else (10.0**self.lo, 10.0**self.hi)
+        return f"{self.name}={self.kind}:{a:.17g}:{b:.17g}"
+
+
+def parse_view_axis(spec: str) -> ViewAxis:
+    """``NAME=KIND:A:B`` in the landscape's axis grammar (for ``log`` and ``1mlog``, A and
+    B are the ends of the log-spaced v, ``1mlog`` values being ``1 - v``); a trailing
+    ``:N`` is accepted and ignored, the zoom's size sets the points."""
+    name, rest = split_assignment(spec, "axis")
+    parts = rest.split(":")
+    if len(parts) not in (3, 4) or parts[0] not in AXIS_KINDS:
+        raise InputError(f"bad axis {spec!r}: expected NAME=KIND:A:B with KIND one of "
+                         f"{', '.join(AXIS_KINDS)}, e.g. lr=log:1e-3:1e2")
+    kind, a, b = parts[0], number(parts[1], spec), number(parts[2], spec)
+    if kind != "lin":
+        if not (a > 0 and b > 0):
+            raise InputError(f"bad axis {spec!r}: a log axis needs positive values, "
+                             f"got {a:g}, {b:g}")
+        a, b = math.log10(a), math.log10(b)
+    if not (math.isfinite(a) and math.isfinite(b)) or a == b:
+        raise InputError(f"bad axis {spec!r}: needs two different finite ends")
+    return ViewAxis(name, kind, min(a, b), max(a, b))
+
+
+@dataclasses.dataclass(frozen=True)
+class Level:
+    """One level of a zoom: its box in axis coordinates, its grid and its float type."""
+
+    index: int
+    box: dict[str, tuple[float, float]]
+    axes: dict[str, np.ndarray]
+    dtype: str
+    cell_ulps: float
+    """The narrowest cell, in float32 ulps of its value (see the module docstring)."""
+
+
+def narrowest_cell(values: np.ndarray) -> float:
+    """``min |v[i+1] - v[i]| / max(|v[i]|, |v[i+1]|)``: the smallest relative spacing."""
+    v = np.asarray(values, float)
+    scale = np.maximum(np.abs(v[1:]), np.abs(v[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(scale > 0, np.abs(np.diff(v)) / scale, np.inf)
+    return float(rel.min())
+
+
+def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
+              float64: bool = False) -> tuple[str, float]:
+    """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64.
+    ``float64`` asks for float64 whatever the cells."""
+    rel = min(narrowest_cell(v) for v in axes.values())
+    if rel < min_ulps * EPS["float64"]:
+        raise InputError(f"the zoom is deeper than float64 resolves: its narrowest cell is "
+                         f"{rel:.3g} of its value, {rel / EPS['float64']:.3g} float64 ulps "
+                         f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor")
+    dtype = "float64" if float64 or rel < min_ulps * EPS["float32"] else "float32"
+    return dtype, rel / EPS["float32"]
+
+
+def check_center(view: Sequence[ViewAxis], center: Mapping[str, float]) -> dict[str, float]:
+    """The centre in axis coordinates; :class:`InputError` unless it names each view
+    axis once and lies inside the starting view."""
+    names = [ax.name for ax in view]
+    extra = [n for n in center if n not in names]
+    if extra or len(center) != len(names):
+        raise InputError(f"give one --center NAME=VALUE for each axis ({', '.join(names)}), "
+                         f"got {', '.join(center) or 'none'}")
+    out = {}
+    for ax in view:
+        value = float(center[ax.name])
+        u = ax.coord(value)
+        lo, hi = sorted(float(v) for v in ax.value([ax.lo, ax.hi]))
+        if not (math.isfinite(u) and ax.lo <= u <= ax.hi):
+            raise InputError(f"centre {ax.name}={value:g} lies outside the axis' domain "
+                             f"[{lo:g}, {hi:g}]")
+        out[ax.name] = u
+    return out
+
+
+def level_box(view: Sequence[ViewAxis], center_u: Mapping[str, float], factor: float,
+              k: int) -> dict[str, tuple[float, float]]:
+    """Level ``k``'s box in axis coordinates (see the module docstring)."""
+    box = {}
+    for ax in view:
+        if k == 0:
+            box[ax.name] = (ax.lo, ax.hi)
+            continue
+        half = (ax.hi - ax.lo) / factor**k / 2
+        lo = min(max(center_u[ax.name] - half, ax.lo), ax.hi - 2 * half)
+        box[ax.name] = (lo, lo + 2 * half)
+    return box
+
+
+def check_zoom(factor: float, levels: int, size: int) -> tuple[float, int, int]:
+    levels, size = check_int("levels", levels, 1), check_int("size", size, 2)
+    if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 1):
+        raise InputError(f"the zoom factor must be a number > 1, got {factor!r}")
+    return float(factor), levels, size
+
+
+def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
+         levels: int, size: int, *, min_ulps: float = MIN_ULPS,
+         float64: bool = False) -> list[Level]:
+    """Every level's box, grid and float type (all levels when ``center`` is given;
+    level 0 alone when it is ``None``, for a centre picked from level 0's result).
+
+    Raises :class:`InputError` for a factor <= 1, levels < 1, a size < 2, a centre
+    outside the view, or a zoom deeper than float64 resolves.
+    """
+    factor, levels, size = check_zoom(factor, levels, size)
+    if len({ax.name for ax in view}) != len(view) or len(view) != 2:
+        raise InputError(f"a zoom needs two different axes, got {[ax.name for ax in view]}")
+    center_u = check_center(view, center) if center is not None else {}
+    out = []
+    for k in range(levels if center is not None else 1):
+        box = level_box(view, center_u, factor, k)
+        axes = {ax.name: ax.values(*box[ax.name], size) for ax in view}
+        dtype, ulps = precision(axes, min_ulps, float64)
+        out.append(Level(k, box, axes, dtype, ulps))
+    return out
+
+
+def compute_level(meta, level: Level, key, *, store=None, resume: bool = False,
+                  **options: Any):
+    """Level ``level`` with :func:`metaloss._src.grid.landscape`, under ``jax.enable_x64`` set
+    to the level's float type; the result is loaded into memory."""
+    import jax
+
+    from metaloss._src.grid.compute import landscape
+
+    with jax.enable_x64(level.dtype == "float64"):
+        da = landscape(meta, level.axes, key=key, store=store, resume=resume, **options)
+        return da.load()

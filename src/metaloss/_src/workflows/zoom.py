@@ -1,0 +1,109 @@
+"""A deep zoom as one workflow: every level of :mod:`metaloss._src.grid.zoom`'s plan
+computed in turn, the centre picked on level 0's boundary when none is given, and the
+levels kept in one Zarr group when a store is given."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from metaloss._src.analysis.fractal import boundary_cells
+from metaloss._src.errors import InputError
+from metaloss._src.grid.zoom import Level, ViewAxis, compute_level, plan
+
+
+def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """The boundary cell nearest the grid's middle (in cells), as hyperparameter values.
+
+    ``mask`` is a level's 2-D ``diverged`` mask over ``axes``; boundary cells follow
+    :func:`metaloss._src.analysis.fractal.boundary_cells`. Choosing the cell nearest the
+    middle keeps the zoom where the view was aimed; any boundary cell would do for
+    the dimension.
+    """
+    cells = boundary_cells(np.asarray(mask, bool))
+    if not cells.any():
+        raise InputError("--auto found no divergence boundary in the first level (every run "
+                         "trains, or every run diverges): give --center, or a lower "
+                         "--divergence factor")
+    idx = np.argwhere(cells)
+    mid = (np.asarray(cells.shape) - 1) / 2
+    i = idx[np.argmin(((idx - mid) ** 2).sum(axis=1))]
+    return {name: float(v[j]) for (name, v), j in zip(axes.items(), i, strict=True)}
+
+
+def open_zoom_store(path, config: Mapping[str, Any]):
+    """The zoom's Zarr group at ``path`` (created, or reopened when it holds the same
+    zoom); each level is a landscape store inside it, ``level<k>``."""
+    import json
+    from pathlib import Path
+
+    import zarr
+
+    from metaloss._src.grid.io import check_parent
+    from metaloss._src.grid.store import store_exists
+
+    p = Path(path)
+    text = json.dumps(config, sort_keys=True)
+    if store_exists(p):
+        try:
+            old = zarr.open_group(p, mode="r", zarr_format=3).attrs.get("zoom")
+        except Exception:  # not a Zarr group at all
+            old = None
+        if old is None:
+            raise InputError(f"{str(p)!r} exists and is not a zoom store: choose another --out")
+        if old != text:
+            raise InputError(f"{str(p)!r} holds a different zoom: choose another --out or "
+                             "delete it")
+        return p
+    check_parent(p)
+    zarr.open_group(p, mode="w-", zarr_format=3, attributes={"zoom": text})
+    return p
+
+
+def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
+         levels: int, size: int = 256, *, key=None, store=None, resume: bool = False,
+         on_level=None, float64: bool = False, **options: Any) -> list[tuple[Level, Any]]:
+    """Computes every level of a zoom; returns ``[(Level, DataArray), ...]``.
+
+    Args:
+      meta: the meta-loss (the view's two axes are its grid axes).
+      view: the starting view's two axes (:func:`parse_view_axis`).
+      center: axis name -> hyperparameter value; ``None`` picks the boundary of level
+        0's ``diverged`` mask nearest its middle (:func:`pick_center`).
+      factor: each level is ``factor`` times narrower on every axis (> 1).
+      levels: number of levels, the starting view included (>= 1).
+      size: points per axis at every level.
+      key: the inner runs' key.
+      store: a Zarr group path; level ``k`` goes to ``store/level<k>``, a landscape
+        store written tile by tile, so ``resume`` continues the first unfinished level
+        and finished ones are only read.
+      on_level: ``on_level(level, da)`` after each level (for progress reports).
+      float64: compute every level in float64 (the default switches only where
+        float32 cannot resolve the cells).
+      options: passed on to :func:`metaloss._src.grid.landscape` (``chunk``, ``progress``,
+        ``devices``, ``measure``).
+    """
+    planned = plan(view, center, factor, levels, size, float64=float64)
+    root = None
+    if store is not None:
+        config = {"view": [ax.spec() for ax in view], "factor": float(factor),
+                  "levels": int(levels), "size": int(size),
+                  "center": "auto" if center is None else {k: float(v) for k, v in center.items()}}
+        root = open_zoom_store(store, config)
+    out = []
+    k = 0
+    while k < len(planned):
+        level = planned[k]
+        path = None if root is None else root / f"level{k}"
+        da = compute_level(meta, level, key, store=path, resume=resume, **options)
+        da.attrs.update(zoom_level=k, zoom_factor=float(factor), zoom_dtype=level.dtype)
+        out.append((level, da))
+        if on_level is not None:
+            on_level(level, da)
+        if k == 0 and center is None:
+            center = pick_center(np.asarray(da["diverged"]), level.axes)
+            planned = plan(view, center, factor, levels, size, float64=float64)
+        k += 1
+    return out
