@@ -21,9 +21,9 @@ import optax
 import metaloss as ml
 from common import repeat
 from metaloss._src import fastmath
+from metaloss._src.grid import executor as grid_mod
 from metaloss._src.problems.wavy import wavy_loss_fast
 from metaloss.estimators import ES
-from metaloss.grid import executor as grid_mod
 
 
 def _ns_per(fn, n, reps=15):

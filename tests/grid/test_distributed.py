@@ -28,12 +28,12 @@ AXES = {"lr": ml.logspace(-3, 2, 14), "momentum": 1 - ml.logspace(-3, 0, 11)}  #
 SCRIPT = textwrap.dedent(
     """
     import json, sys
-    from metaloss.grid import distributed
+    from metaloss._src.grid import distributed
     coordinator, n, pid, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     distributed.initialize(coordinator, n, pid, timeout=120)
     import jax, numpy as np
     import metaloss as ml
-    from metaloss.grid import fill, open_store, split_axes
+    from metaloss._src.grid import fill, open_store, split_axes
     meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=12)
     axes = {"lr": ml.logspace(-3, 2, 14), "momentum": 1 - ml.logspace(-3, 0, 11)}
     grid, fixed = split_axes(meta, axes)

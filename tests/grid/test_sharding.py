@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
     import json, sys
     import jax, numpy as np
     import metaloss as ml
-    from metaloss.grid import executor, points, sharding
+    from metaloss._src.grid import executor, points, sharding
     from metaloss._src.measures import LOSS
 
     out = sys.argv[1]

@@ -14,11 +14,10 @@ import zarr
 from hypothesis import given, settings
 
 import metaloss as ml
+from metaloss._src.grid import distributed, fill
 from metaloss._src.grid.store import TileLayout, TileStore, default_tile
 from metaloss.grid import (
-    distributed,
     export_netcdf,
-    fill,
     load_netcdf,
     open_store,
     split_axes,
