@@ -20,7 +20,7 @@ APPLICATIONS = ("metaloss._src.study", "metaloss._src.cli", "metaloss._src.explo
                 "metaloss.cli", "metaloss.explore", "metaloss.__main__")
 CORE = "metaloss._src"
 LAYERS = (
-    ("base", ("errors", "version", "userload", "fastmath", "fastrng", "spec")),
+    ("base", ("errors", "version", "userload", "fastmath", "fastrng", "spec", "precision")),
     ("parts", ("problems", "optimizers", "schedules")),
     ("core", ("hyper", "unroll", "objectives", "space", "meta", "measures")),
     ("estimators", ("estimators", "outer")),

@@ -1,0 +1,1 @@
+"""Precision beyond float64: double-double arithmetic (:mod:`.dd`)."""

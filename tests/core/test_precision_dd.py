@@ -1,0 +1,111 @@
+"""Double-double arithmetic against 60-digit mpmath, to the bounds stated in dd.py."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+mpmath = pytest.importorskip("mpmath")
+
+from metaloss._src.precision import dd  # noqa: E402
+
+mpmath.mp.dps = 60
+BOUND = 1e-30
+
+
+def _random_dd(rng, n, low, high, log=False):
+    """Random double-doubles (hi, lo) and their exact mpmath values."""
+    hi = 10 ** rng.uniform(low, high, n) if log else rng.uniform(low, high, n)
+    lo = hi * rng.uniform(-1, 1, n) * 2.0 ** -53
+    hi2 = hi + lo
+    lo2 = lo - (hi2 - hi)
+    return dd.DD(jax.numpy.asarray(hi2), jax.numpy.asarray(lo2)), _exact(hi2, lo2)
+
+
+def _exact(his, los):
+    return [mpmath.mpf(float(h)) + mpmath.mpf(float(x)) for h, x in zip(his, los, strict=True)]
+
+
+def _err(got: dd.DD, want, relative=True):
+    worst = 0.0
+    for h, low_, w in zip(np.asarray(got.hi), np.asarray(got.lo), want, strict=True):
+        value = mpmath.mpf(float(h)) + mpmath.mpf(float(low_))
+        diff = abs(value - w)
+        # relative where |w| >= 1, absolute below it when ``relative`` is False
+        diff = diff / (abs(w) if relative and w != 0 else max(1, abs(w)))
+        worst = max(worst, float(diff))
+    return worst
+
+
+@pytest.mark.parametrize("op,ref", [
+    (dd.add, lambda a, b: a + b), (dd.sub, lambda a, b: a - b),
+    (dd.mul, lambda a, b: a * b), (dd.div, lambda a, b: a / b)])
+def test_arithmetic(x64, op, ref):
+    rng = np.random.default_rng(0)
+    x, xs = _random_dd(rng, 200, -3, 3, log=True)
+    y, ys = _random_dd(rng, 200, -3, 3, log=True)
+    y = dd.DD(y.hi * np.sign(rng.uniform(-1, 1, 200)), y.lo)  # mixed signs for add/sub
+    ys = _exact(y.hi, y.lo)
+    got = jax.jit(op)(x, y)
+    want = [ref(a, b) for a, b in zip(xs, ys, strict=True)]
+    # add/sub of opposite signs can cancel: bound the error relative to the operands
+    if op in (dd.add, dd.sub):
+        scale = [max(abs(a), abs(b)) for a, b in zip(xs, ys, strict=True)]
+        values = _exact(np.asarray(got.hi), np.asarray(got.lo))
+        errs = [abs(v - w) / s for v, w, s in zip(values, want, scale, strict=True)]
+        assert float(max(errs)) < BOUND
+    else:
+        assert _err(got, want) < BOUND
+
+
+@pytest.mark.parametrize("name,low,high,log,relative", [
+    ("sqrt", -10, 10, True, True),
+    ("exp", -50, 50, False, True),
+    ("log", -10, 10, True, False),
+    ("sin", -100, 100, False, False),
+    ("cos", -100, 100, False, False),
+    ("tanh", -20, 20, False, True),
+    ("tanh", -0.6, 0.6, False, True),
+])
+def test_functions(x64, name, low, high, log, relative):
+    rng = np.random.default_rng(1)
+    x, xs = _random_dd(rng, 300, low, high, log=log)
+    got = jax.jit(getattr(dd, name))(x)
+    want = [getattr(mpmath, name)(v) for v in xs]
+    assert _err(got, want, relative) < BOUND
+
+
+def test_tiny_arguments_keep_relative_accuracy(x64):
+    x, xs = _random_dd(np.random.default_rng(2), 100, -25, -1, log=True)
+    for name in ("sin", "tanh", "exp"):
+        got = jax.jit(getattr(dd, name))(x)
+        assert _err(got, [getattr(mpmath, name)(v) for v in xs]) < BOUND, name
+
+
+def test_decimal_strings_keep_every_digit(x64):
+    text = "1.2345678901234567890123456789012"
+    hi, lo = dd.from_string(text)
+    assert abs(mpmath.mpf(hi) + mpmath.mpf(lo) - mpmath.mpf(text)) < 1e-32
+    assert lo != 0.0
+
+
+def test_edge_values(x64):
+    vals = dd.lift(np.array([0.0, -1.0, 800.0, -800.0]))
+    s = dd.sqrt(vals)
+    assert float(s.hi[0]) == 0.0 and np.isnan(float(s.hi[1]))
+    e = dd.exp(vals)
+    assert np.isinf(float(e.hi[2])) and float(e.hi[3]) == 0.0
+    t = dd.tanh(vals)
+    assert float(t.hi[2]) == 1.0 and float(t.hi[3]) == -1.0
+
+
+def test_products_fed_to_sums_stay_exact_under_jit(x64):
+    """XLA contracts ``a*b + c`` into an FMA; a float64 product lifted to a DD inside
+    the same jitted function must still be the rounded product (the barrier)."""
+    rng = np.random.default_rng(3)
+    a, b, c = (rng.uniform(0.5, 2, 100) for _ in range(3))
+    got = jax.jit(lambda a, b, c: dd.add(dd.lift(a * b), dd.lift(c)))(a, b, c)
+    want = [mpmath.mpf(float(x * y)) + mpmath.mpf(float(z))
+            for x, y, z in zip(a, b, c, strict=True)]
+    assert _err(got, want) < BOUND
