@@ -77,7 +77,7 @@ BAD = [
       "--out", "{tmp}/a.nc"], "write it to a Zarr store instead"),
     (["landscape", "--axis", "lr=log:1e-3:1:3", "--axis", "lr=log:1e-2:1:3", "--out",
       "{tmp}/a.nc"], "--axis 'lr' is given twice"),
-    (["export", "{tmp}/a.nc", "{tmp}/b.nc"], "the store must end in .zarr"),
+    (["export", "{tmp}/a.nc", "--out", "{tmp}/b.nc"], "the store must end in .zarr"),
     (["train", "--estimator", "sgd", "--out", "{tmp}/t"], "unknown estimator"),
     (["train", "--outer-steps", "0", "--out", "{tmp}/t"], "outer steps"),
     (["train", "--init", "momentum=1.5", "--out", "{tmp}/t"],

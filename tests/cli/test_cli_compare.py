@@ -10,7 +10,7 @@ from metaloss.cli import main
 @pytest.fixture(scope="module")
 def compare_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("compare")
-    args = ["compare", "--quick", "--seeds", "3", "--budget", "1000", "--seed", "4",
+    args = ["compare", "--quick", "--starts", "3", "--budget", "1000", "--seed", "4",
             "--estimators", "backprop,es:pairs=2", "--out", str(out)]
     assert main(args) == 0
     return out
@@ -35,7 +35,7 @@ def test_writes_table_figures_and_report(compare_dir):
 def test_maps_write_the_dataset_and_a_figure_per_quantity(tmp_path, capsys):
     import xarray as xr
 
-    args = ["compare", "--quick", "--seeds", "2", "--budget", "1000", "--maps", "--map-size",
+    args = ["compare", "--quick", "--starts", "2", "--budget", "1000", "--maps", "--size",
             "3", "--map-samples", "2", "--estimators", "truncated(K=25), nres(K=25)",
             "--out", str(tmp_path)]
     assert main(args) == 0
@@ -52,9 +52,9 @@ def test_maps_write_the_dataset_and_a_figure_per_quantity(tmp_path, capsys):
     (["--estimators", "adam"], "unknown estimator 'adam'"),
     (["--estimators", "pes:K=-1"], "window K must be"),
     (["--budget", "0"], "budget must be"),
-    (["--seeds", "-2"], "seeds must be"),
-    (["--map-size", "4"], "need --maps"),
-    (["--maps", "--map-size", "1"], "map size must be"),
+    (["--starts", "-2"], "seeds must be"),
+    (["--size", "4"], "need --maps"),
+    (["--maps", "--size", "1"], "map size must be"),
     (["--maps", "--map-samples", "1"], "samples must be"),
     (["--maps", "--optimizer", "adam"], "more than the smoothed truth's quadrature supports"),
     (["--maps", "--problem", "mlp_digits"], "draws no random numbers"),

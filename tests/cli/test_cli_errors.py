@@ -44,7 +44,7 @@ def test_a_user_path_error_is_bad_input(tmp_path, capsys, monkeypatch):
     (["--estimator", "es:pairs=2,backprop"], "expected one estimator, got 2"),
     (["--estimator", "backprop", "--pairs", "4"], "--pairs does not apply to backprop"),
     (["--estimator", "es(pairs=2)", "--pairs", "4"], "--pairs and the spec"),
-    (["--estimator", "es", "--truncation", "5"], "--truncation does not apply to es"),
+    (["--estimator", "es", "--K", "5"], "--K does not apply to es"),
     (["--estimator", "es(std=-1)"], "std must be positive"),
     (["--set", "momentum=0.5", "--set", "momentum=0.6"], "given twice"),
     (["--objective", "median"], "unknown objective 'median'"),
@@ -56,9 +56,9 @@ def test_train_refuses_ignored_or_conflicting_options(tmp_path, capsys, args, wo
 
 
 def test_flags_feed_the_spec():
-    est = train_cmd.build_estimator("es", {"--std": 0.05, "--pairs": 3, "--truncation": None})
+    est = train_cmd.build_estimator("es", {"--std": 0.05, "--pairs": 3, "--K": None})
     assert est.std == 0.05 and est.pairs == 3
-    est = train_cmd.build_estimator("pes(std=0.2)", {"--truncation": 5, "--std": None})
+    est = train_cmd.build_estimator("pes(std=0.2)", {"--K": 5, "--std": None})
     assert est.K == 5 and est.std == 0.2
 
 
@@ -74,7 +74,7 @@ def test_train_records_the_estimator_spec_and_configuration(tmp_path, capsys):
 def test_compare_for_another_problem_optimizer_and_space(tmp_path, capsys):
     code, stdout, err = run(["compare", "--quick", "--problem", "quadratic(dim=4)",
                              "--optimizer", "sgd", "--steps", "10", "--param", "lr=log",
-                             "--box", "lr=-3:0", "--seeds", "2", "--budget", "200",
+                             "--box", "lr=-3:0", "--starts", "2", "--budget", "200",
                              "--estimators", "backprop, es(pairs=1)", "--out", str(tmp_path)],
                             capsys)
     assert code == 0, err
@@ -108,3 +108,16 @@ def test_commands_keep_compiled_programs_in_a_persistent_cache(tmp_path):
     off = subprocess.run(cmd, env={**env, "METALOSS_CACHE_DIR": "off"}, capture_output=True,
                          text=True, timeout=300)
     assert off.returncode == 0
+
+
+def test_old_spellings_warn_on_stderr_and_still_work(tmp_path, capsys):
+    """--truncation (now --K) still parses for one release, with a warning on stderr;
+    given with its new spelling it is refused."""
+    args = ["train", "--estimator", "truncated", "--steps", "5", "--outer-steps", "2",
+            "--out", str(tmp_path / "r")]
+    code, stdout, err = run([*args, "--truncation", "3"], capsys)
+    assert code == 0, err
+    assert "--truncation is deprecated" in err and "use --K" in err
+    assert "truncated(K=3)" in (tmp_path / "r" / "run.json").read_text()
+    code, _, err = run([*args, "--truncation", "3", "--K", "3"], capsys)
+    assert code == 2 and "give only --K" in err

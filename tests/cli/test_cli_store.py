@@ -41,7 +41,7 @@ def test_resume_flag_and_export(tmp_path, capsys):
         mask[np.unravel_index(t, layout.counts)] = False
     code, _, err = run(args, capsys)
     assert code == 2 and "unfinished (6 of 9 tiles)" in err and "--resume" in err
-    code, _, err = run(["export", path, tmp_path / "x.nc"], capsys)
+    code, _, err = run(["export", path, "--out", tmp_path / "x.nc"], capsys)
     assert code == 2 and "unfinished" in err
     code, stdout, err = run([*args, "--resume"], capsys)
     assert code == 0, err
@@ -49,9 +49,17 @@ def test_resume_flag_and_export(tmp_path, capsys):
     assert '"tiles_computed": 3' in (tmp_path / "l.json").read_text()
     assert TileStore.open(path).done().all()
     np.testing.assert_array_equal(open_store(path).values, full.values)
-    code, stdout, err = run(["export", path, tmp_path / "x.nc"], capsys)
+    code, stdout, err = run(["export", path, "--out", tmp_path / "x.nc"], capsys)
     assert code == 0, err
     np.testing.assert_array_equal(ml.load_netcdf(tmp_path / "x.nc").values, full.values)
+    # the old spelling (output as a second argument) still works, with a warning
+    code, stdout, err = run(["export", path, tmp_path / "y.nc"], capsys)
+    assert code == 0 and "deprecated" in err and "--out" in err and "wrote" in stdout
+    np.testing.assert_array_equal(ml.load_netcdf(tmp_path / "y.nc").values, full.values)
+    code, _, err = run(["export", path, tmp_path / "y.nc", "--out", tmp_path / "z.nc"], capsys)
+    assert code == 2 and "give only --out" in err
+    code, _, err = run(["export", path], capsys)
+    assert code == 2 and "--out" in err
 
 
 @pytest.mark.parametrize(
@@ -78,11 +86,11 @@ def test_bad_store_flags(tmp_path, capsys, monkeypatch, args, message):
 
 
 def test_export_errors(tmp_path, capsys):
-    code, _, err = run(["export", tmp_path / "none.zarr", tmp_path / "x.nc"], capsys)
+    code, _, err = run(["export", tmp_path / "none.zarr", "--out", tmp_path / "x.nc"], capsys)
     assert code == 2 and "no landscape store" in err
     (tmp_path / "file").write_text("")
     code, _, err = run(["landscape", *AXES, "--out", tmp_path / "l.zarr"], capsys)
-    code, _, err = run(["export", tmp_path / "l.zarr", tmp_path / "file" / "x.nc"], capsys)
+    code, _, err = run(["export", tmp_path / "l.zarr", "--out", tmp_path / "file" / "x.nc"], capsys)
     assert code == 2 and "file' is not a directory" in err
 
 

@@ -42,7 +42,7 @@ def test_defaults_serve_the_study_view_on_loopback(served, capsys):
 
 def test_problem_options_as_in_landscape(served, capsys):
     code, _, _ = run(["--no-open", "--port", "0", "--steps", "20", "--set", "momentum=0.5",
-                      "--axis", "lr=log:1e-3:1:64", "--max-points", "4096",
+                      "--axis", "lr=log:1e-3:1:64", "--max-size", "4096",
                       "--measure", "diverged", "--seed", "3"], capsys)
     assert code == 0
     explorer = served[0][0]
@@ -73,7 +73,7 @@ BAD = [
     (["--axis", "momentum=lin:0:0.9:8", "--set", "momentum=0.9"], "fixed"),
     (["--set", "momentum=0.9"], "--axis"),
     (["--optimizer", "adam"], "--axis"),
-    (["--max-points", "0"], "--max-points"),
+    (["--max-size", "0"], "--max-size"),
     (["--port", "70000"], "--port"),
     (["--store", "missing.zarr"], "no landscape store"),
     (["--store", "missing.zarr", "--steps", "10"], "--steps"),

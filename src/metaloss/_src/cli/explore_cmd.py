@@ -6,7 +6,7 @@ import threading
 
 import click
 
-from metaloss._src.cli.options import build_meta, problem_options
+from metaloss._src.cli.options import build_meta, problem_options, renamed_option
 from metaloss._src.errors import InputError, check_int
 
 STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
@@ -42,8 +42,10 @@ PROBLEM_FLAGS = ("problem", "optimizer", "steps", "objective", "divergence", "se
 @click.option("--port", type=int, default=8000, show_default=True,
               help="Port to listen on; 0 picks a free one.")
 @click.option("--no-open", is_flag=True, help="Do not open a browser; just print the URL.")
-@click.option("--max-points", type=int, default=1024 * 1024, show_default=True,
-              help="The most grid points one view may have.")
+@click.option("--max-size", "max_points", type=int, default=1024 * 1024, show_default=True,
+              metavar="POINTS",
+              help="The most grid points (the product of the axes' N) one view may have.")
+@renamed_option("--max-points", "--max-size", "max_points", type=int)
 @click.pass_context
 def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
             store, host, port, no_open, max_points):
@@ -54,7 +56,7 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
     from metaloss._src.explore.requests import measure_names
     from metaloss._src.explore.server import bind, is_loopback, url_of
 
-    check_int("--max-points", max_points)
+    check_int("--max-size", max_points)
     check_int("--port", port, minimum=0, maximum=65535)
     if measure not in measure_names():
         raise InputError(f"unknown --measure {measure!r}; choose one of "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import build_meta, colour_ceiling, problem_options
+from metaloss._src.cli.options import build_meta, colour_ceiling, problem_options, warn_renamed
 from metaloss._src.cli.types import Axis, Spec, unique
 from metaloss._src.errors import InputError
 
@@ -173,16 +173,26 @@ def _tile(spec: str | None):
             from None
 
 
-@click.command(epilog="\n\n\b\nExample:\n  metaloss export big.zarr big.nc")
+@click.command(epilog="\n\n\b\nExample:\n  metaloss export big.zarr --out big.nc")
 @click.argument("store", type=click.Path())
-@click.argument("out", type=click.Path())
-def export(store, out):
+@click.argument("old_out", metavar="", required=False, default=None, type=click.Path())
+@click.option("--out", type=click.Path(), default=None, metavar="PATH.nc",
+              help="The NetCDF file to write (.nc; its directory must exist).")
+def export(store, old_out, out):
     """Write a finished .zarr landscape store to a NetCDF file.
 
     STORE is a finished Zarr store written by `metaloss landscape --out STORE.zarr`
-    (an unfinished one is refused: complete it with --resume first); OUT is the
-    NetCDF file to write (.nc; its directory must exist).
+    (an unfinished one is refused: complete it with --resume first). OLD_OUT, the
+    output as a second argument, is the deprecated spelling of --out.
     """
+    if old_out is not None:
+        warn_renamed("the output as a second argument", "--out")
+        if out is not None:
+            raise InputError("the output is given twice (second argument and --out); "
+                             "give only --out")
+        out = old_out
+    if out is None:
+        raise InputError("give the NetCDF file to write with --out PATH.nc")
     from metaloss._src.grid import export_netcdf
     from metaloss._src.grid.io import check_parent, check_suffix
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from metaloss._src.cli.types import Assignment, Spec, unique
@@ -129,3 +131,32 @@ def start_point(meta, space, values, coords, default_coords) -> dict[str, float]
             u = float(default_coords[name])
         start[name] = u
     return start
+
+
+def warn_renamed(old: str, new: str) -> None:
+    """The one deprecation message: on stderr, so scripts reading stdout see no change."""
+    click.echo(f"warning: {old} is deprecated and will be removed in the next release; "
+               f"use {new}", err=True)
+
+
+def renamed_option(old: str, new: str, param: str, **kwargs):
+    """A hidden ``old`` spelling of the option ``new`` (stored in ``param``), kept for
+    one release: it still works, warns on stderr, and may not be given with ``new``."""
+    hidden = f"old_{param.lower()}"
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kw):
+            value = kw.pop(hidden)
+            if value is not None:
+                warn_renamed(old, new)
+                ctx = click.get_current_context()
+                if ctx.get_parameter_source(param) is not click.core.ParameterSource.DEFAULT:
+                    raise InputError(f"{old} is the old spelling of {new}; give only {new}")
+                kw[param] = value
+            return fn(*args, **kw)
+
+        return click.option(old, hidden, hidden=True, default=None,
+                            help=f"Deprecated spelling of {new}.", **kwargs)(wrapper)
+
+    return deco

@@ -6,7 +6,13 @@ import time
 
 import click
 
-from metaloss._src.cli.options import build_meta, build_space, describe_point, problem_options
+from metaloss._src.cli.options import (
+    build_meta,
+    build_space,
+    describe_point,
+    problem_options,
+    renamed_option,
+)
 from metaloss._src.cli.types import ParamKind
 from metaloss._src.errors import InputError
 from metaloss._src.spec import REGISTRY
@@ -45,8 +51,8 @@ COMPARE_EXAMPLES = """
 \b
 Examples:
   metaloss compare --out cmp/
-  metaloss compare --out cmp/ --seeds 16 --estimators "backprop, es(pairs=16, std=0.05), pes(K=25)"
-  metaloss compare --out cmp/ --maps --map-size 48 --map-samples 128 \\
+  metaloss compare --out cmp/ --starts 16 --estimators "backprop, es(pairs=16, std=0.05), pes(K=25)"
+  metaloss compare --out cmp/ --maps --size 48 --map-samples 128 \\
       --estimators "truncated(K=10), es, nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4)"
   metaloss compare --out cmp/ --problem "quadratic(dim=10)" --optimizer adam \\
       --param lr=log --param b1=1mlog --set b2=0.999 --set eps=1e-8
@@ -85,10 +91,11 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
 @click.option("--box", "boxes", multiple=True, metavar="NAME=LOW:HIGH",
               help="Range of random starts per outer parameter, in outer coordinates "
                    "(default: log -3:2, 1mlog -3:0, the study's; lin needs one).")
-@click.option("--seeds", type=int, default=None,
-              help="Random starts in the box [default: 64; 8 with --quick], plus the study's "
+@click.option("--starts", type=int, default=None, metavar="N",
+              help="Number of random starts in the box [default: 64; 8 with --quick], plus "
+                   "the study's "
                    "two starts when training the study's (lr, momentum).")
-@click.option("--estimators", "spec", default=None, metavar="LIST",
+@click.option("--estimators", "spec", default=None, metavar="SPECS",
               help="Comma-separated estimator specs, NAME or NAME(key=value, ...), NAME one of "
                    f"{', '.join(REGISTRY.names('estimator'))}; or 'all'. Default: backprop, "
                    "forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10); 'all' "
@@ -99,15 +106,17 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
               help="Also judge every estimator against its truth on a grid over the box: "
                    "compare_maps.nc and one figure per quantity (bias, variance, cosine, "
                    "dominance). Needs a problem that draws no random numbers.")
-@click.option("--map-size", type=int, default=None,
+@click.option("--size", "map_size", type=int, default=None, metavar="N",
               help="Grid points per axis of the maps [default: 32; 6 with --quick].")
+@renamed_option("--seeds", "--starts", "starts", type=int)
+@renamed_option("--map-size", "--size", "map_size", type=int)
 @click.option("--map-samples", type=int, default=None,
               help="Estimates per pixel and estimator [default: 64; 4 with --quick].")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
 @click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")
 @click.option("--quiet", is_flag=True,
               help="Print only the table and the output path (no stages or bars).")
-def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, seeds,
+def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, starts,
             spec, budget, maps, map_size, map_samples, out, quick, quiet):
     """Compare outer-gradient estimators over many seeds: table, figures, report."""
     import jax
@@ -127,13 +136,13 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
         "lr", "momentum"} else False
     overrides = {"meta": meta, "space": space, "box": box, "key": jax.random.key(seed),
                  "starts": NAMED_STARTS if study_like else {}}
-    for name, value in (("seeds", seeds), ("budget", budget), ("maps", map_size),
+    for name, value in (("seeds", starts), ("budget", budget), ("maps", map_size),
                         ("map_samples", map_samples)):
         if value is not None:
             overrides[name] = value
     if not maps:
         if map_size is not None or map_samples is not None:
-            raise InputError("--map-size and --map-samples need --maps")
+            raise InputError("--size and --map-samples need --maps")
         overrides["maps"] = None
     if spec is not None:
         overrides["estimators"] = (default_estimators(every=True) if spec.strip() == "all"

@@ -12,13 +12,14 @@ from metaloss._src.cli.options import (
     build_space,
     describe_point,
     problem_options,
+    renamed_option,
     start_point,
 )
 from metaloss._src.cli.types import Assignment, ParamKind
 from metaloss._src.errors import InputError
 from metaloss._src.spec import REGISTRY
 
-ESTIMATOR_FLAGS = {"--std": "std", "--pairs": "pairs", "--truncation": "K"}
+ESTIMATOR_FLAGS = {"--std": "std", "--pairs": "pairs", "--K": "K"}
 """Shorthand flags and the estimator option each one sets."""
 
 EXAMPLES = """
@@ -27,7 +28,7 @@ EXAMPLES = """
 Examples:
   metaloss train --estimator backprop --outer-steps 100 --out run/
   metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
-  metaloss train --estimator pes --truncation 10 --set momentum=0.9 --out run/
+  metaloss train --estimator pes --K 10 --set momentum=0.9 --out run/
 """
 
 
@@ -66,15 +67,16 @@ def build_estimator(spec: str, flags: dict[str, object]):
 @click.option("--estimator", default="backprop", show_default=True,
               help="The outer-gradient estimator: NAME or NAME(key=value, ...), NAME one of "
                    f"{', '.join(REGISTRY.names('estimator'))}; e.g. 'es(std=0.05, pairs=8)'.")
-@click.option("--std", type=float, default=None,
+@click.option("--std", type=float, default=None, metavar="STD",
               help="Shorthand for the estimator's std option (ES, PES, NRES, Guided ES, "
                    "hybrid).")
-@click.option("--pairs", type=int, default=None,
+@click.option("--pairs", type=int, default=None, metavar="N",
               help="Shorthand for the estimator's pairs option (ES, PES, NRES, Guided ES, "
                    "hybrid).")
-@click.option("--truncation", type=int, default=None,
-              help="Shorthand for the estimator's window K (truncated, PES, NRES; Guided "
-                   "ES: its surrogate's horizon).")
+@click.option("--K", "K", type=int, default=None, metavar="STEPS",
+              help="Shorthand for the estimator's K, its window in inner steps (truncated, "
+                   "PES, NRES; Guided ES: its surrogate's horizon).")
+@renamed_option("--truncation", "--K", "K", type=int)
 @click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
               help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
                    "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
@@ -84,17 +86,25 @@ def build_estimator(spec: str, flags: dict[str, object]):
                    "start at the optimizer's default.")
 @click.option("--init-coord", "init_coords", type=Assignment(), multiple=True,
               metavar="NAME=U",
-              help="Start in outer coordinates instead, e.g. --init-coord lr=-2 for "
-                   "log10(lr) = -2 (repeatable).")
+              help="Start in outer coordinates (not hyperparameter values) instead, e.g. "
+                   "--init-coord lr=-2 for log10(lr) = -2 (repeatable).")
 @click.option("--outer-steps", type=int, default=100, show_default=True,
-              help="Outer training steps.")
-@click.option("--step-size", type=float, default=0.01, show_default=True, help="Outer SGD step.")
+              metavar="N", help="Outer training steps.")
+@click.option("--step-size", type=float, default=0.01, show_default=True, metavar="STEP",
+              help="Outer SGD step size, in outer coordinates.")
 @click.option("--clip", type=float, default=10.0, show_default=True,
-              help="Clip outer gradients to [-clip, clip].")
-@click.option("--out", required=True, type=click.Path(), help="Output directory.")
+              metavar="C",
+              help="Clip outer gradients (with respect to outer coordinates) to [-C, C].")
+@click.option("--out", required=True, type=click.Path(), metavar="DIR",
+              help="Output directory; train writes run.npz (outer loss and trajectory in "
+                   "outer coordinates per step), run.json (start, end, true outer loss, "
+                   "configuration) and outer_loss.png.")
 def train(problem, optimizer, steps, objective, divergence, sets, seed, estimator, std, pairs,
-          truncation, params, inits, init_coords, outer_steps, step_size, clip, out):
-    """Outer-train hyperparameters with an estimator; save the trajectory."""
+          K, params, inits, init_coords, outer_steps, step_size, clip, out):
+    """Outer-train hyperparameters with an estimator; save the trajectory.
+
+    Writes run.npz, run.json and outer_loss.png into --out.
+    """
     import jax
     import numpy as np
     import optax
@@ -110,7 +120,7 @@ def train(problem, optimizer, steps, objective, divergence, sets, seed, estimato
     if not (step_size > 0 and clip > 0):
         raise InputError("--step-size and --clip must be positive")
     est = build_estimator(estimator, {"--std": std, "--pairs": pairs,
-                                      "--truncation": truncation})
+                                      "--K": K})
     note = est.check(meta)
     if note:
         click.echo(f"note: {note}")
