@@ -8,7 +8,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 import metaloss as ml
-from metaloss._src.analysis.fractal import crossing_counts, phase_edges, spanning_box_counts
+from metaloss._src.analysis.crossings import crossing_counts
+from metaloss._src.analysis.edges import phase_edges, spanning_box_counts
 from metaloss._src.errors import InputError
 
 CANTOR = math.log(2) / math.log(3)
