@@ -125,7 +125,8 @@ def uncertainty_dimension(meta: MetaLoss, box: Mapping[str, tuple[float, float]]
     share whose flag changed; the slope ``alpha`` of ``log f`` on ``log eps`` (least
     squares over the ``eps`` where at least :data:`MIN_CHANGED` points changed) gives
     ``D = n - alpha``. The interval is a bootstrap over the points (resampled jointly
-    for every ``eps``). ``key`` draws the points; ``run_key`` is the inner runs' key (for problems that need one).
+    for every ``eps``). ``key`` draws the points; ``run_key`` is the inner runs' key
+    (for problems that need one).
 
     Raises:
       InputError: an empty or inverted box, fewer than two ``eps``, or too few samples.
