@@ -1,89 +1,126 @@
-"""Issue 24's done-when check: double-double against 60-digit mpmath on a learning-rate
-window 1e-20 wide around a point of Liu's boundary (cosine_quadratic, roughness 1.5x
-the onset, x0 = 10, 300 steps of SGD).
+"""Issue 24's done-when check: `metaloss landscape --precision double-double` on a
+64-point learning-rate window 1e-20 wide around a point of Liu's boundary
+(cosine_quadratic, roughness 1.5x the onset, x0 = 10, 300 steps of SGD), against the
+diverged flags of 60-digit mpmath.
 
     .venv/bin/python scripts/precision_window.py [--points 64] [--width 1e-20]
+        [--roughness 1.5] [--steps 300] [--out /tmp/window.nc]
 
-Finds a boundary point by a coarse double-double scan of [0.95, 1.5] and bisection in
-mpmath, lays ``points`` learning rates (exact decimals) over the window, and prints the
-share of points whose double-double diverged flag equals mpmath's, the number of label
-changes in the window (by mpmath), and what float64 makes of the window.
+Finds boundary points by zooming in double-double: a 64-point scan of [0.98, 1.06],
+then repeatedly a 64-point scan of the cell around a label change (the change nearest
+the middle), down to the window's width. Every coarse change is followed, and the window
+with the most label changes is checked: the script runs the CLI on it, then recomputes
+each point's flag in mpmath at --dps digits and prints the agreement, the label changes
+and what float64 makes of the window.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from fractions import Fraction
 
 import jax
 import mpmath
 import numpy as np
 
-from metaloss._src.optimizers.sgd import SGD
-from metaloss._src.precision import dd, unroll_dd
+from metaloss._src.grid.io import load_netcdf
+from metaloss._src.meta import MetaLoss
+from metaloss._src.precise import unroll as precise
+from metaloss._src.precision import exact
 from metaloss._src.problems.cosine import CRITICAL_ROUGHNESS, CosineQuadratic
 
-STEPS, FACTOR = 300, 1e3
+FACTOR = 1e3
 
 
-def mp_diverged(problem, lr: Fraction, steps=STEPS) -> bool:
-    """The same rule as the unroll, in mpmath at the current precision."""
+def mp_diverged(delta, lr: Fraction, steps: int) -> bool:
+    """The unroll's rule in mpmath at the current precision."""
     lr = mpmath.mpf(lr.numerator) / lr.denominator
-    delta, lam = mpmath.mpf(problem.delta), mpmath.mpf(problem.lam)
-    k = 2 * mpmath.pi / lam
-    x = mpmath.mpf(problem.x0)
+    delta = mpmath.mpf(delta)
+    k = 2 * mpmath.pi
+    x = mpmath.mpf(10)
     threshold = FACTOR * (abs(x * x + delta * mpmath.cos(k * x)) + 1)
     for _ in range(steps):
         loss = x * x + delta * mpmath.cos(k * x)
-        if not mpmath.isfinite(loss) or loss > threshold:
+        if not mpmath.isfinite(loss) or abs(loss) > threshold:
             return True
         x = x - lr * (2 * x - delta * k * mpmath.sin(k * x))
     return False
 
 
+def dd_flags(meta, pts: list[Fraction]) -> np.ndarray:
+    hi = np.array([float(q) for q in pts])
+    lo = np.array([float(q - Fraction(float(h))) for q, h in zip(pts, hi, strict=True)])
+    return precise.evaluate(meta, {"lr": (hi, lo)})[2]
+
+
+def grid(a: Fraction, b: Fraction, n: int) -> list[Fraction]:
+    return [a + (b - a) * i / (n - 1) for i in range(n)]
+
+
+def zoom(meta, a, b, width, n):
+    """Windows ``width`` wide around label changes, following the middle change."""
+    while b - a > width:
+        pts = grid(a, b, n)
+        f = dd_flags(meta, pts)
+        ch = np.flatnonzero(f[1:] != f[:-1])
+        if ch.size == 0:
+            return None
+        i = ch[np.argmin(np.abs(ch - n // 2))]
+        a, b = pts[i], pts[i + 1]
+    centre = (a + b) / 2
+    return centre - width / 2, centre + width / 2
+
+
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--points", type=int, default=64)
-    parser.add_argument("--width", default="1e-20")
-    parser.add_argument("--dps", type=int, default=60)
-    parser.add_argument("--pick", type=int, default=-1,
-                        help="which coarse label change to refine (default: the middle one)")
-    args = parser.parse_args()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--points", type=int, default=64)
+    ap.add_argument("--width", default="1e-20")
+    ap.add_argument("--roughness", type=float, default=1.5)
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--dps", type=int, default=60)
+    ap.add_argument("--out", default="/tmp/precision_window.nc")
+    args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
-    mpmath.mp.dps = args.dps
-    problem = CosineQuadratic(delta=1.5 * CRITICAL_ROUGHNESS, lam=1.0, x0=10.0)
-    opt = SGD()
-    coarse = unroll_dd.linspace("0.95", "1.5", 4096)
-    _, flags = unroll_dd.run(problem, opt, STEPS, coarse)
-    flags = np.asarray(flags)
-    change = np.flatnonzero(flags[1:] != flags[:-1])
-    print(f"coarse scan: {len(change)} label changes in [0.95, 1.5]")
-    i = change[len(change) // 2 if args.pick < 0 else args.pick]
-    lo = dd.to_fraction(float(coarse.hi[i]), float(coarse.lo[i]))
-    hi = dd.to_fraction(float(coarse.hi[i + 1]), float(coarse.lo[i + 1]))
-    f_lo = mp_diverged(problem, lo)
-    while hi - lo > Fraction(1, 10**24):
-        mid = (lo + hi) / 2
-        if mp_diverged(problem, mid) == f_lo:
-            lo = mid
-        else:
-            hi = mid
-    centre = Fraction(round(lo * 10**24), 10**24)
-    half = Fraction(args.width) / 2
-    pts = [centre - half + 2 * half * j / (args.points - 1) for j in range(args.points)]
-    lr = dd.DD(*(jax.numpy.asarray(v) for v in zip(*map(dd.from_fraction, pts), strict=True)))
-    _, got = unroll_dd.run(problem, opt, STEPS, lr)
-    got = np.asarray(got)
-    want = np.array([mp_diverged(problem, p) for p in pts])
-    f64 = np.array([float(p) for p in pts])
-    print(f"centre lr = {float(centre)!r} (exact {centre.numerator}/{centre.denominator})")
-    print(f"window width {args.width}: {args.points} points, "
-          f"{len(np.unique(f64))} distinct float64 values")
+    delta = args.roughness * CRITICAL_ROUGHNESS
+    meta = MetaLoss(CosineQuadratic(delta=delta), "sgd", steps=args.steps)
+    width, n = Fraction(args.width), args.points
+    coarse = grid(Fraction("0.98"), Fraction("1.06"), n)
+    f = dd_flags(meta, coarse)
+    changes = np.flatnonzero(f[1:] != f[:-1])
+    print(f"coarse scan of [0.98, 1.06]: {changes.size} label changes")
+    best = None
+    for i in changes:
+        win = zoom(meta, coarse[i], coarse[i + 1], width, n)
+        if win is None:
+            continue
+        fl = dd_flags(meta, grid(*win, n))
+        k = int((fl[1:] != fl[:-1]).sum())
+        print(f"  change near lr {float(coarse[i]):.5f}: {k} label changes in the window")
+        if best is None or k > best[0]:
+            best = (k, win)
+    a, b = best[1]
+    sa, sb = exact.decimal(float(a), float(a - Fraction(float(a))), 34), \
+        exact.decimal(float(b), float(b - Fraction(float(b))), 34)
+    cmd = [sys.executable, "-m", "metaloss", "landscape", "--problem",
+           f"cosine_quadratic(delta={delta!r})", "--optimizer", "sgd", "--steps",
+           str(args.steps), "--precision", "double-double", "--axis", f"lr=lin:{sa}:{sb}:{n}",
+           "--out", args.out]
+    print("$", " ".join(cmd[2:]))
+    print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
+    da = load_netcdf(args.out)
+    got = np.asarray(da["diverged"])
+    pts = [Fraction(float(h)) + Fraction(float(lo))
+           for h, lo in zip(da["lr"].values, da["lr_lo"].values, strict=True)]
+    with mpmath.workdps(args.dps):
+        want = np.array([mp_diverged(delta, q, args.steps) for q in pts])
+    print(f"window [{sa}, {sb}]: {n} points, {len(np.unique(da['lr'].values))} distinct "
+          f"float64 values")
     print(f"mpmath {args.dps} digits: {int(want.sum())} diverged, "
           f"{int((want[1:] != want[:-1]).sum())} label changes")
-    agree = float((got == want).mean())
-    print(f"double-double agrees with mpmath on {agree:.1%} of points "
-          f"({int((got == want).sum())}/{args.points})")
+    print(f"double-double agrees with mpmath on {(got == want).mean():.1%} of points "
+          f"({int((got == want).sum())}/{n})")
 
 
 if __name__ == "__main__":
