@@ -54,7 +54,7 @@ def main():
         axis, values = parse_axis(spec)
         out = {}
 
-        def run(p, axis=axis, values=values, meta=meta):
+        def run(p, axis=axis, values=values, meta=meta, out=out):
             out[p] = ml.landscape(meta, {axis: values}, precision=p)
 
         f64 = timed(lambda: run("float64"), args.repeats)

@@ -7,8 +7,8 @@ diverged flags of 60-digit mpmath.
         [--roughness 1.5] [--steps 300] [--out /tmp/window.nc]
 
 Finds boundary points by zooming in double-double: a 64-point scan of [0.98, 1.06],
-then repeatedly a 64-point scan of the cell around a label change (the change nearest
-the middle), down to the window's width. Every coarse change is followed, and the window
+then repeatedly a 64-point scan of the cell around a label change (of up to 8 such
+cells, the one whose own scan has most changes), down to the window's width. Every coarse change is followed, and the window
 with the most label changes is checked: the script runs the CLI on it, then recomputes
 each point's flag in mpmath at --dps digits and prints the agreement, the label changes
 and what float64 makes of the window.
@@ -59,15 +59,22 @@ def grid(a: Fraction, b: Fraction, n: int) -> list[Fraction]:
     return [a + (b - a) * i / (n - 1) for i in range(n)]
 
 
-def zoom(meta, a, b, width, n):
-    """Windows ``width`` wide around label changes, following the middle change."""
+def changes(meta, a, b, n) -> tuple[list[Fraction], np.ndarray]:
+    pts = grid(a, b, n)
+    f = dd_flags(meta, pts)
+    return pts, np.flatnonzero(f[1:] != f[:-1])
+
+
+def zoom(meta, a, b, width, n, tries=8):
+    """A window ``width`` wide around a label change: at each level, of up to ``tries``
+    cells that hold a change (evenly picked), the one whose own scan changes most."""
     while b - a > width:
-        pts = grid(a, b, n)
-        f = dd_flags(meta, pts)
-        ch = np.flatnonzero(f[1:] != f[:-1])
+        pts, ch = changes(meta, a, b, n)
         if ch.size == 0:
             return None
-        i = ch[np.argmin(np.abs(ch - n // 2))]
+        picks = ch[np.linspace(0, ch.size - 1, min(tries, ch.size)).round().astype(int)]
+        counts = [changes(meta, pts[i], pts[i + 1], n)[1].size for i in picks]
+        i = picks[int(np.argmax(counts))]
         a, b = pts[i], pts[i + 1]
     centre = (a + b) / 2
     return centre - width / 2, centre + width / 2

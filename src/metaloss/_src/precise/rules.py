@@ -121,7 +121,7 @@ def meanfield(problem: MeanFieldMLP) -> Rule:
     """Sohl-Dickstein's network: ``h = phi(x W0 / sqrt w)``, ``y = h W1 / w``, mean
     squared error; backpropagation written out."""
     w0, w1, x, y = _draw(problem.width, problem.points, problem.seed)
-    xs, ys = _array(x), _array(y)
+    ys = _array(y)
     inv_sqrt_w = dd.div(dd.lift(1.0), dd.sqrt(dd.lift(float(problem.width))))
     inv_w = _const(Fraction(1, problem.width))
     sqrt2 = _const(_SQRT2)
@@ -129,7 +129,7 @@ def meanfield(problem: MeanFieldMLP) -> Rule:
 
     def forward(params):
         a, b = params
-        z = dd.mul(linalg.matmul(xs, a), inv_sqrt_w)
+        z = dd.mul(linalg.matmul_float(x, a), inv_sqrt_w)
         if kind == "tanh":
             h = dd.tanh(dd.mul(sqrt2, z))
         elif kind == "relu":
@@ -158,7 +158,7 @@ def meanfield(problem: MeanFieldMLP) -> Rule:
         else:
             slope = dd.lift(jnp.ones_like(z.hi))
         dz = dd.mul(dd.mul(dh, slope), inv_sqrt_w)
-        da = linalg.matmul(linalg.transpose(xs), dz)
+        da = linalg.matmul_float(x.T, dz)
         return mse(r), [da, db]
 
     def init(hp):

@@ -39,3 +39,13 @@ def matmul(a: DD, b: DD) -> DD:
 
 def transpose(x: DD) -> DD:
     return DD(x.hi.T, x.lo.T)
+
+
+def matmul_float(a, b: DD) -> DD:
+    """``a @ b`` for a float64 matrix ``a`` (m, k), exact in double-double, and a DD
+    ``b`` (k, n): each product is a two-product plus one float64 product, cheaper than
+    a full double-double one."""
+    a = jnp.asarray(a, jnp.float64)[:, :, None]
+    p, e = dd.two_prod(a, b.hi[None])
+    prod = DD(*dd.quick_two_sum(p, e + a * b.lo[None]))
+    return sum(prod, axis=1)
