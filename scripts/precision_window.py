@@ -10,8 +10,9 @@ Finds boundary points by zooming in double-double: a 64-point scan of [0.98, 1.0
 then repeatedly a 64-point scan of the cell around a label change (of up to 8 such
 cells, the one whose own scan has most changes), down to the window's width. Every
 coarse change is followed, and the window with the most label changes is checked:
-the script runs the CLI on it, then recomputes each point's flag in mpmath at --dps digits and prints the agreement, the label changes
-and what float64 makes of the window.
+the script runs the CLI on it, then recomputes each point's flag in mpmath at --dps
+digits and prints the agreement, the label changes and what float64 makes of the
+window.
 """
 
 from __future__ import annotations
