@@ -4,7 +4,7 @@
 diverged flags of 60-digit mpmath.
 
     .venv/bin/python scripts/precision_window.py [--points 64] [--width 1e-20]
-        [--roughness 1.5] [--steps 300] [--out /tmp/window.nc]
+        [--roughness 1.5] [--steps 300] [--x0 10] [--out /tmp/window.nc]
 
 Finds boundary points by zooming in double-double: a 64-point scan of [0.98, 1.06],
 then repeatedly a 64-point scan of the cell around a label change (of up to 8 such
@@ -35,12 +35,12 @@ from metaloss._src.problems.cosine import CRITICAL_ROUGHNESS, CosineQuadratic
 FACTOR = 1e3
 
 
-def mp_diverged(delta, lr: Fraction, steps: int) -> bool:
+def mp_diverged(delta, lr: Fraction, steps: int, x0: float = 10.0) -> bool:
     """The unroll's rule in mpmath at the current precision."""
     lr = mpmath.mpf(lr.numerator) / lr.denominator
     delta = mpmath.mpf(delta)
     k = 2 * mpmath.pi
-    x = mpmath.mpf(10)
+    x = mpmath.mpf(x0)
     threshold = FACTOR * (abs(x * x + delta * mpmath.cos(k * x)) + 1)
     for _ in range(steps):
         loss = x * x + delta * mpmath.cos(k * x)
@@ -88,11 +88,12 @@ def main():
     ap.add_argument("--roughness", type=float, default=1.5)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--dps", type=int, default=60)
+    ap.add_argument("--x0", type=float, default=10.0)
     ap.add_argument("--out", default="/tmp/precision_window.nc")
     args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
     delta = args.roughness * CRITICAL_ROUGHNESS
-    meta = MetaLoss(CosineQuadratic(delta=delta), "sgd", steps=args.steps)
+    meta = MetaLoss(CosineQuadratic(delta=delta, x0=args.x0), "sgd", steps=args.steps)
     width, n = Fraction(args.width), args.points
     coarse = grid(Fraction("0.98"), Fraction("1.06"), n)
     f = dd_flags(meta, coarse)
@@ -112,7 +113,7 @@ def main():
     sa, sb = exact.decimal(float(a), float(a - Fraction(float(a))), 34), \
         exact.decimal(float(b), float(b - Fraction(float(b))), 34)
     cmd = [sys.executable, "-m", "metaloss", "landscape", "--problem",
-           f"cosine_quadratic(delta={delta!r})", "--optimizer", "sgd", "--steps",
+           f"cosine_quadratic(delta={delta!r}, x0={args.x0!r})", "--optimizer", "sgd", "--steps",
            str(args.steps), "--precision", "double-double", "--axis", f"lr=lin:{sa}:{sb}:{n}",
            "--out", args.out]
     print("$", " ".join(cmd[2:]))
@@ -122,7 +123,7 @@ def main():
     pts = [Fraction(float(h)) + Fraction(float(lo))
            for h, lo in zip(da["lr"].values, da["lr_lo"].values, strict=True)]
     with mpmath.workdps(args.dps):
-        want = np.array([mp_diverged(delta, q, args.steps) for q in pts])
+        want = np.array([mp_diverged(delta, q, args.steps, args.x0) for q in pts])
     print(f"window [{sa}, {sb}]: {n} points, {len(np.unique(da['lr'].values))} distinct "
           f"float64 values")
     print(f"mpmath {args.dps} digits: {int(want.sum())} diverged, "

@@ -87,3 +87,17 @@ def test_refusals_name_what_is_supported(x64):
     with pytest.raises(InputError, match="objective val_mean"):
         precise.check(ml.MetaLoss("meanfield_mlp(width=2)", "sgd", steps=3,
                                   objective="val_mean"))
+
+
+def test_zoom_moves_to_double_double_past_float64():
+    from metaloss._src.grid.zoom import parse_view_axis, plan
+
+    view = [parse_view_axis("lr=lin:0.98:1.06"), parse_view_axis("delta=lin:0.1:0.15")]
+    levels = plan(view, {"lr": 1.0228467605105288, "delta": 0.12665}, 1000.0, 7, 8)
+    assert [lv.dtype for lv in levels] == ["float32"] + ["float64"] * 3 + ["double-double"] * 3
+    deep = levels[-1].axes["lr"]  # 8 values 1e-21 apart: one float64, distinct exactly
+    hi, lo = hilo(deep)
+    assert len(set(hi.tolist())) == 1 and len(set(lo.tolist())) == 8
+    logview = [parse_view_axis("lr=log:0.98:1.06"), parse_view_axis("delta=lin:0.1:0.15")]
+    with pytest.raises(InputError, match="deeper than float64"):
+        plan(logview, {"lr": 1.02, "delta": 0.12665}, 1000.0, 7, 8)

@@ -113,8 +113,8 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
     def report(level, da):
         box = ", ".join(f"{n} {float(v[0]):.8g}..{float(v[-1]):.8g}" for n, v in
                         level.axes.items())
-        why = (f"float64: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
-               if level.dtype == "float64" else "float32")
+        why = (f"{level.dtype}: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
+               if level.dtype != "float32" else "float32")
         if float64 and level.cell_ulps >= MIN_ULPS:
             why = "float64 (--float64)"
         mag = float(factor) ** level.index
