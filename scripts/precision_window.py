@@ -109,6 +109,8 @@ def main():
         print(f"  change near lr {float(coarse[i]):.5f}: {k} label changes in the window")
         if best is None or k > best[0]:
             best = (k, win)
+    if best is None:
+        raise SystemExit("no label change in [0.98, 1.06] at these settings")
     a, b = best[1]
     sa, sb = exact.decimal(float(a), float(a - Fraction(float(a))), 34), \
         exact.decimal(float(b), float(b - Fraction(float(b))), 34)
