@@ -27,6 +27,8 @@ def _float64(meta, hp, n):
     ("cosine_quadratic(delta=0.05)", "sgdm",
      {"lr": np.linspace(0.05, 0.3, 4), "momentum": np.array([0.0, 0.3, 0.5, 0.9])}),
     ("quadratic(dim=4, rotate=True)", "sgd", {"lr": np.array([0.5, 1.5, 1.99, 2.5])}),
+    ("modulated_quadratic", "sgd", {"lr": np.array([0.1, 0.3, 0.5, 1.2]),
+                                    "delta": np.array([0.2, 0.1, 0.3, 0.2])}),
     ("meanfield_mlp(width=2, nonlinearity='identity')", "sgd",
      {"lr/layer0": np.array([0.1, 0.5, 1.0, 2.0]), "offset": np.full(4, 0.2)}),
 ])

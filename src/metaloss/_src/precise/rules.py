@@ -22,7 +22,7 @@ import jax.numpy as jnp
 
 from metaloss._src.precision import dd, linalg
 from metaloss._src.precision.dd import DD
-from metaloss._src.problems.cosine import CosineQuadratic
+from metaloss._src.problems.cosine import CosineQuadratic, ModulatedQuadratic
 from metaloss._src.problems.meanfield import MeanFieldMLP, _draw
 from metaloss._src.problems.quadratic import Quadratic, _rotation
 from metaloss._src.problems.wavy import Wavy1D
@@ -64,6 +64,30 @@ def cosine(problem: CosineQuadratic) -> Rule:
         value = dd.add(dd.square(x), dd.mul(hp["delta"], c))
         grad = dd.sub(dd.scale(x, 2.0), dd.mul(dd.mul(hp["delta"], k), s))
         return value, [grad]
+
+    return Rule(lambda hp: [hp["x0"]], loss_grad, loss)
+
+
+def modulated(problem: ModulatedQuadratic) -> Rule:
+    """Liu's multiplicative family ``x^2 (1 + delta cos(2 pi x / lam))``; gradient
+    ``2x (1 + delta cos) - delta k x^2 sin`` with ``k = 2 pi / lam``."""
+
+    def parts(x, hp):
+        k = dd.div(_const(_TWO_PI), hp["lam"])
+        s, c = dd.sincos(dd.mul(k, x))
+        return k, s, dd.add(dd.lift(1.0), dd.mul(hp["delta"], c))
+
+    def loss(params, hp):
+        (x,) = params
+        return dd.mul(dd.square(x), parts(x, hp)[2])
+
+    def loss_grad(params, hp):
+        (x,) = params
+        k, s, m = parts(x, hp)
+        x2 = dd.square(x)
+        grad = dd.sub(dd.mul(dd.scale(x, 2.0), m), dd.mul(dd.mul(hp["delta"], k),
+                                                         dd.mul(x2, s)))
+        return dd.mul(x2, m), [grad]
 
     return Rule(lambda hp: [hp["x0"]], loss_grad, loss)
 
@@ -169,5 +193,6 @@ def meanfield(problem: MeanFieldMLP) -> Rule:
     return Rule(init, loss_grad, loss)
 
 
-RULES = {CosineQuadratic: cosine, Wavy1D: wavy, Quadratic: quadratic, MeanFieldMLP: meanfield}
+RULES = {CosineQuadratic: cosine, ModulatedQuadratic: modulated, Wavy1D: wavy,
+         Quadratic: quadratic, MeanFieldMLP: meanfield}
 """Problem class -> its double-double rule."""
