@@ -35,3 +35,15 @@ def test_double_double_refusals_are_one_line(tmp_path, capsys):
     code, _, err = run(["landscape", "--precision", "double-double", "--axis",
                         "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.zarr"], capsys)
     assert code == 2 and "in memory" in err
+
+
+def test_zoom_reports_and_greys_undetermined_pixels(tmp_path, capsys):
+    code, stdout, err = run(["zoom", "--problem", "cosine_quadratic", "--optimizer", "sgd",
+                             "--steps", "30", "--axis", "lr=lin:0.98:1.06", "--axis",
+                             "delta=lin:0.1:0.15", "--center", "lr=1.0228", "--center",
+                             "delta=0.1266", "--factor", "1000", "--levels", "2", "--size",
+                             "16", "--determined", "--out", tmp_path], capsys)
+    assert code == 0, err
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("level ")]
+    assert "determined against float64" in lines[0]
+    assert "determined against double-double" in lines[1]
