@@ -47,3 +47,20 @@ def test_zoom_reports_and_greys_undetermined_pixels(tmp_path, capsys):
     lines = [ln for ln in stdout.splitlines() if ln.startswith("level ")]
     assert "determined against float64" in lines[0]
     assert "determined against double-double" in lines[1]
+
+
+def test_explorer_views_at_a_precision():
+    import jax
+    import pytest
+
+    from metaloss._src.errors import InputError
+    from metaloss._src.explore.requests import parse_landscape
+    from metaloss.explore import Explorer
+
+    meta = ml.MetaLoss("cosine_quadratic", "sgd", steps=20)
+    ex = Explorer(meta, jax.random.key(0), (WINDOW,))
+    req = parse_landscape([("axis", WINDOW), ("precision", "double-double")])
+    view = ex.landscape(req)
+    assert view.attrs["precision"] == "double-double" and view.values.shape == (9,)
+    with pytest.raises(InputError, match="unknown precision"):
+        parse_landscape([("axis", WINDOW), ("precision", "quad")])
