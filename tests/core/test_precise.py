@@ -29,6 +29,11 @@ def _float64(meta, hp, n):
     ("quadratic(dim=4, rotate=True)", "sgd", {"lr": np.array([0.5, 1.5, 1.99, 2.5])}),
     ("modulated_quadratic", "sgd", {"lr": np.array([0.1, 0.3, 0.5, 1.2]),
                                     "delta": np.array([0.2, 0.1, 0.3, 0.2])}),
+    ("wavy1d", "sgdm", {"lr": np.array([0.01, 0.05, 0.1, 0.3]),
+                        "momentum": np.array([0.0, 0.5, 0.9, 0.9])}),
+    ("meanfield_mlp(width=2)", "sgdm",
+     {"lr": np.array([0.1, 0.5, 1.0, 3.0]), "lr/layer1": np.array([0.2, 0.2, 4.0, 0.5])}),
+    ("meanfield_mlp(width=2, nonlinearity='relu')", "sgd", {"lr": np.array([0.1, 0.5, 1, 3])}),
     ("meanfield_mlp(width=2, nonlinearity='identity')", "sgd",
      {"lr/layer0": np.array([0.1, 0.5, 1.0, 2.0]), "offset": np.full(4, 0.2)}),
 ])
