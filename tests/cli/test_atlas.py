@@ -27,6 +27,12 @@ def test_quick_atlas_writes_its_report_figures_and_numbers(tmp_path, capsys):
                  "meanfield/dimensions.png", "meanfield/zoom.gif", "meanfield/dimensions.csv"):
         assert (out / name).stat().st_size > 0, name
     assert "onset of a fractal boundary between roughness 0.03 and 0.2" in stdout
+    # issue 24: how deep the double-double zoom into Liu's boundary went
+    depth = numbers["precision_depth"]
+    assert {r["roughness"] for r in depth} == {1.5, 3.0}
+    assert min(r["width"] for r in depth) < 1e-14  # past float64
+    assert len(numbers["precision_findings"]) == 2 and "Deeper than float64" in text
+    assert (out / "precision_depth.png").stat().st_size > 0
 
 
 def test_atlas_bad_input_is_one_line(tmp_path, capsys):
@@ -39,3 +45,4 @@ def test_onset_brackets_the_change():
             ((0.02, 0.0), (0.05, 0.0), (0.06, 0.3), (0.1, 0.7), (0.2, math.nan))]
     assert onset(rows) == (0.05, 0.06)
     assert onset(rows[:2]) == (0.05, None)
+

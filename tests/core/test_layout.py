@@ -22,7 +22,7 @@ CORE = "metaloss._src"
 LAYERS = (
     ("base", ("errors", "version", "userload", "fastmath", "fastrng", "spec", "precision")),
     ("parts", ("problems", "optimizers", "schedules")),
-    ("core", ("hyper", "unroll", "objectives", "space", "meta", "measures")),
+    ("core", ("hyper", "unroll", "objectives", "space", "meta", "measures", "precise")),
     ("estimators", ("estimators", "outer")),
     ("grid", ("grid",)),
     ("analysis", ("analysis",)),

@@ -102,9 +102,12 @@ def _run(cfg, seed: int, outdir: Path) -> None:
                      for r in sd_rows)
     click.echo(f"      dimension per level: {dims} (paper: {PAPER_SD_RANGE[0]}-"
                f"{PAPER_SD_RANGE[1]}); {time.perf_counter() - t1:.1f} s")
+    depth, depth_rows = _depth(cfg, outdir)
+    written.append(outdir / "precision_depth.png")
     numbers = {"settings": dataclasses.asdict(cfg), "seed": seed, "liu": rows,
                "liu_onset": [below, above], "critical_roughness": CRITICAL_ROUGHNESS,
                "meanfield": sd_rows, "paper_meanfield_range": list(PAPER_SD_RANGE),
+               "precision_depth": depth, "precision_findings": depth_rows,
                "seconds": round(time.perf_counter() - t0, 1)}
     from metaloss._src.grid.io import write_text
 
@@ -113,6 +116,26 @@ def _run(cfg, seed: int, outdir: Path) -> None:
     written.append(write_report(numbers, outdir))
     click.echo(f"wrote {len(written)} files to {outdir} in {numbers['seconds']} s: "
                + ", ".join(str(p.relative_to(outdir)) for p in written))
+
+
+def _depth(cfg, outdir: Path):
+    """Issue 24's rows: Liu's boundary zoomed in double-double (1.5x and 3x the onset)."""
+    from metaloss._src import plot
+    from metaloss._src.study.depth import depth_figure, depth_findings, depth_zoom
+
+    t = time.perf_counter()
+    levels = 4 * cfg.levels
+    click.echo(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
+               f"128 learning rates x 300 steps, double-double ...")
+    rows = [row for r in (1.5, 3.0) for row in depth_zoom(r, levels=levels)]
+    plot.save(depth_figure(rows), outdir / "precision_depth.png")
+    found = [f.to_json() for f in depth_findings(rows, 300)]
+    for f in found:
+        deepest = "none" if f["value"] is None else f"{f['value']:.3g} wide"
+        click.echo(f"      {f['finding']}: deepest multi-crossing window {deepest}; "
+                   f"{f['explanation']}")
+    click.echo(f"      {time.perf_counter() - t:.1f} s")
+    return rows, found
 
 
 def _jsonable(value):

@@ -114,11 +114,34 @@ def sd_section(n: dict) -> list[str]:
     return lines
 
 
+def precision_section(numbers: dict) -> list[str]:
+    """How deep Liu's boundary stays fractal, zoomed in double-double (issue 24)."""
+    rows = numbers.get("precision_depth") or []
+    if not rows:
+        return []
+    out = ["## Deeper than float64", "",
+           "Liu's learning-rate boundary zoomed in double-double (~32 digits), 128 learning "
+           "rates per level, each level one cell of the last (127x narrower); crossing "
+           "dimension = log(label changes) / log(127). ![depth](precision_depth.png)", "",
+           "| roughness (x onset) | level | width | label changes | crossing dimension | "
+           "float64 = double-double |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        f64 = "-" if r["float64_agrees"] is None else f"{r['float64_agrees']:.0%}"
+        out.append(f"| {r['roughness']:g} | {r['level']} | {r['width']:.3g} | {r['changes']} "
+                   f"| {r['dimension']:.2f} | {f64} |")
+    for f in numbers.get("precision_findings", []):
+        deepest = "none" if f["value"] is None else f"{f['value']:.3g}"
+        out += ["", f"- {f['finding']}: the narrowest window with more than one crossing is "
+                f"{deepest} wide ({f['explanation']})."]
+    return out + [""]
+
+
 def write_report(numbers: dict, outdir: Path) -> Path:
     """Writes ``atlas.md`` in ``outdir`` and returns its path."""
     from metaloss._src.grid.io import write_text
 
     text = "\n".join(["# The chaos atlas", "",
                       f"Computed in {numbers['seconds']} s (seed {numbers['seed']}).", "",
-                      *liu_section(numbers), *sd_section(numbers)])
+                      *liu_section(numbers), *sd_section(numbers),
+                      *precision_section(numbers)])
     return write_text(outdir / "atlas.md", text)
