@@ -100,7 +100,7 @@ class SohlSettings:
         return text
 
 
-QUICK = SohlSettings(width=4, steps=30, resolution=24, frames=2, factor=4.0)
+QUICK = SohlSettings(width=4, steps=20, resolution=32, frames=2, factor=4.0)
 """A few seconds for all six: what the tests and ``metaloss atlas --quick`` run."""
 
 PAPER_SCALE = SohlSettings(width=16, steps=1000, resolution=4096, frames=34, factor=2.0,

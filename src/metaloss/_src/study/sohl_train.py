@@ -84,10 +84,13 @@ class Variant:
         ``split(PRNGKey(42), steps)``, shared by all grid points; the gradient is the
         minibatch's, the loss the score reads is the full batch's) or ``"minibatch"``
         (the score reads the minibatch loss the step trained on).
-      score: ``"notebook"`` (``convergence_measure`` verbatim: ``v * isfinite(v)`` turns
-        an overflowed loss into NaN, not into the cap, so a run that overflows scores
-        NaN and its 2x2 neighbourhoods are never edges) or ``"capped"`` (what its
-        comment intends: a non-finite loss counts as the cap, 1e6).
+      score: ``"notebook"`` (``convergence_measure`` verbatim: a non-finite *loss* is
+        set to 1e6 before the losses are divided by the first, so an overflowed run's
+        ratio is ``1e6 / loss_0``; ratios are then capped at 1e6) or ``"ratio"`` (the
+        description, as :class:`metaloss._src.measures.Trainability` implements it:
+        divide first, then set non-finite ratios and ratios above 1e6 to 1e6). In JAX
+        the notebook's ``v * isfinite(v)`` is compiled to a select, so an infinite
+        loss does not become NaN there (NumPy would make it NaN); we do the same.
       points: ``"notebook"`` (the linear network gets ``width`` points, the others one
         per parameter) or ``"params"`` (one per parameter for all three).
     """
@@ -99,7 +102,7 @@ class Variant:
 
     def __post_init__(self):
         allowed = {"offset": ("every_step", "init"), "minibatch_loss": ("full", "minibatch"),
-                   "score": ("notebook", "capped"), "points": ("notebook", "params")}
+                   "score": ("notebook", "ratio"), "points": ("notebook", "params")}
         for name, options in allowed.items():
             if getattr(self, name) not in options:
                 raise InputError(f"variant {name} must be one of {', '.join(options)}, "
@@ -166,13 +169,13 @@ def convergence_score(losses, variant: Variant = NOTEBOOK):
     (``-sum(v)``) where the mean of the last 20 loss ratios is below 1, else
     ``sum(1 / v)``; see :attr:`Variant.score` for the non-finite losses."""
     v = jnp.asarray(losses)
-    fin = jnp.isfinite(v)
-    # the notebook's arithmetic: inf * 0 is NaN, so an overflowed loss stays NaN there
-    v = v * fin + MAX_VAL * (1 - fin) if variant.score == "notebook" \
-        else jnp.where(fin, v, MAX_VAL)
-    v = v / v[..., :1]
-    exceeds = v > MAX_VAL
-    v = v * (1 - exceeds) + MAX_VAL * exceeds
+    if variant.score == "notebook":
+        v = jnp.where(jnp.isfinite(v), v, MAX_VAL)
+        v = v / v[..., :1]
+    else:
+        v = v / v[..., :1]
+        v = jnp.where(jnp.isfinite(v), v, MAX_VAL)
+    v = jnp.minimum(v, MAX_VAL)
     converged = jnp.mean(v[..., -WINDOW:], axis=-1) < 1
     return jnp.where(converged, -jnp.sum(v, axis=-1), jnp.sum(1 / v, axis=-1))
 
