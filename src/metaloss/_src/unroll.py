@@ -165,27 +165,25 @@ def unroll(
     """
     state = begin(problem, optimizer, state)
     threshold = None if divergence is None else divergence.threshold(state.loss0)
-    grad_fn = jax.value_and_grad(problem.loss)
 
     def body(s: InnerState, _):
         key, sub = jax.random.split(s.key)
         p = s.params
+        p_eval, bad = p, s.diverged
+        if divergence is not None and guard:
+            # The double-where guard: once a run is bad, its step is evaluated at the
+            # initial parameters so no NaN reaches reverse-mode gradients.
+            probe = optimizer.probe(problem, p, sub)
+            if probe is not None:
+                bad = bad | is_bad(probe, threshold)
+            p_eval = tree_where(bad, s.params0, p)
+        loss, new_p, new_opt = optimizer.advance(problem, p_eval, s.opt_state, hparams, sub,
+                                                 s.step)
         if divergence is None:
-            loss, g = grad_fn(p, sub)
-            new_p, new_opt = optimizer.update(g, s.opt_state, p, hparams)
             diverged = s.diverged
             recorded = loss
         else:
-            if guard:
-                probe = jax.lax.stop_gradient(problem.loss(p, sub))
-                diverged = s.diverged | is_bad(probe, threshold)
-                p_eval = tree_where(diverged, s.params0, p)
-                loss, g = grad_fn(p_eval, sub)
-            else:
-                loss, g = grad_fn(p, sub)
-                diverged = s.diverged | is_bad(loss, threshold)
-                p_eval = p
-            new_p, new_opt = optimizer.update(g, s.opt_state, p_eval, hparams)
+            diverged = bad | is_bad(loss, threshold)
             new_p = tree_where(diverged, p, new_p)
             new_opt = tree_where(diverged, s.opt_state, new_opt)
             recorded = jnp.where(diverged, threshold.astype(loss.dtype), loss)

@@ -19,11 +19,16 @@ from metaloss._src.estimators import (
     NRESState,
     PESState,
     TruncatedBackprop,
+    TruncatedES,
     annealed_es,
     get,
     get_list,
     names,
     outer_fn,
+    restart_finished,
+    run_window,
+    tree_where,
+    windows_per_run,
 )
 
 __all__ = [
@@ -40,9 +45,14 @@ __all__ = [
     "NRESState",
     "PESState",
     "TruncatedBackprop",
+    "TruncatedES",
     "annealed_es",
     "get",
     "get_list",
     "names",
     "outer_fn",
+    "restart_finished",
+    "run_window",
+    "tree_where",
+    "windows_per_run",
 ]
