@@ -262,7 +262,7 @@ class MetaLoss:
             self.init_state(key, hp),
             self.steps,
             differentiable=differentiable,
-            record_loss=losses,
+            record_loss=losses or self.objective.records_loss,
             record_params=trajectory,
         )
         loss, diverged = self.objective.total(self.bound(hp), state, rec,
@@ -271,7 +271,7 @@ class MetaLoss:
         if trajectory:
             traj = jax.tree.map(lambda r, last: jnp.concatenate([r, last[None]]), rec.params,
                                 state.params)
-        return MetaResult(loss, diverged, rec.loss, traj)
+        return MetaResult(loss, diverged, rec.loss if losses else None, traj)
 
     def __call__(self, hparams: Mapping[str, Any], key: jax.Array | None = None) -> jax.Array:
         """The scalar outer loss for ``hparams``."""

@@ -65,14 +65,18 @@ class InnerState(NamedTuple):
 class StepRecord(NamedTuple):
     """What one scan step records; fields not asked for are ``None``.
 
-    ``loss`` is the training loss at the parameters before the step (capped after
-    divergence), ``val_loss`` the validation loss after the step, ``params`` the
-    parameters before the step.
+    ``loss`` is the loss the step is judged by (capped after divergence): for a problem
+    trained by an optimizer the training loss at the parameters before the step, for a
+    system whatever its step returns (:mod:`metaloss._src.systems`). ``val_loss`` is the
+    validation loss after the step, ``params`` the parameters before the step, ``step``
+    the step count after it (1 for the first step; past a traced horizon, ``horizon + 1``),
+    recorded with ``loss``.
     """
 
     loss: jax.Array | None
     val_loss: jax.Array | None
     params: PyTree | None
+    step: jax.Array | None = None
 
 
 def tree_where(cond: jax.Array, a: PyTree, b: PyTree) -> PyTree:
@@ -199,7 +203,8 @@ def unroll(
             nxt = tree_where(active, nxt, s)
             recorded = jnp.where(active, recorded, jnp.zeros_like(recorded))
             val = None if val is None else jnp.where(active, val, jnp.zeros_like(val))
-        rec = StepRecord(recorded if record_loss else None, val, p if record_params else None)
+        rec = StepRecord(recorded if record_loss else None, val, p if record_params else None,
+                         s.step + 1 if record_loss else None)
         return nxt, rec
 
     return jax.lax.scan(body, state, None, length=steps)

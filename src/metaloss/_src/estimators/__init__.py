@@ -1,7 +1,7 @@
 """Outer-gradient estimators, one module each, one interface. Each registers its spec
 name where it is defined (``backprop``, ``forward``, ``truncated(K=10)``,
 ``es(std=0.1, pairs=1)``, ``pes(...)``, ``nres(...)``, ``guided_es(...)``,
-``hybrid(...)``, ``truncated_es(...)``); :func:`get` and :func:`get_list` build
+``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``); :func:`get` and :func:`get_list` build
 them from specs (see :mod:`metaloss._src.spec`)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from metaloss._src.estimators.guided import GuidedES, GuidedState
 from metaloss._src.estimators.hybrid import Hybrid
 from metaloss._src.estimators.nres import NRES, NRESState
 from metaloss._src.estimators.pes import PES, PESState
+from metaloss._src.estimators.rtrl import RTRL, RTRLState
 from metaloss._src.estimators.truncated import (
     TruncatedBackprop,
     restart_finished,
@@ -59,6 +60,8 @@ __all__ = [
     "Hybrid",
     "NRESState",
     "PESState",
+    "RTRL",
+    "RTRLState",
     "TruncatedBackprop",
     "TruncatedES",
     "annealed_es",
