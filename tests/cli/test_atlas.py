@@ -20,7 +20,8 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
         by_paper.setdefault(r["paper"], []).append(r)
     # all six Sohl-Dickstein configurations, each with the paper's value beside ours
     sd = by_paper["Sohl-Dickstein 2024"]
-    assert len(sd) == 6 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
+    assert len(sd) == 12 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
+    assert sum(r["method"].startswith("box") for r in sd) == 6
     # Liu: Fig. 2a and 2b by both estimators, and the sweep per ratio by both
     liu_rows = by_paper["Liu 2024"]
     sweep = [r for r in liu_rows if r["finding"].startswith("sweep")]

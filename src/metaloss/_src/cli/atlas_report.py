@@ -88,14 +88,15 @@ def sd_section(n: dict) -> list[str]:
         "steps, 4096^2 frames, zooms over more than ten decades (`metaloss atlas --paper`, "
         "for a GPU).",
         "",
-        "| configuration | paper | ours | inter-quartile range | bootstrap interval | frames "
-        "| seconds |", "|---|---|---|---|---|---|---|",
+        "| configuration | paper | sohl-dickstein (paper's) | inter-quartile range | "
+        "bootstrap interval | box (ours), mean over frames | frames | seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         iqr = "-" if not r["iqr"] else f"[{_num(r['iqr'][0])}, {_num(r['iqr'][1])}]"
         ci = "-" if not r["ci"] else f"[{_num(r['ci'][0])}, {_num(r['ci'][1])}]"
         lines.append(f"| {r['title']} | {r['paper_value']} | {_num(r['dimension'])} | {iqr} | "
-                     f"{ci} | {r['frames']} | {r['seconds']:.1f} |")
+                     f"{ci} | {_num(r.get('box'))} | {r['frames']} | {r['seconds']:.1f} |")
     lines += ["", "![first and last frames](sd_frames.png)", ""]
     return lines
 
