@@ -79,6 +79,10 @@ def test_lin_axes_keep_every_digit():
     got = [Fraction(float(h)) + Fraction(float(x)) for h, x in zip(hi, lo, strict=True)]
     want = exact.points("1.01969556360106046394952700", "1.01969556360106046394952710", 5)
     assert all(abs(g - w) < Fraction(1, 10**31) for g, w in zip(got, want, strict=True))
+    _, wide = parse_axis("x=lin:-3.3:1e-5:1001")
+    want = exact.points("-3.3", "1e-5", 1001)
+    assert max(abs(Fraction(float(h)) + Fraction(float(x)) - q)
+               for h, x, q in zip(np.asarray(wide), wide.lo, want, strict=True)) < 1e-31
     # the float64 parts are the values a lin axis always had
     _, wide = parse_axis("lr=lin:0.1:0.7:7")
     np.testing.assert_array_equal(np.asarray(wide), np.linspace(0.1, 0.7, 7))

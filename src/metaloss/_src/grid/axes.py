@@ -54,7 +54,7 @@ def parse_axis(spec: str) -> tuple[str, np.ndarray]:
             from None
     if kind == "lin" and np.isfinite(a) and np.isfinite(b):
         # every digit of A and B is kept in the residues (double-double precision)
-        return name, exact.residues(linspace(a, b, n), exact.points(parts[1], parts[2], n))
+        return name, exact.lin_residues(linspace(a, b, n), parts[1], parts[2])
     if kind == "lin":
         return name, linspace(a, b, n)
     if not (a > 0 and b > 0):

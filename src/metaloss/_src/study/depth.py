@@ -31,15 +31,15 @@ from metaloss._src.study.findings import Finding
 RANGE = (Fraction("0.98"), Fraction("1.06"))
 
 
-def _flags(meta, pts: list[Fraction]) -> np.ndarray:
+def _flags(meta, name: str, pts: list[Fraction]) -> np.ndarray:
     hi = np.array([float(q) for q in pts])
     lo = np.array([float(q - Fraction(float(h))) for q, h in zip(pts, hi, strict=True)])
-    return evaluate(meta, {"lr": (hi, lo)})[2]
+    return evaluate(meta, {name: (hi, lo)})[2]
 
 
-def _scan(meta, a: Fraction, b: Fraction, size: int):
+def _scan(meta, name: str, a: Fraction, b: Fraction, size: int):
     pts = [a + (b - a) * i / (size - 1) for i in range(size)]
-    f = _flags(meta, pts)
+    f = _flags(meta, name, pts)
     return pts, f, np.flatnonzero(f[1:] != f[:-1])
 
 
@@ -48,24 +48,31 @@ def depth_zoom(roughness: float, *, steps: int = 300, levels: int = 12, size: in
     """The rows of one roughness (in units of the onset ``1 / (2 pi^2)``)."""
     meta = MetaLoss(CosineQuadratic(delta=roughness * CRITICAL_ROUGHNESS, x0=x0), "sgd",
                     steps=steps)
-    a, b = RANGE
+    rows = zoom_line(meta, "lr", *RANGE, levels=levels, size=size, tries=tries)
+    return [{"roughness": roughness, **row} for row in rows]
+
+
+def zoom_line(meta, name: str, a: Fraction, b: Fraction, *, levels: int = 12,
+              size: int = 128, tries: int = 8) -> list[dict]:
+    """The 1-D double-double zoom of the module docstring along hyperparameter ``name``
+    from ``[a, b]`` (any meta-loss with a double-double route; the ``diverged`` flag)."""
     rows = []
     for level in range(levels):
-        pts, flags, ch = _scan(meta, a, b, size)
+        pts, flags, ch = _scan(meta, name, a, b, size)
         floats = np.array([float(q) for q in pts])
         f64 = None
         if len(np.unique(floats)) == size:
             with jax.enable_x64(True):
-                low = np.asarray(landscape(meta, {"lr": floats})["diverged"])
+                low = np.asarray(landscape(meta, {name: floats})["diverged"])
             f64 = float((low == flags).mean())
-        rows.append({"roughness": roughness, "level": level, "width": float(b - a),
+        rows.append({"level": level, "width": float(b - a), "start": float(a),
                      "changes": int(ch.size),
                      "dimension": math.log(ch.size) / math.log(size - 1) if ch.size > 1
                      else 0.0, "float64_agrees": f64})
         if ch.size == 0:
             break
         picks = ch[np.linspace(0, ch.size - 1, min(tries, ch.size)).round().astype(int)]
-        counts = [_scan(meta, pts[i], pts[i + 1], size)[2].size for i in picks]
+        counts = [_scan(meta, name, pts[i], pts[i + 1], size)[2].size for i in picks]
         i = picks[int(np.argmax(counts))]
         a, b = pts[i], pts[i + 1]
     return rows
