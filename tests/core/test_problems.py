@@ -210,7 +210,8 @@ def test_registry_names_and_arguments():
                "logistic_digits": LogisticDigits, "mlp_digits": MLPDigits,
                "cosine_quadratic": problems.CosineQuadratic,
                "modulated_quadratic": problems.ModulatedQuadratic,
-               "meanfield_mlp": problems.MeanFieldMLP}
+               "meanfield_mlp": problems.MeanFieldMLP,
+               "influence_balancing": ml.systems.InfluenceBalancing}
     assert set(problems.names()) == set(classes)
     for name, cls in classes.items():
         assert type(problems.get(name)) is cls

@@ -147,8 +147,8 @@ def sweep_summary(rows: list[dict], cfg: LiuSettings) -> list[dict]:
         mine = [r for r in rows if r["ratio"] == ratio]
         cr = np.array([r["crossings"] for r in mine])
         bx = np.array([r["box"] for r in mine])
-        near = [c["dimension"] for c in cells if abs(math.log(c["ratio"] / ratio))
-                <= math.log(BIN)]
+        chosen = [c for c in cells if abs(math.log(c["ratio"] / ratio)) <= math.log(BIN)]
+        near = [c["dimension"] for c in chosen]
         out.append({"ratio": ratio, "crossings": float(cr.mean()),
                     "crossings_range": [float(cr.min()), float(cr.max())],
                     "box": float(np.nanmean(bx)) if np.isfinite(bx).any() else math.nan,
@@ -157,7 +157,8 @@ def sweep_summary(rows: list[dict], cfg: LiuSettings) -> list[dict]:
                     "per_lam": {f"{r['lam']:g}": [r["crossings"], r["box"], r["changes"]]
                                 for r in mine},
                     "paper": float(np.mean(near)) if near else math.nan,
-                    "paper_cells": len(near)})
+                    "paper_cells": len(near),
+                    "paper_detail": [[c["ratio"], c["dimension"]] for c in chosen]})
     return out
 
 
@@ -197,8 +198,10 @@ def findings(fig2: list[dict], summary: list[dict], cfg: LiuSettings) -> list[Fi
         settings = (f"additive, lam {', '.join(f'{x:g}' for x in cfg.lams)}, x0 {SWEEP_X0:g}, "
                     f"{cfg.steps} steps, 2^{cfg.sweep_level} + 1 learning rates")
         pv = s["paper"]
+        cells_text = ", ".join(f"{r:.3g}: {d:.3f}" for r, d in s["paper_detail"])
         note = (f"Paper value: mean of Liu's {s['paper_cells']} sweep cells (gpuexp-4-2) within "
-                f"a factor {BIN} of this roughness, refitted over levels 0-{cfg.sweep_level}; "
+                f"a factor {BIN} of this roughness, refitted over levels 0-{cfg.sweep_level} "
+                f"(ratio: dimension {cells_text}); "
                 "ours: mean over the wavelengths, interval their range. Per wavelength "
                 "(crossings / box / changes at the finest level): "
                 + "; ".join(f"lam {k}: {c:.3f} / {b:.3f} / {n}"
