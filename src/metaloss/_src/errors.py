@@ -23,12 +23,26 @@ class InputError(ValueError):
     """
 
 
+MAX_STEPS = 10**7
+"""Most inner (or outer) steps of one run: an unroll longer than this is a typo."""
+
+MAX_SEED = 2**32 - 1
+"""Largest PRNG seed (JAX keys hold 32 bits of it; larger ones would be cut silently)."""
+
+MAX_PAIRS = 10**6
+"""Most antithetic pairs of a sampling estimator per estimate."""
+
+MAX_DIM = 10**7
+"""Most parameters of a built-in problem (one float32 vector per grid point)."""
+
+
 def one_line(text: Any) -> str:
     """``text`` with every run of whitespace (newlines included) folded to one space."""
     return " ".join(str(text).split())
 
 
-def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | None = None) -> int:
+def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | None = None,
+              hint: str = "") -> int:
     """``value`` as an ``int``; :class:`InputError` unless it is an integer in range.
 
     Booleans are refused (``True`` is an ``int`` in Python, never a count here);
@@ -38,6 +52,7 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
       name: how the message names the argument (``"steps"``, ``"--budget"``).
       value: the value to check.
       minimum, maximum: inclusive bounds, ``None`` for none.
+      hint: what to do instead, added to the message when ``value`` is above ``maximum``.
     """
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
@@ -50,7 +65,8 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
         want = f"an integer <= {maximum}"
     else:
         want = "an integer"
-    raise InputError(f"{name} must be {want}, got {value!r}")
+    extra = f"; {hint}" if hint and ok and maximum is not None and value > maximum else ""
+    raise InputError(f"{name} must be {want}, got {value!r}{extra}")
 
 
 def _concrete(value: Any):

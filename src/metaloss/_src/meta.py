@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from metaloss._src import hyper
 from metaloss._src import objectives as objectives_mod
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_STEPS, InputError, check_int
 from metaloss._src.objectives import Objective
 from metaloss._src.optimizers.base import InnerOptimizer
 from metaloss._src.optimizers.groups import PerGroup, group_names, overrides, split_name
@@ -86,7 +86,7 @@ class MetaLoss:
         object.__setattr__(self, "problem", parse("problem", self.problem))
         object.__setattr__(self, "optimizer", stepper(self.problem, self.optimizer))
         object.__setattr__(self, "objective", parse("objective", self.objective))
-        object.__setattr__(self, "steps", check_int("steps", self.steps))
+        object.__setattr__(self, "steps", check_int("steps", self.steps, maximum=MAX_STEPS))
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
         fixed = tuple(sorted((str(k), float(v)) for k, v in dict(self.fixed).items()))
         object.__setattr__(self, "fixed", fixed)

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_STEPS, InputError, check_int
 from metaloss._src.estimators.base import Estimator
 from metaloss._src.meta import MetaLoss
 from metaloss._src.space import Space
@@ -175,7 +175,7 @@ def compile_outer_train(meta: MetaLoss, space: Space, estimator: Estimator,
 
 def _prepare(meta, space, estimator, init, steps, optimizer, key):
     """Checked, converted ``init`` (broadcast to a batch of keys) and the static arguments."""
-    steps = check_int("outer steps", steps)
+    steps = check_int("outer steps", steps, maximum=MAX_STEPS)
     if not isinstance(estimator, Estimator):
         raise InputError(f"estimator must be a metaloss estimator, got {estimator!r}")
     space._check(init)

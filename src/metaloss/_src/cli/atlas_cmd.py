@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from metaloss._src.cli.options import COUNT, SEED, STEPS
 from metaloss._src.errors import check_int
 
 EXAMPLES = """
@@ -31,15 +32,15 @@ Examples:
 @click.option("--paper", is_flag=True,
               help="The papers' scale: Liu's sweep at 2^20 + 1 learning rates, Fig. 2 at "
                    "2^24 + 1; Sohl-Dickstein width 16, 1000 steps, 4096^2 frames. For a GPU.")
-@click.option("--width", type=int, default=None,
+@click.option("--width", type=COUNT, default=None,
               help="Width of the Sohl-Dickstein networks (default 8; the paper's is 16).")
-@click.option("--size", type=int, default=None,
+@click.option("--size", type=COUNT, default=None,
               help="Points per axis of each Sohl-Dickstein frame (default 96).")
-@click.option("--steps", type=int, default=None,
+@click.option("--steps", type=STEPS, default=None,
               help="Training steps of the networks (default 100; the paper: 500-1000).")
-@click.option("--levels", type=int, default=None,
+@click.option("--levels", type=COUNT, default=None,
               help="Frames per Sohl-Dickstein zoom sequence, the first included (default 6).")
-@click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="PRNG seed.")
 def atlas(out, quick, paper, width, size, steps, levels, seed):
     """Reproduce the fractal-trainability papers' numbers beside ours."""
     from metaloss._src.errors import InputError

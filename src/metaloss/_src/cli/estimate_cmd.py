@@ -6,7 +6,7 @@ import json
 
 import click
 
-from metaloss._src.cli.options import build_meta, build_space, problem_options
+from metaloss._src.cli.options import COUNT, build_meta, build_space, problem_options
 from metaloss._src.cli.train_cmd import build_estimator
 from metaloss._src.cli.types import Assignment, ParamKind, unique
 from metaloss._src.errors import InputError
@@ -35,7 +35,7 @@ Examples:
               help="Outer parameter and its parametrization (log, lin, 1mlog), which the "
                    "gradient is taken in; repeatable. Default: every hyperparameter not "
                    "--set, with its default parametrization.")
-@click.option("--samples", type=int, default=32, show_default=True, metavar="N",
+@click.option("--samples", type=COUNT, default=32, show_default=True, metavar="N",
               help="Independent samples (each a whole inner run of windows for truncated "
                    "and persistent estimators), >= 2.")
 @click.option("--no-exact", is_flag=True,

@@ -6,7 +6,7 @@ import threading
 
 import click
 
-from metaloss._src.cli.options import build_meta, problem_options, renamed_option
+from metaloss._src.cli.options import COUNT, build_meta, problem_options, renamed_option
 from metaloss._src.errors import InputError, check_int
 
 STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
@@ -39,13 +39,13 @@ PROBLEM_FLAGS = ("problem", "optimizer", "steps", "objective", "divergence", "se
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The server has no authentication: keep it on "
                    "loopback unless the network is yours.")
-@click.option("--port", type=int, default=8000, show_default=True,
+@click.option("--port", type=COUNT, default=8000, show_default=True,
               help="Port to listen on; 0 picks a free one.")
 @click.option("--no-open", is_flag=True, help="Do not open a browser; just print the URL.")
-@click.option("--max-size", "max_points", type=int, default=1024 * 1024, show_default=True,
+@click.option("--max-size", "max_points", type=COUNT, default=1024 * 1024, show_default=True,
               metavar="POINTS",
               help="The most grid points (the product of the axes' N) one view may have.")
-@renamed_option("--max-points", "--max-size", "max_points", type=int)
+@renamed_option("--max-points", "--max-size", "max_points", type=COUNT)
 @click.pass_context
 def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
             store, host, port, no_open, max_points):

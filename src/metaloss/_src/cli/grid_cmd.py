@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import build_meta, colour_ceiling, problem_options, warn_renamed
+from metaloss._src.cli.options import (
+    COUNT,
+    build_meta,
+    colour_ceiling,
+    problem_options,
+    warn_renamed,
+)
 from metaloss._src.cli.types import Axis, Spec, unique
 from metaloss._src.errors import InputError
 
@@ -24,9 +30,9 @@ def store_options(fn):
                      help="Share the tiles of a .zarr store among jax.distributed processes."),
         click.option("--coordinator", default=None, metavar="HOST:PORT",
                      help="Process 0's address (default: from Slurm or Open MPI)."),
-        click.option("--num-processes", type=int, default=None,
+        click.option("--num-processes", type=COUNT, default=None,
                      help="Processes in the run (default: from Slurm or Open MPI)."),
-        click.option("--process-id", type=int, default=None,
+        click.option("--process-id", type=COUNT, default=None,
                      help="This process's index (default: from Slurm or Open MPI)."),
     ]
     for opt in reversed(opts):
@@ -64,7 +70,7 @@ Examples:
                    "the finite-time maximal Lyapunov exponent of inner training per step, "
                    "the norm of the exact outer gradient over every hyperparameter, or a "
                    "score that is negative where training converged).")
-@click.option("--chunk", type=int, default=None,
+@click.option("--chunk", type=COUNT, default=None,
               help="Grid points per device per compiled call (default: chosen per device).")
 @click.option("--out", required=True, type=click.Path(),
               help="Output: a NetCDF file (.nc), or a Zarr store (.zarr) written tile by tile.")

@@ -7,11 +7,18 @@ import functools
 import click
 
 from metaloss._src.cli.types import Assignment, Spec, unique
-from metaloss._src.errors import InputError
+from metaloss._src.errors import MAX_SEED, MAX_STEPS, InputError
 
 PROBLEM = Spec("problem")
 OPTIMIZER = Spec("optimizer")
 OBJECTIVE = Spec("objective")
+STEPS = click.IntRange(1, MAX_STEPS)
+"""A step count, bounded at parse time (a huge one would overflow or never end)."""
+SEED = click.IntRange(0, MAX_SEED)
+"""A PRNG seed, bounded at parse time (JAX keys hold 32 bits)."""
+COUNT = click.IntRange(None, 2**31 - 1)
+"""Any other integer option: within int32, so no huge value reaches NumPy or JAX
+(the commands check their own lower bounds and tighter limits)."""
 
 
 def problem_options(fn):
@@ -24,7 +31,7 @@ def problem_options(fn):
                      help=f"Inner optimizer, a spec like --problem (default: sgdm; none for a "
                           f"system, such as influence_balancing, which steps itself). Names: "
                           f"{OPTIMIZER.choices()}."),
-        click.option("--steps", type=int, default=50, show_default=True,
+        click.option("--steps", type=STEPS, default=50, show_default=True,
                      help="Inner steps per run (the unroll length)."),
         click.option("--objective", type=OBJECTIVE, default="mean", show_default=True,
                      help=f"Outer objective: {OBJECTIVE.choices()}."),
@@ -36,7 +43,7 @@ def problem_options(fn):
         click.option("--set", "sets", type=Assignment(), multiple=True, metavar="NAME=VALUE",
                      help="Hold a hyperparameter fixed, e.g. --set momentum=0.9, --set "
                           "lr/layer1=0.5 or a problem's own, --set delta=0.2 (repeatable)."),
-        click.option("--seed", type=int, default=0, show_default=True,
+        click.option("--seed", type=SEED, default=0, show_default=True,
                      help="PRNG seed of the inner runs (minibatches, random starts) and of "
                           "any sampling."),
     ]

@@ -7,6 +7,7 @@ import time
 import click
 
 from metaloss._src.cli.options import (
+    COUNT,
     build_meta,
     build_space,
     describe_point,
@@ -91,7 +92,7 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
 @click.option("--box", "boxes", multiple=True, metavar="NAME=LOW:HIGH",
               help="Range of random starts per outer parameter, in outer coordinates "
                    "(default: log -3:2, 1mlog -3:0, the study's; lin needs one).")
-@click.option("--starts", type=int, default=None, metavar="N",
+@click.option("--starts", type=COUNT, default=None, metavar="N",
               help="Number of random starts in the box [default: 64; 8 with --quick], plus "
                    "the study's "
                    "two starts when training the study's (lr, momentum).")
@@ -100,17 +101,17 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
                    f"{', '.join(REGISTRY.names('estimator'))}; or 'all'. Default: backprop, "
                    "forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10); 'all' "
                    "adds nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4).")
-@click.option("--budget", type=int, default=None,
+@click.option("--budget", type=COUNT, default=None,
               help="Inner steps per run [default: 100000; 5000 with --quick].")
 @click.option("--maps", "maps", is_flag=True,
               help="Also judge every estimator against its truth on a grid over the box: "
                    "compare_maps.nc and one figure per quantity (bias, variance, cosine, "
                    "dominance). Needs a problem that draws no random numbers.")
-@click.option("--size", "map_size", type=int, default=None, metavar="N",
+@click.option("--size", "map_size", type=COUNT, default=None, metavar="N",
               help="Grid points per axis of the maps [default: 32; 6 with --quick].")
-@renamed_option("--seeds", "--starts", "starts", type=int)
-@renamed_option("--map-size", "--size", "map_size", type=int)
-@click.option("--map-samples", type=int, default=None,
+@renamed_option("--seeds", "--starts", "starts", type=COUNT)
+@renamed_option("--map-size", "--size", "map_size", type=COUNT)
+@click.option("--map-samples", type=COUNT, default=None,
               help="Estimates per pixel and estimator [default: 64; 4 with --quick].")
 @click.option("--out", required=True, type=click.Path(), help="Output directory.")
 @click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")

@@ -8,6 +8,8 @@ import time
 import click
 
 from metaloss._src.cli.options import (
+    COUNT,
+    STEPS,
     build_meta,
     build_space,
     describe_point,
@@ -70,13 +72,13 @@ def build_estimator(spec: str, flags: dict[str, object]):
 @click.option("--std", type=float, default=None, metavar="STD",
               help="Shorthand for the estimator's std option (ES, PES, NRES, Guided ES, "
                    "hybrid).")
-@click.option("--pairs", type=int, default=None, metavar="N",
+@click.option("--pairs", type=COUNT, default=None, metavar="N",
               help="Shorthand for the estimator's pairs option (ES, PES, NRES, Guided ES, "
                    "hybrid).")
-@click.option("--K", "K", type=int, default=None, metavar="STEPS",
+@click.option("--K", "K", type=COUNT, default=None, metavar="STEPS",
               help="Shorthand for the estimator's K, its window in inner steps (truncated, "
                    "PES, NRES; Guided ES: its surrogate's horizon).")
-@renamed_option("--truncation", "--K", "K", type=int)
+@renamed_option("--truncation", "--K", "K", type=COUNT)
 @click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
               help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
                    "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
@@ -88,7 +90,7 @@ def build_estimator(spec: str, flags: dict[str, object]):
               metavar="NAME=U",
               help="Start in outer coordinates (not hyperparameter values) instead, e.g. "
                    "--init-coord lr=-2 for log10(lr) = -2 (repeatable).")
-@click.option("--outer-steps", type=int, default=100, show_default=True,
+@click.option("--outer-steps", type=STEPS, default=100, show_default=True,
               metavar="N", help="Outer training steps.")
 @click.option("--step-size", type=float, default=0.01, show_default=True, metavar="STEP",
               help="Outer SGD step size, in outer coordinates.")

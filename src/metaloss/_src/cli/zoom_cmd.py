@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import build_meta, colour_ceiling, problem_options
+from metaloss._src.cli.options import COUNT, build_meta, colour_ceiling, problem_options
 from metaloss._src.cli.types import Assignment, Spec, unique
 from metaloss._src.errors import InputError
 
@@ -37,11 +37,11 @@ Examples:
                    "nearest its middle.")
 @click.option("--factor", type=float, default=4.0, show_default=True,
               help="Each level is FACTOR times narrower on every axis (> 1).")
-@click.option("--levels", type=int, default=5, show_default=True,
+@click.option("--levels", type=COUNT, default=5, show_default=True,
               help="Levels, the starting view included (>= 1).")
-@click.option("--size", type=int, default=256, show_default=True,
+@click.option("--size", type=COUNT, default=256, show_default=True,
               help="Points per axis at every level (>= 16, for box counting).")
-@click.option("--chunk", type=int, default=None,
+@click.option("--chunk", type=COUNT, default=None,
               help="Grid points per device per compiled call (default: chosen per device).")
 @click.option("--measure", type=Spec("measure"), default="loss", show_default=True,
               help="What each level computes (as for landscape), e.g. trainability: its "

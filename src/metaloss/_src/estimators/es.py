@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from metaloss._src.errors import InputError, check_int, check_positive
+from metaloss._src.errors import MAX_PAIRS, InputError, check_int, check_positive
 from metaloss._src.estimators.base import Estimator, outer_fn
 from metaloss._src.schedules import Geometric
 from metaloss._src.spec import REGISTRY, register
@@ -36,7 +36,8 @@ def check_sampling(owner: str, std, pairs) -> None:
     ``pairs`` an integer >= 1."""
     if not callable(std):
         check_positive(f"{owner} std", std)
-    check_int(f"{owner} pairs", pairs)
+    check_int(f"{owner} pairs", pairs, maximum=MAX_PAIRS,
+              hint="use fewer pairs and more outer steps")
 
 
 def centered_ranks(x: jax.Array) -> jax.Array:

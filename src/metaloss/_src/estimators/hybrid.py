@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from metaloss._src.errors import check_int, check_positive
+from metaloss._src.errors import MAX_PAIRS, check_int, check_positive
 from metaloss._src.estimators.base import Estimator, outer_fn
 from metaloss._src.spec import register
 
@@ -108,7 +108,8 @@ class Hybrid(Estimator):
 
     def __post_init__(self):
         check_positive("Hybrid std", self.std)
-        check_int("Hybrid pairs", self.pairs, minimum=4 if self.crossfit else 2)
+        check_int("Hybrid pairs", self.pairs, minimum=4 if self.crossfit else 2,
+                  maximum=MAX_PAIRS, hint="use fewer pairs and more outer steps")
 
     def smoothing(self):
         return self.std

@@ -16,7 +16,7 @@ import functools
 import jax.numpy as jnp
 import numpy as np
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_DIM, InputError, check_int
 from metaloss._src.problems.base import Problem
 from metaloss._src.spec import register
 
@@ -51,7 +51,7 @@ class Quadratic(Problem):
     seed: int = 0
 
     def __post_init__(self):
-        check_int("Quadratic dim", self.dim)
+        check_int("Quadratic dim", self.dim, maximum=MAX_DIM)
         if not (isinstance(self.condition, (int, float)) and self.condition >= 1):
             raise InputError(f"Quadratic condition must be a number >= 1, got {self.condition!r}")
 
