@@ -42,7 +42,7 @@ def one_line(text: Any) -> str:
 
 
 def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | None = None,
-              hint: str = "") -> int:
+              *, limit: int | None = None, hint: str = "") -> int:
     """``value`` as an ``int``; :class:`InputError` unless it is an integer in range.
 
     Booleans are refused (``True`` is an ``int`` in Python, never a count here);
@@ -52,9 +52,13 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
       name: how the message names the argument (``"steps"``, ``"--budget"``).
       value: the value to check.
       minimum, maximum: inclusive bounds, ``None`` for none.
-      hint: what to do instead, added to the message when ``value`` is above ``maximum``.
+      limit: a safety ceiling (sizes that would exhaust memory or overflow): a larger
+        value gets its own message, naming the limit and ``hint``, what to do instead.
     """
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if ok and limit is not None and value > limit:
+        raise InputError(f"{name} {value} is above the limit of {limit}"
+                         + (f"; {hint}" if hint else ""))
     if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
         return int(value)
     if minimum is not None and maximum is not None:
@@ -65,8 +69,7 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
         want = f"an integer <= {maximum}"
     else:
         want = "an integer"
-    extra = f"; {hint}" if hint and ok and maximum is not None and value > maximum else ""
-    raise InputError(f"{name} must be {want}, got {value!r}{extra}")
+    raise InputError(f"{name} must be {want}, got {value!r}")
 
 
 def _concrete(value: Any):

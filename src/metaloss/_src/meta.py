@@ -86,7 +86,7 @@ class MetaLoss:
         object.__setattr__(self, "problem", parse("problem", self.problem))
         object.__setattr__(self, "optimizer", stepper(self.problem, self.optimizer))
         object.__setattr__(self, "objective", parse("objective", self.objective))
-        object.__setattr__(self, "steps", check_int("steps", self.steps, maximum=MAX_STEPS))
+        object.__setattr__(self, "steps", check_int("steps", self.steps, limit=MAX_STEPS))
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
         fixed = tuple(sorted((str(k), float(v)) for k, v in dict(self.fixed).items()))
         object.__setattr__(self, "fixed", fixed)

@@ -175,7 +175,8 @@ def compile_outer_train(meta: MetaLoss, space: Space, estimator: Estimator,
 
 def _prepare(meta, space, estimator, init, steps, optimizer, key):
     """Checked, converted ``init`` (broadcast to a batch of keys) and the static arguments."""
-    steps = check_int("outer steps", steps, maximum=MAX_STEPS)
+    steps = check_int("outer steps", steps, limit=MAX_STEPS,
+                        hint="use fewer steps")
     if not isinstance(estimator, Estimator):
         raise InputError(f"estimator must be a metaloss estimator, got {estimator!r}")
     space._check(init)

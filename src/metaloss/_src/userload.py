@@ -15,6 +15,17 @@ from typing import Any
 
 from metaloss._src.errors import InputError
 
+USER_DIRS: set[str] = set()
+"""Directories of the user modules loaded so far: an exception raised from a file in
+one of them is the user's (see :func:`metaloss._src.cli.app.user_frame`)."""
+
+
+def _remember(module) -> None:
+    top = sys.modules.get(module.__name__.partition(".")[0], module)
+    where = getattr(top, "__file__", None) or getattr(module, "__file__", None)
+    if where:
+        USER_DIRS.add(os.path.join(os.path.realpath(os.path.dirname(where)), ""))
+
 
 def load_attribute(spec: str) -> Any:
     """Imports ``module:attribute`` (or ``file.py:attribute``); dotted attributes allowed.
@@ -26,6 +37,7 @@ def load_attribute(spec: str) -> Any:
     if not sep or not module_name or not attr:
         raise InputError(f"expected 'module:attribute', got {spec!r}")
     module = _import(module_name)
+    _remember(module)
     obj: Any = module
     for part in attr.split("."):
         try:
@@ -48,6 +60,7 @@ def _import(module_name: str):
             file_spec.loader.exec_module(module)
         except Exception as e:
             sys.modules.pop(name, None)
+            _remember(module)
             raise InputError(f"importing {module_name} failed: {describe_exception(e)}") from e
         return module
     try:

@@ -47,7 +47,9 @@ Examples:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
 @click.version_option(package_name="metaloss")
-def cli():
+@click.option("--debug", is_flag=True,
+              help="Show the traceback of an error raised in your own code (module:attribute).")
+def cli(debug):
     """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
 
 
@@ -71,6 +73,8 @@ def main(argv=None) -> int:
         return supervise.supervise(args)
     compilation_cache()
     straight_threefry_on_cpu()
+    debug = "--debug" in args[: next((i for i, a in enumerate(args) if a in cli.commands),
+                                      len(args))]
     try:
         cli.main(args=args, standalone_mode=False, prog_name="metaloss")
     except click.exceptions.NoArgsIsHelpError as e:
@@ -88,9 +92,35 @@ def main(argv=None) -> int:
             return _bug()
         where = f" {e.filename}" if e.filename else ""
         return _fail(f"{e.strerror or e}:{where}" if where else str(e.strerror or e))
-    except Exception:
-        return _bug()
+    except Exception as e:
+        where = user_frame(e.__traceback__)
+        if where is None:
+            return _bug()
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (metaloss --debug ... shows the traceback)"
+        return _fail(f"your code raised {type(e).__name__}: {one_line(e) or '(no message)'} "
+                     f"at {where}{hint}")
     return 0
+
+
+def user_frame(tb) -> str | None:
+    """``file:line in function`` of the innermost frame of ``tb`` in a user module
+    (one loaded from a ``module:attribute`` spec, or a file beside it), when no metaloss
+    frame is deeper; else ``None``: the error came from metaloss, or from a library
+    metaloss called, and is a bug of ours."""
+    import metaloss
+    from metaloss._src.userload import USER_DIRS
+
+    ours = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(metaloss.__file__))), "")
+    users = tuple(USER_DIRS)
+    for frame in reversed(traceback.extract_tb(tb)):
+        path = os.path.realpath(frame.filename)
+        if path.startswith(ours):
+            return None
+        if users and path.startswith(users):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return None
 
 
 CACHE_ENV = "METALOSS_CACHE_DIR"

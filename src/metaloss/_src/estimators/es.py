@@ -36,7 +36,7 @@ def check_sampling(owner: str, std, pairs) -> None:
     ``pairs`` an integer >= 1."""
     if not callable(std):
         check_positive(f"{owner} std", std)
-    check_int(f"{owner} pairs", pairs, maximum=MAX_PAIRS,
+    check_int(f"{owner} pairs", pairs, limit=MAX_PAIRS,
               hint="use fewer pairs and more outer steps")
 
 

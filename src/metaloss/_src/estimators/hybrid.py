@@ -109,7 +109,7 @@ class Hybrid(Estimator):
     def __post_init__(self):
         check_positive("Hybrid std", self.std)
         check_int("Hybrid pairs", self.pairs, minimum=4 if self.crossfit else 2,
-                  maximum=MAX_PAIRS, hint="use fewer pairs and more outer steps")
+                  limit=MAX_PAIRS, hint="use fewer pairs and more outer steps")
 
     def smoothing(self):
         return self.std

@@ -51,7 +51,7 @@ class Quadratic(Problem):
     seed: int = 0
 
     def __post_init__(self):
-        check_int("Quadratic dim", self.dim, maximum=MAX_DIM)
+        check_int("Quadratic dim", self.dim, limit=MAX_DIM)
         if not (isinstance(self.condition, (int, float)) and self.condition >= 1):
             raise InputError(f"Quadratic condition must be a number >= 1, got {self.condition!r}")
 

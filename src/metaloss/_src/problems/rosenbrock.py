@@ -36,7 +36,7 @@ class Rosenbrock(Problem):
     b: float = 100.0
 
     def __post_init__(self):
-        check_int("Rosenbrock dim", self.dim, minimum=2, maximum=MAX_DIM)
+        check_int("Rosenbrock dim", self.dim, minimum=2, limit=MAX_DIM)
 
     def init(self, key=None):
         x0 = jnp.where(jnp.arange(self.dim) % 2 == 0, -1.2, 1.0)
