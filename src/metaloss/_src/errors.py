@@ -32,6 +32,10 @@ MAX_SEED = 2**32 - 1
 MAX_PAIRS = 10**6
 """Most antithetic pairs of a sampling estimator per estimate."""
 
+MAX_AXIS = 10**7
+"""Most values on one grid axis (80 MB of float64 coordinates; the grid's memory is
+checked separately)."""
+
 MAX_DIM = 10**7
 """Most parameters of a built-in problem (one float32 vector per grid point)."""
 

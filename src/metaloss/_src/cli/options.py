@@ -12,9 +12,9 @@ from metaloss._src.errors import MAX_SEED, MAX_STEPS, InputError
 PROBLEM = Spec("problem")
 OPTIMIZER = Spec("optimizer")
 OBJECTIVE = Spec("objective")
-STEPS = click.IntRange(1, MAX_STEPS)
+STEPS = click.IntRange(None, MAX_STEPS)
 """A step count, bounded at parse time (a huge one would overflow or never end)."""
-SEED = click.IntRange(0, MAX_SEED)
+SEED = click.IntRange(-(2**31), MAX_SEED)
 """A PRNG seed, bounded at parse time (JAX keys hold 32 bits)."""
 COUNT = click.IntRange(None, 2**31 - 1)
 """Any other integer option: within int32, so no huge value reaches NumPy or JAX

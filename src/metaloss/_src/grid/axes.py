@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from metaloss._src.errors import InputError
+from metaloss._src.errors import MAX_AXIS, InputError, check_int
 from metaloss._src.precision import exact
 from metaloss._src.space import linspace, logspace
 
@@ -52,11 +52,16 @@ def parse_axis(spec: str) -> tuple[str, np.ndarray]:
     except ValueError:
         raise InputError(f"bad grid size {parts[3]!r} in {spec!r}: need an integer >= 1") \
             from None
-    if kind == "lin" and np.isfinite(a) and np.isfinite(b):
+    try:
+        check_int("grid size", n, limit=MAX_AXIS, hint="use fewer points per axis")
+    except InputError as e:
+        raise InputError(f"bad axis {spec!r}: {e}") from None
+    if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(b - a)):
+        raise InputError(f"bad axis {spec!r}: START and STOP must be finite numbers "
+                         f"less than 1e308 apart, got {a:g}, {b:g}")
+    if kind == "lin":
         # every digit of A and B is kept in the residues (double-double precision)
         return name, exact.lin_residues(linspace(a, b, n), parts[1], parts[2])
-    if kind == "lin":
-        return name, linspace(a, b, n)
     if not (a > 0 and b > 0):
         raise InputError(f"bad axis {spec!r}: a log axis needs positive values, "
                          f"got {a:g}, {b:g}")
