@@ -155,10 +155,11 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
         work = f"{da.size} points in {elapsed:.2f} s"
     else:
         summary.update(tiles=stats.total, tiles_reused=stats.resumed,
-                       tiles_computed=stats.computed)
+                       tiles_computed=stats.computed, tiles_repaired=stats.repaired)
         work = (f"{da.size} points; {stats.computed} of {stats.total} tiles computed in "
                 f"{elapsed:.2f} s" + (f", {stats.resumed} reused from before" if stats.resumed
-                                      else ""))
+                                      else "")
+                + (f", {stats.repaired} damaged tiles recomputed" if stats.repaired else ""))
     write_text(Path(out).with_suffix(".json"), json.dumps(summary, indent=1))
     best = ""
     if finite.any():

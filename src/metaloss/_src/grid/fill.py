@@ -40,6 +40,7 @@ from metaloss._src.grid.store import (
     TileLayout,
     TileStore,
     check_tile,
+    damage_message,
     default_tile,
     store_exists,
     tile_target,
@@ -59,6 +60,8 @@ class TileStats:
     total: int
     resumed: int
     computed: int
+    repaired: int = 0
+    """Finished tiles found damaged (see :meth:`TileStore.damaged`) and computed again."""
 
 
 def _choose_layout(path, shape, tile, chunk, devices) -> tuple[tuple[int, ...], int]:
@@ -83,22 +86,26 @@ def _choose_layout(path, shape, tile, chunk, devices) -> tuple[tuple[int, ...], 
     return tile, chunk_size_for(math.prod(tile), chunk, local_devices(devices))
 
 
-def _inspect(path, config, resume: bool) -> str:
-    """``"absent"``, ``"complete"`` or ``"partial"``; raises on anything else."""
+def _inspect(path, config, resume: bool) -> tuple[str, list[int]]:
+    """``"absent"``, ``"complete"`` or ``"partial"``, and the damaged finished tiles
+    (a resume computes them again); raises on anything else."""
     if not store_exists(path):
-        return "absent"
+        return "absent", []
     store = TileStore.open(path)
     store.check(config)
+    bad = store.damaged()
+    if bad and not resume:
+        raise InputError(damage_message(path, bad))
     done = store.done()
-    if done.all():
-        return "complete"
+    if done.all() and not bad:
+        return "complete", []
     if not resume:
         raise InputError(
             f"store {str(path)!r} is unfinished ({done.sum()} of {done.size} tiles); "
             "continue it with resume=True (metaloss landscape --resume) or delete it"
         )
     _warn_versions(store)
-    return "partial"
+    return "partial", bad
 
 
 def _warn_versions(store: TileStore) -> None:
@@ -135,7 +142,7 @@ def fill_store(
     tile, call = _choose_layout(path, shape, tile, chunk, devices)
     layout = TileLayout(shape, tile)
     config = store_config(meta, grid, tile, call, key, dtype, measure)
-    state = _inspect(path, config, resume)
+    state, bad = _inspect(path, config, resume)
     with watching():  # a lost process ends the others within seconds, tiles kept
         distributed.barrier("metaloss-store-inspected")
         if jax.process_index() == 0:
@@ -143,7 +150,9 @@ def fill_store(
                 TileStore.create(path, grid, config, attrs_for(meta, measure), dtype,
                                  measure.variable).check(config)
             else:
-                TileStore.open(path).remove_partials()
+                old = TileStore.open(path)
+                old.remove_partials()
+                old.unmark(bad)
         distributed.barrier("metaloss-store-ready")
         store = TileStore.open(path)
         store.check(config)
@@ -153,7 +162,7 @@ def fill_store(
         with TileBar(layout.n_tiles, int(done.sum()), progress) as bar:
             _run(store, results, bar)
         distributed.barrier("metaloss-store-filled")
-    return TileStats(layout.n_tiles, int(done.sum()), len(mine))
+    return TileStats(layout.n_tiles, int(done.sum()), len(mine), len(bad))
 
 
 def _results(meta, grid, layout, call, key, devices, tiles, measure):

@@ -7,6 +7,9 @@ Layout of ``path.zarr``::
                       after the measure: ``lyapunov`` for a Lyapunov map, ...)
     diverged          bool, same dims and chunks (a coordinate of the values)
     tile_done         bool, one element and one chunk per tile
+    tile_crc          uint32, one element and one chunk per tile: the CRC-32 of the
+                      tile's values and flags as written, so a chunk deleted or
+                      damaged later is found (:meth:`TileStore.damaged`)
 
 A tile is written in two steps: its data region (an xarray region write aligned
 to chunk boundaries), then its ``tile_done`` entry. Zarr writes each chunk to a
@@ -30,6 +33,8 @@ import math
 import os
 import shutil
 import uuid
+import warnings
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +49,7 @@ from metaloss._src.grid.config import config_hash, difference, keyed
 from metaloss._src.grid.io import check_parent, disk_name, from_disk, save_netcdf
 
 MASK = "tile_done"
+CRC = "tile_crc"
 TILE_POINTS = 1 << 16
 """Smallest default tile: 256 KiB float32 chunks, big enough that writing a tile
 costs little next to computing it, small enough that little is lost to a kill."""
@@ -123,16 +129,33 @@ class TileStore:
     """An open landscape store. Create one with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: str | os.PathLike):
+        with _quiet():
+            self._open(path)
+
+    def _open(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         group = _open_group(self.path)
         self.attrs = dict(group.attrs)
-        self.config = json.loads(self.attrs["store_config"])
-        self.dims = tuple(disk_name(a["name"]) for a in self.config["axes"])
-        self.layout = TileLayout(
-            tuple(a["size"] for a in self.config["axes"]), tuple(self.config["tile"])
-        )
-        self._mask = group[MASK]
-        self.variable = self.attrs.get("variable", "outer_loss")
+        try:
+            self.config = json.loads(self.attrs["store_config"])
+            self.dims = tuple(disk_name(a["name"]) for a in self.config["axes"])
+            self.layout = TileLayout(
+                tuple(int(a["size"]) for a in self.config["axes"]),
+                tuple(int(t) for t in self.config["tile"]),
+            )
+            self.variable = str(self.attrs.get("variable", "outer_loss"))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise InputError(f"store {str(self.path)!r} has invalid metadata (store_config in "
+                             f"{str(self.path / 'zarr.json')!r}: {type(e).__name__}: "
+                             f"{' '.join(str(e).split())}); delete it and compute it again") \
+                from None
+        self._group = group
+        try:
+            self._mask = group[MASK]
+        except KeyError:
+            raise InputError(f"store {str(self.path)!r} is damaged: its {MASK} array is "
+                             "missing; delete it and compute it again") from None
+        self._crc = group.get(CRC, None)  # stores from before checksums have none
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> TileStore:
@@ -195,7 +218,40 @@ class TileStore:
             consolidated=False,
             write_empty_chunks=True,
         )
-        self._mask[np.unravel_index(index, self.layout.counts)] = True
+        pos = np.unravel_index(index, self.layout.counts)
+        if self._crc is not None:
+            self._crc[pos] = _checksum(loss, diverged, self._group[self.variable].dtype)
+        self._mask[pos] = True
+
+    def damaged(self, tiles=None) -> list[int]:
+        """The finished tiles (of ``tiles``, default all) whose data no longer match the
+        checksum recorded when they were written: a chunk file deleted, truncated or
+        overwritten since. A store from before checksums has none to check."""
+        if self._crc is None:
+            return []
+        with _quiet():
+            return self._damaged(tiles)
+
+    def _damaged(self, tiles) -> list[int]:
+        done = self.done()
+        sums = np.asarray(self._crc[...], np.uint32).ravel()
+        values, flags = self._group[self.variable], self._group["diverged"]
+        candidates = np.flatnonzero(done) if tiles is None else [t for t in tiles if done[t]]
+        bad = []
+        for index in candidates:
+            region = self.layout.region(int(index))
+            try:
+                ok = _checksum(values[region], flags[region], values.dtype) == sums[index]
+            except Exception:  # noqa: BLE001 -- an undecodable chunk: the file is damaged
+                ok = False
+            if not ok:
+                bad.append(int(index))
+        return bad
+
+    def unmark(self, tiles) -> None:
+        """Marks ``tiles`` as not done, so a resume computes them again."""
+        for index in tiles:
+            self._mask[np.unravel_index(index, self.layout.counts)] = False
 
     def remove_partials(self) -> None:
         """Deletes temporary chunk files left by a killed writer (only call it when
@@ -206,13 +262,38 @@ class TileStore:
 
     def dataarray(self) -> xr.DataArray:
         """The landscape, lazily loaded (``.load()`` reads it into memory)."""
-        ds = xr.open_dataset(
-            self.path, engine="zarr", consolidated=False, chunks=None,
-            use_zarr_fill_value_as_mask=False,
-        )
+        with _quiet():
+            ds = xr.open_dataset(
+                self.path, engine="zarr", consolidated=False, chunks=None,
+                use_zarr_fill_value_as_mask=False,
+            )
         da = from_disk(ds[self.variable])
         da.attrs = {k: v for k, v in self.attrs.items()}
         return da
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Foreign files in a store (a stray ``.zattrs``, editor backups) are ignored
+    without Zarr's two-line warning on the console."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*not recognized as a component of a Zarr")
+        yield
+
+
+def _checksum(loss, diverged, dtype) -> int:
+    data = np.ascontiguousarray(np.asarray(loss, dtype)).tobytes()
+    return zlib.crc32(np.ascontiguousarray(np.asarray(diverged, bool)).tobytes(),
+                      zlib.crc32(data))
+
+
+def damage_message(path, bad: Sequence[int]) -> str:
+    """The one line that names a store's damaged tiles."""
+    shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10} more" if len(bad) > 10
+                                             else "")
+    return (f"store {str(path)!r} is damaged: {len(bad)} finished tile(s) ({shown}) no longer "
+            "match what was written (a chunk file deleted or truncated); recompute them with "
+            "resume=True (metaloss landscape --resume)")
 
 
 def _open_group(path: Path) -> zarr.Group:
@@ -262,6 +343,10 @@ def _write_empty(tmp: Path, grid, config, attrs, dtype, variable: str) -> None:
         MASK, shape=layout.counts, chunks=(1,) * len(dims), dtype=bool, fill_value=False,
         dimension_names=tuple(f"{d}_tile" for d in dims), compressors=None,
     )
+    group.create_array(
+        CRC, shape=layout.counts, chunks=(1,) * len(dims), dtype=np.uint32, fill_value=0,
+        dimension_names=tuple(f"{d}_tile" for d in dims), compressors=None,
+    )
 
 
 def _reason(e: OSError) -> str:
@@ -292,6 +377,9 @@ def open_store(path: str | os.PathLike, *, incomplete: bool = False) -> xr.DataA
                 f"store {str(p)!r} is unfinished ({done.sum()} of {done.size} tiles); "
                 "finish it with resume=True (metaloss landscape --resume)"
             )
+    bad = store.damaged()
+    if bad:
+        raise InputError(damage_message(p, bad))
     return store.dataarray()
 
 
