@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -122,11 +124,46 @@ def from_disk(da: xr.DataArray) -> xr.DataArray:
     return da.rename(names) if names else da
 
 
+FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _disk_full(path) -> InputError:
+    return InputError(f"cannot write {str(path)!r}: the disk is full (no space left on "
+                      "device); nothing was written: free some space or choose another path")
+
+
+def write_bytes(path: str | os.PathLike, data) -> Path:
+    """Writes ``data`` to ``path`` atomically; a full disk is an :class:`InputError`
+    (checked before writing, and caught while writing) and leaves no partial file."""
+    dest = check_parent(path)
+    data = memoryview(data).cast("B")
+    try:
+        free = shutil.disk_usage(dest.parent).free
+    except OSError:
+        free = None
+    if free is not None and free < data.nbytes:
+        raise _disk_full(dest)
+    try:
+        with atomic_path(dest) as tmp, open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        if e.errno in FULL:
+            raise _disk_full(dest) from None
+        raise
+    return dest
+
+
 def save_netcdf(da: xr.DataArray, path: str | os.PathLike) -> Path:
-    """Writes a landscape to NetCDF (HDF5 via h5netcdf), atomically."""
-    with atomic_path(path) as tmp:
-        to_disk(da).to_netcdf(tmp, engine="h5netcdf")
-    return Path(path)
+    """Writes a landscape to NetCDF (HDF5 via h5netcdf), atomically.
+
+    The file is built in memory first and then written by Python: HDF5 writing to a
+    full disk can crash the process (h5py raised, then the interpreter segfaulted),
+    while a plain write fails with ``ENOSPC``, which becomes a one-line error.
+    """
+    check_parent(path)
+    return write_bytes(path, to_disk(da).to_netcdf(engine="h5netcdf"))
 
 
 def load_netcdf(path: str | os.PathLike) -> xr.DataArray:
