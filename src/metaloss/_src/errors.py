@@ -40,6 +40,16 @@ MAX_DIM = 10**7
 """Most parameters of a built-in problem (one float32 vector per grid point)."""
 
 
+class Interrupted(Exception):  # noqa: N818 -- it names what happened, as KeyboardInterrupt
+    """A store run stopped by Ctrl-C or SIGTERM; its finished tiles are kept.
+
+    ``message`` says how many; the command line adds the ``--resume`` command."""
+
+    def __init__(self, message: str, signal_number: int):
+        super().__init__(message)
+        self.signal_number = signal_number
+
+
 def one_line(text: Any) -> str:
     """``text`` with every run of whitespace (newlines included) folded to one space."""
     return " ".join(str(text).split())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
 import sys
 import traceback
 
@@ -25,7 +26,7 @@ from metaloss._src.cli.grid_cmd import export, landscape
 from metaloss._src.cli.study_cmd import compare, reproduce
 from metaloss._src.cli.train_cmd import train
 from metaloss._src.cli.zoom_cmd import zoom
-from metaloss._src.errors import InputError, one_line
+from metaloss._src.errors import InputError, Interrupted, one_line
 from metaloss._src.fastrng import straight_threefry_on_cpu
 
 EXAMPLES = """
@@ -87,6 +88,10 @@ def main(argv=None) -> int:
         return 130
     except InputError as e:
         return _fail(str(e))
+    except Interrupted as e:
+        again = args if "--resume" in args else [*args, "--resume"]
+        click.echo(f"error: {one_line(e)}; continue with: metaloss {shlex.join(again)}", err=True)
+        return 128 + e.signal_number
     except OSError as e:
         if e.errno not in USER_ERRNOS:
             return _bug()

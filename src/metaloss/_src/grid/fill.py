@@ -17,9 +17,12 @@ no-ops in a single process):
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import math
 import os
+import signal
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -29,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss._src.errors import InputError
+from metaloss._src.errors import InputError, Interrupted
 from metaloss._src.grid import distributed
 from metaloss._src.grid.config import attrs_for, store_config
 from metaloss._src.grid.executor import chunk_caller, chunk_size_for, in_order, workers_for
@@ -159,10 +162,34 @@ def fill_store(
         done = store.done()
         mine = distributed.share(np.flatnonzero(~done))
         results = _results(meta, grid, layout, call, key, devices, list(mine), measure)
-        with TileBar(layout.n_tiles, int(done.sum()), progress) as bar:
+        with TileBar(layout.n_tiles, int(done.sum()), progress) as bar, _stoppable(store):
             _run(store, results, bar)
         distributed.barrier("metaloss-store-filled")
     return TileStats(layout.n_tiles, int(done.sum()), len(mine), len(bad))
+
+
+@contextlib.contextmanager
+def _stoppable(store: TileStore):
+    """Ctrl-C or SIGTERM during the run: the tile being written is finished, then
+    :class:`~metaloss._src.errors.Interrupted` says how many tiles are kept."""
+    received = [signal.SIGINT]
+
+    def on_term(signum, _frame):
+        received[0] = signum
+        raise KeyboardInterrupt
+
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, on_term) if main else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        done = store.done()
+        name = signal.Signals(received[0]).name
+        raise Interrupted(f"stopped by {name}: {int(done.sum())} of {done.size} tiles of "
+                          f"{str(store.path)!r} are finished and kept", received[0]) from None
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, old)
 
 
 def _results(meta, grid, layout, call, key, devices, tiles, measure):
