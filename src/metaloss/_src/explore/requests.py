@@ -103,7 +103,12 @@ def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
         raise InputError("give at least one axis=NAME=KIND:START:STOP:N, "
                          "e.g. axis=lr=log:1e-3:1e2:256")
     sizes = [_axis_size(s) for s in specs]
-    if all(n is not None and n >= 1 for n in sizes) and math.prod(sizes) > max_points:
+    for spec, n in zip(specs, sizes, strict=True):
+        if n is None or n < 1:  # refused by the parser before it makes any values
+            with np.errstate(all="ignore"):
+                parse_axis(spec)
+            raise InputError(f"bad axis {spec!r}: the grid size must be an integer >= 1")
+    if math.prod(sizes) > max_points:
         raise InputError(f"the view has {math.prod(sizes)} points, more than the limit of "
                          f"{max_points} (--max-points)")
     axes: dict[str, np.ndarray] = {}

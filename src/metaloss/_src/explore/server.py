@@ -56,6 +56,9 @@ def _endpoint(work: Callable[[list[tuple[str, str]]], Response]):
             return await run_in_threadpool(work, query)
         except InputError as e:
             return _json({"error": one_line(e)}, 400)
+        except MemoryError:
+            return _json({"error": "the view does not fit in this machine's memory: ask for "
+                                   "fewer points"}, 400)
         except Superseded:
             return _json({"error": "superseded by a newer view"}, 409)
         except Exception:

@@ -206,6 +206,7 @@ class Explorer:
         hparams = space.to_hparams(req.values)
         self.meta.check({k: float(v) for k, v in hparams.items()})
         estimator = get_estimator(req.estimator)
+        estimator.check(self.meta)  # e.g. a window K longer than the unroll, before compiling
         dtype = jnp.result_type(float)
         coords = {k: jnp.asarray(v, dtype) for k, v in req.values.items()}
         key = jax.random.fold_in(self.key, req.seed)
