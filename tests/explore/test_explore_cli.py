@@ -16,13 +16,15 @@ from metaloss._src.cli.explore_cmd import STUDY_VIEW
 @pytest.fixture
 def served(monkeypatch):
     """The explorers the command would serve (and their sockets' addresses)."""
-    calls = []
+    calls, tokens = [], []
 
-    def record(explorer, sock, *, open_browser=False):
+    def record(explorer, sock, *, open_browser=False, token=None):
         calls.append((explorer, sock.getsockname(), open_browser))
+        tokens.append(token)
         sock.close()
 
     monkeypatch.setattr(metaloss._src.explore, "serve", record)  # where the command looks
+    monkeypatch.setattr(metaloss._src.explore, "served_tokens", tokens, raising=False)
     return calls
 
 
@@ -52,9 +54,11 @@ def test_problem_options_as_in_landscape(served, capsys):
     assert (jax.random.key_data(explorer.key) == jax.random.key_data(jax.random.key(3))).all()
 
 
-def test_a_non_loopback_host_warns(served, capsys):
-    code, _, err = run(["--no-open", "--port", "0", "--host", "0.0.0.0"], capsys)
-    assert code == 0 and "warning" in err and "no authentication" in err
+def test_a_non_loopback_host_requires_a_token(served, capsys):
+    code, out, err = run(["--no-open", "--port", "0", "--host", "0.0.0.0"], capsys)
+    token = metaloss._src.explore.served_tokens[0]
+    assert code == 0 and "token" in err and len(token) >= 16
+    assert f"?token={token}" in out
 
 
 def test_store_fixes_the_problem(served, capsys, tmp_path):

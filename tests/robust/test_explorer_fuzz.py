@@ -50,3 +50,24 @@ def test_fuzz_is_a_quick_one_line_400(server, path, query):
     error = json.loads(body)["error"]
     assert "\n" not in error and error
     assert time.perf_counter() - start < 5.0
+
+
+def test_beyond_loopback_a_token_is_required():
+    from metaloss._src.explore.server import new_token
+
+    meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=5)
+    token = new_token()
+    with background(Explorer(meta, jax.random.key(0), START), token=token) as url:
+        base = url.split("?")[0].rstrip("/")
+        assert url.endswith(f"?token={token}")
+        for path in ("/", "/api/config", "/static/explorer.js"):
+            code, body = get(base, path, [])
+            assert code == 403 and "token" in json.loads(body)["error"]
+        assert get(base, "/api/config", [("token", "wrong")])[0] == 403
+        assert get(base, "/api/config", [("token", token)])[0] == 200
+        # the page's own requests carry the cookie the first good request set
+        with urllib.request.urlopen(base + f"/?token={token}", timeout=60) as r:
+            cookie = r.headers["set-cookie"].split(";")[0]
+        req = urllib.request.Request(base + "/api/config", headers={"Cookie": cookie})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            assert r.status == 200

@@ -54,7 +54,7 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
 
     from metaloss._src.explore import Explorer, serve
     from metaloss._src.explore.requests import measure_names
-    from metaloss._src.explore.server import bind, is_loopback, url_of
+    from metaloss._src.explore.server import bind, token_for, url_of
 
     check_int("--max-size", max_points)
     check_int("--port", port, minimum=0, maximum=65535)
@@ -84,10 +84,11 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
     explorer = Explorer(meta, key, tuple(axes), measure=measure, max_points=max_points)
     explorer.check_start()  # fail here, not in the browser
     sock = bind(host, port)
-    if not is_loopback(host):
-        click.echo(f"warning: listening on {host}, beyond this machine; the explorer has no "
-                   "authentication: anyone who can reach the port can use it", err=True)
-    click.echo(f"metaloss explore: serving {url_of(sock)} (Ctrl-C stops)")
+    token = token_for(sock)
+    if token is not None:
+        click.echo(f"note: listening on {host}, beyond this machine; every request must "
+                   "carry the token in the URL below (others get 403)", err=True)
+    click.echo(f"metaloss explore: serving {url_of(sock, token)} (Ctrl-C stops)")
     # compile the starting view's programs while the browser starts
     threading.Thread(target=explorer.warm, daemon=True, name="metaloss-warm").start()
-    serve(explorer, sock, open_browser=not no_open)
+    serve(explorer, sock, open_browser=not no_open, token=token)

@@ -9,6 +9,10 @@ Routes (all ``GET``; the parameters are documented in the README's Explorer sect
 - ``/api/run``: one inner run at hyperparameter values;
 - ``/api/gradient``: an estimator's outer gradient at outer coordinates.
 
+Beyond loopback the server requires a random token (as Jupyter does): printed in its
+URL, checked on every request (the ``token`` parameter, or the cookie the first
+good request sets); a request without it answers 403.
+
 Bad parameters answer 400 with ``{"error": "one line"}``; a view that a newer one of
 the same client replaced answers 409; anything else is a bug in metaloss: it is
 logged with its traceback and answers 500.
@@ -17,8 +21,10 @@ logged with its traceback and answers 500.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import ipaddress
 import logging
+import secrets
 import socket
 import threading
 import webbrowser
@@ -51,7 +57,7 @@ def _endpoint(work: Callable[[list[tuple[str, str]]], Response]):
     and turns its failures into the answers the module docstring lists."""
 
     async def endpoint(request: Request) -> Response:
-        query = list(request.query_params.multi_items())
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN]
         try:
             return await run_in_threadpool(work, query)
         except InputError as e:
@@ -69,8 +75,49 @@ def _endpoint(work: Callable[[list[tuple[str, str]]], Response]):
     return endpoint
 
 
-def create_app(explorer: Explorer) -> Starlette:
-    """The ASGI app that serves ``explorer``."""
+TOKEN = "token"
+"""The query parameter and cookie that carry the access token."""
+
+
+def new_token() -> str:
+    """A random access token (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def _guarded(app, token: str):
+    """``app`` answering 403 to any request that carries neither ``token`` (as the
+    ``token`` parameter) nor its cookie; a request with the parameter gets the cookie,
+    so the page's own requests need not repeat it."""
+
+    def good(given: str | None) -> bool:
+        return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+    async def guarded(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        request = Request(scope)
+        in_query = good(request.query_params.get(TOKEN))
+        if not (in_query or good(request.cookies.get(TOKEN))):
+            answer = _json({"error": "forbidden: open the URL with ?token=... that "
+                                     "metaloss explore printed"}, 403)
+            return await answer(scope, receive, send)
+        if not in_query:
+            return await app(scope, receive, send)
+
+        async def with_cookie(message):
+            if message["type"] == "http.response.start":
+                cookie = f"{TOKEN}={token}; Path=/; HttpOnly; SameSite=Strict"
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"set-cookie", cookie.encode())]}
+            await send(message)
+
+        return await app(scope, receive, with_cookie)
+
+    return guarded
+
+
+def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
+    """The ASGI app that serves ``explorer`` (behind :func:`_guarded` with a ``token``)."""
     meta = explorer.meta
 
     def config(query):
@@ -120,7 +167,8 @@ def create_app(explorer: Explorer) -> Starlette:
         Route("/api/gradient", _endpoint(gradient)),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    return app if token is None else _guarded(app, token)
 
 
 def is_loopback(host: str) -> bool:
@@ -147,39 +195,48 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
+def url_of(sock: socket.socket, token: str | None = None) -> str:
     host, port = sock.getsockname()[:2]
     if host in ("0.0.0.0", "::"):
         host = socket.gethostname()
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    return url if token is None else f"{url}?{TOKEN}={token}"
 
 
-def _server(explorer: Explorer):
+def token_for(sock: socket.socket) -> str | None:
+    """A fresh token when ``sock`` listens beyond loopback, else ``None`` (no token)."""
+    return None if is_loopback(sock.getsockname()[0]) else new_token()
+
+
+def _server(explorer: Explorer, token: str | None = None):
     import uvicorn
 
-    return uvicorn.Server(uvicorn.Config(create_app(explorer), log_level="warning",
+    return uvicorn.Server(uvicorn.Config(create_app(explorer, token), log_level="warning",
                                          timeout_graceful_shutdown=1))
 
 
-def serve(explorer: Explorer, sock: socket.socket, *, open_browser: bool = False) -> None:
-    """Serves ``explorer`` on ``sock`` until interrupted (Ctrl-C)."""
-    server = _server(explorer)
+def serve(explorer: Explorer, sock: socket.socket, *, open_browser: bool = False,
+          token: str | None = None) -> None:
+    """Serves ``explorer`` on ``sock`` until interrupted (Ctrl-C); with ``token``, only
+    to requests that carry it."""
+    server = _server(explorer, token)
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url_of(sock),)).start()
+        threading.Timer(0.5, webbrowser.open, args=(url_of(sock, token),)).start()
     server.run(sockets=[sock])
 
 
 @contextlib.contextmanager
-def background(explorer: Explorer, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serves ``explorer`` from a thread while the block runs; yields the URL (for
-    tests, benchmarks and notebooks)."""
+def background(explorer: Explorer, host: str = "127.0.0.1", port: int = 0,
+               token: str | None = None) -> Iterator[str]:
+    """Serves ``explorer`` from a thread while the block runs; yields the URL (with
+    ``?token=`` when a token is given; for tests, benchmarks and notebooks)."""
     sock = bind(host, port)
-    server = _server(explorer)
+    server = _server(explorer, token)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                               name="metaloss-explore")
     thread.start()
     try:
-        yield url_of(sock)
+        yield url_of(sock, token)
     finally:
         server.should_exit = True
         thread.join(10)
