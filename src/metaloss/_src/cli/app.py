@@ -114,10 +114,10 @@ def user_frame(tb) -> str | None:
     (one loaded from a ``module:attribute`` spec, or a file beside it), when no metaloss
     frame is deeper; else ``None``: the error came from metaloss, or from a library
     metaloss called, and is a bug of ours."""
-    import metaloss
     from metaloss._src.userload import USER_DIRS
 
-    ours = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(metaloss.__file__))), "")
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    ours = os.path.join(package, "")  # .../metaloss/
     users = tuple(USER_DIRS)
     for frame in reversed(traceback.extract_tb(tb)):
         path = os.path.realpath(frame.filename)

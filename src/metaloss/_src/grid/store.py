@@ -27,15 +27,11 @@ refused.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
-import math
 import os
 import shutil
 import uuid
-import warnings
-import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,92 +40,28 @@ import xarray as xr
 import zarr
 from zarr.codecs import BloscCodec
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import InputError
 from metaloss._src.grid.config import config_hash, difference, keyed
 from metaloss._src.grid.io import check_parent, disk_name, from_disk, save_netcdf
+from metaloss._src.grid.tiles import (  # noqa: F401 -- some re-exported for fill.py
+    TileLayout,
+    check_tile,
+    checksum,
+    damage_message,
+    default_tile,
+    quiet,
+    tile_target,
+)
 
 MASK = "tile_done"
 CRC = "tile_crc"
-TILE_POINTS = 1 << 16
-"""Smallest default tile: 256 KiB float32 chunks, big enough that writing a tile
-costs little next to computing it, small enough that little is lost to a kill."""
-
-MAX_TILE_POINTS = 1 << 22
-"""Largest default tile (16 MiB float32)."""
-
-
-def tile_target(total: int) -> int:
-    """Default points per tile for a grid of ``total`` points.
-
-    About 16 tiles or more: each tile write costs CPU time (xarray's region write,
-    Zarr's encoding) that competes with the computation for the cores, and part
-    of that cost is per write. 10000 x 10000 took 24.1 s in 65536-point tiles,
-    15.8 s in 262144-point tiles and 14.2 s in 1048576-point tiles, against
-    13.2 s held in memory; with the LZ4 codec, 4194304-point tiles (2048 x 2048)
-    saved another 0.3-0.9 s over 1048576. A killed run loses at most one tile per
-    process.
-    """
-    return int(min(max(TILE_POINTS, total // 16), MAX_TILE_POINTS))
-
-
-@dataclasses.dataclass(frozen=True)
-class TileLayout:
-    """How a grid of ``shape`` is cut into tiles of ``tile`` (edge tiles are smaller)."""
-
-    shape: tuple[int, ...]
-    tile: tuple[int, ...]
-
-    @property
-    def counts(self) -> tuple[int, ...]:
-        return tuple(math.ceil(n / t) for n, t in zip(self.shape, self.tile, strict=True))
-
-    @property
-    def n_tiles(self) -> int:
-        return math.prod(self.counts)
-
-    def region(self, index: int) -> tuple[slice, ...]:
-        """The grid slices of tile ``index`` (tiles numbered in C order)."""
-        pos = np.unravel_index(index, self.counts)
-        return tuple(
-            slice(int(p) * t, min((int(p) + 1) * t, n))
-            for p, t, n in zip(pos, self.tile, self.shape, strict=True)
-        )
-
-
-def default_tile(shape: Sequence[int], target: int) -> tuple[int, ...]:
-    """A near-square tile of at most ``target`` points (powers of two, clipped to the grid).
-
-    Square tiles keep a zoomed-in read of the store to few chunks.
-    """
-    tile = [1] * len(shape)
-    while True:
-        grow = [i for i, n in enumerate(shape) if tile[i] < n]
-        if not grow:
-            return tuple(tile)
-        i = min(reversed(grow), key=lambda j: tile[j])  # smallest side; ties: last axis
-        new = min(2 * tile[i], shape[i])
-        if math.prod(tile) // tile[i] * new > target:
-            return tuple(tile)
-        tile[i] = new
-
-
-def check_tile(tile: Sequence[int], shape: Sequence[int]) -> tuple[int, ...]:
-    tile = tuple(tile)
-    try:
-        if len(tile) != len(shape):
-            raise InputError("wrong length")
-        sizes = [check_int("tile size", t) for t in tile]
-    except InputError:
-        raise InputError(f"tile must be {len(shape)} integers >= 1, one per grid axis, "
-                         f"got {tile}") from None
-    return tuple(min(t, n) for t, n in zip(sizes, shape, strict=True))
 
 
 class TileStore:
     """An open landscape store. Create one with :meth:`create`, open with :meth:`open`."""
 
     def __init__(self, path: str | os.PathLike):
-        with _quiet():
+        with quiet():
             self._open(path)
 
     def _open(self, path: str | os.PathLike) -> None:
@@ -220,7 +152,7 @@ class TileStore:
         )
         pos = np.unravel_index(index, self.layout.counts)
         if self._crc is not None:
-            self._crc[pos] = _checksum(loss, diverged, self._group[self.variable].dtype)
+            self._crc[pos] = checksum(loss, diverged, self._group[self.variable].dtype)
         self._mask[pos] = True
 
     def damaged(self, tiles=None) -> list[int]:
@@ -229,7 +161,7 @@ class TileStore:
         overwritten since. A store from before checksums has none to check."""
         if self._crc is None:
             return []
-        with _quiet():
+        with quiet():
             return self._damaged(tiles)
 
     def _damaged(self, tiles) -> list[int]:
@@ -241,7 +173,7 @@ class TileStore:
         for index in candidates:
             region = self.layout.region(int(index))
             try:
-                ok = _checksum(values[region], flags[region], values.dtype) == sums[index]
+                ok = checksum(values[region], flags[region], values.dtype) == sums[index]
             except Exception:  # noqa: BLE001 -- an undecodable chunk: the file is damaged
                 ok = False
             if not ok:
@@ -262,7 +194,7 @@ class TileStore:
 
     def dataarray(self) -> xr.DataArray:
         """The landscape, lazily loaded (``.load()`` reads it into memory)."""
-        with _quiet():
+        with quiet():
             ds = xr.open_dataset(
                 self.path, engine="zarr", consolidated=False, chunks=None,
                 use_zarr_fill_value_as_mask=False,
@@ -270,30 +202,6 @@ class TileStore:
         da = from_disk(ds[self.variable])
         da.attrs = {k: v for k, v in self.attrs.items()}
         return da
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Foreign files in a store (a stray ``.zattrs``, editor backups) are ignored
-    without Zarr's two-line warning on the console."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*not recognized as a component of a Zarr")
-        yield
-
-
-def _checksum(loss, diverged, dtype) -> int:
-    data = np.ascontiguousarray(np.asarray(loss, dtype)).tobytes()
-    return zlib.crc32(np.ascontiguousarray(np.asarray(diverged, bool)).tobytes(),
-                      zlib.crc32(data))
-
-
-def damage_message(path, bad: Sequence[int]) -> str:
-    """The one line that names a store's damaged tiles."""
-    shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10} more" if len(bad) > 10
-                                             else "")
-    return (f"store {str(path)!r} is damaged: {len(bad)} finished tile(s) ({shown}) no longer "
-            "match what was written (a chunk file deleted or truncated); recompute them with "
-            "resume=True (metaloss landscape --resume)")
 
 
 def _open_group(path: Path) -> zarr.Group:
