@@ -15,6 +15,7 @@ AXES = ["--axis", "lr=log:1e-3:1:3", "--axis", "momentum=lin:0:0.9:3"]
     (["landscape", "--seed", "1180591620717411303424", *AXES], "--seed"),
     (["train", "--outer-steps", str(2**70)], "--outer-steps"),
     (["estimate", "--samples", str(2**70), "--at", "lr=0.1"], "--samples"),
+    (["estimate", "--samples", "2000000000", "--at", "lr=0.1"], "above the limit of 1000000"),
 ])
 def test_huge_values_are_refused_in_one_line(args, words, tmp_path, capsys):
     out = tmp_path / ("o.nc" if args[0] == "landscape" else "o")

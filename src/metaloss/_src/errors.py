@@ -32,6 +32,9 @@ MAX_SEED = 2**32 - 1
 MAX_PAIRS = 10**6
 """Most antithetic pairs of a sampling estimator per estimate."""
 
+MAX_SAMPLES = 10**6
+"""Most samples (estimates, perturbations, bootstrap draws) one request may ask for."""
+
 MAX_AXIS = 10**7
 """Most values on one grid axis (80 MB of float64 coordinates; the grid's memory is
 checked separately)."""

@@ -29,7 +29,7 @@ from metaloss._src.analysis.smoothed import (
     size_class,
     smoothed_gradient,
 )
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_SAMPLES, InputError, check_int
 from metaloss._src.estimators.base import Estimator, outer_fn
 from metaloss._src.meta import MetaLoss
 from metaloss._src.space import Space
@@ -153,7 +153,8 @@ def check_maps(meta: MetaLoss, space: Space, estimators: Sequence[Estimator], sa
             and any(e.smoothing() is not None for e in estimators)):
         raise InputError(f"{len(space)} outer dimensions are more than the smoothed truth's "
                          f"quadrature supports ({MAX_QUADRATURE_DIMS}); pass truth_samples=N")
-    return check_int("samples", samples, minimum=2)
+    return check_int("samples", samples, minimum=2, limit=MAX_SAMPLES,
+                     hint="use fewer samples")
 
 
 def truth(meta, space, theta, std, nodes=None, truth_samples=None, key=None):

@@ -38,7 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from metaloss._src.errors import InputError, check_int, check_positive
+from metaloss._src.errors import MAX_SAMPLES, InputError, check_int, check_positive
 from metaloss._src.estimators.base import outer_fn
 from metaloss._src.meta import MetaLoss
 from metaloss._src.space import Space
@@ -97,7 +97,7 @@ def _rule(d: int, nodes: int | None, samples: int | None, key):
         n = DEFAULT_NODES[d] if nodes is None else check_int("quadrature nodes", nodes, 2)
         z, w = hermite_rule(n, d)
         return z, w, key
-    samples = check_int("samples", samples, 2)
+    samples = check_int("samples", samples, 2, limit=MAX_SAMPLES, hint="use fewer samples")
     if key is None:
         raise InputError("a Monte Carlo smoothed gradient needs a key, e.g. "
                          "key=jax.random.key(0)")

@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_SAMPLES, InputError, check_int
 from metaloss._src.grid.compute import landscape
 from metaloss._src.measures import LOSS, Measure
 from metaloss._src.measures import get as get_measure
@@ -133,7 +133,7 @@ def uncertainty_dimension(meta: MetaLoss, box: Mapping[str, tuple[float, float]]
     """
     if not box:
         raise InputError("uncertainty_dimension needs a box: {name: (low, high), ...}")
-    samples = check_int("samples", samples, 16)
+    samples = check_int("samples", samples, 16, limit=MAX_SAMPLES, hint="use fewer samples")
     eps = np.asarray(sorted(float(e) for e in eps))
     if eps.size < 2 or not np.all((eps > 0) & (eps < 1)):
         raise InputError(f"eps needs at least two values in (0, 1), got {eps.tolist()}")

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_SAMPLES, InputError, check_int
 from metaloss._src.estimators.base import Estimator, outer_fn
 from metaloss._src.meta import MetaLoss
 from metaloss._src.space import Linear, Space
@@ -87,7 +87,7 @@ def estimate(meta: MetaLoss, estimator: Estimator, hparams: Mapping[str, Any],
     from metaloss._src.estimators import get
 
     estimator = get(estimator)
-    if check_int("samples", samples) < 2:
+    if check_int("samples", samples, limit=MAX_SAMPLES, hint="use fewer samples") < 2:
         raise InputError(f"samples={samples}: need at least 2 for a standard error")
     meta.check(hparams)
     space = space or Space({n: Linear() for n in hparams})
