@@ -67,7 +67,7 @@ class Settings:
 
 
 FULL = Settings()
-QUICK = Settings(ib_steps=200, ib_pairs=50, ib_samples=8, ib_sample_pairs=16,
+QUICK = Settings(ib_steps=1000, ib_pairs=50, ib_samples=8, ib_sample_pairs=16,
                  toy_iterations=300, toy_pairs=8, grid=21)
 
 
