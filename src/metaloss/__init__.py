@@ -7,8 +7,19 @@ command line) live in :mod:`metaloss._src.study` and :mod:`metaloss.cli` and are
 imported here.
 """
 
-from metaloss import analysis, estimators, objectives, optimizers, plot, problems, schedules, spec
+from metaloss import (
+    analysis,
+    estimators,
+    objectives,
+    optimizers,
+    plot,
+    problems,
+    schedules,
+    spec,
+    systems,
+)
 from metaloss._src.errors import InputError
+from metaloss._src.estimators.estimate import Estimate, estimate
 from metaloss._src.measures import GradNorm, Loss, Lyapunov, Measure
 from metaloss._src.meta import OBJECTIVES, MetaLoss, MetaResult
 from metaloss._src.outer import OuterRun, outer_train
@@ -20,6 +31,7 @@ from metaloss.grid import export_netcdf, landscape, load_netcdf, lyapunov, open_
 __all__ = [
     "OBJECTIVES",
     "Divergence",
+    "Estimate",
     "GradNorm",
     "InnerState",
     "InputError",
@@ -35,6 +47,7 @@ __all__ = [
     "Space",
     "__version__",
     "analysis",
+    "estimate",
     "estimators",
     "export_netcdf",
     "landscape",
@@ -51,4 +64,5 @@ __all__ = [
     "save_netcdf",
     "schedules",
     "spec",
+    "systems",
 ]

@@ -1,41 +1,59 @@
-"""``metaloss atlas``: both findings recomputed at tiny sizes, files and numbers."""
+"""``metaloss atlas``: every finding recomputed at tiny sizes, files and numbers."""
 
 import json
-import math
 
 from cli_helpers import run
-from metaloss._src.study.atlas import onset
+from metaloss._src.study import liu, sohl
+
+KEYS = {"paper", "finding", "paper_value", "value", "ci", "method", "settings", "agrees"}
 
 
-def test_quick_atlas_writes_its_report_figures_and_numbers(tmp_path, capsys):
+def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     out = tmp_path / "atlas"
     code, stdout, err = run(["atlas", "--quick", "--out", out], capsys)
     assert code == 0, err
     numbers = json.loads((out / "atlas.json").read_text())
-    rows = {r["roughness"]: r for r in numbers["liu"]}
-    # below the critical roughness the boundary is a point, well above it a fractal
-    assert rows[0.03]["dimension"] == 0.0 and rows[0.03]["convex"]
-    assert 0.0 < rows[0.2]["dimension"] < 1.0 and not rows[0.2]["convex"]
-    assert numbers["liu_onset"] == [0.03, 0.2]
-    levels = numbers["meanfield"]
-    assert [r["level"] for r in levels] == [0, 1] and levels[0]["dtype"] == "float64"
-    for r in levels:
-        assert 0.5 < r["dimension"] <= 2.0 and r["ci_low"] <= r["dimension"] <= r["ci_high"]
+    rows = numbers["findings"]
+    assert rows and all(set(r) >= KEYS for r in rows)
+    by_paper = {}
+    for r in rows:
+        by_paper.setdefault(r["paper"], []).append(r)
+    # all six Sohl-Dickstein configurations, each with the paper's value beside ours
+    sd = by_paper["Sohl-Dickstein 2024"]
+    assert len(sd) == 12 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
+    assert sum(r["method"].startswith("box") for r in sd) == 6
+    # Liu: Fig. 2a and 2b by both estimators, and the sweep per ratio by both
+    liu_rows = by_paper["Liu 2024"]
+    sweep = [r for r in liu_rows if r["finding"].startswith("sweep")]
+    assert len(sweep) == 2 * len(liu.QUICK.ratios)
+    assert {r["method"].split()[0] for r in sweep} == {"crossings", "box"}
+    assert sum("Fig. 2" in r["finding"] for r in liu_rows) == 4
+    assert len(by_paper["seed study"]) == 2
+    assert len(numbers["liu"]["sweep"]) == len(liu.QUICK.ratios) * len(liu.QUICK.lams)
+    assert set(numbers["seconds"]) >= {"liu_fig2", "liu_sweep", "sohl_dickstein",
+                                       "seed_study", "total"}
     text = (out / "atlas.md").read_text()
-    assert "1.17 and 1.98" in text and "0.0507" in text and "Where we differ" in text
-    for name in ("liu_dimensions.png", "liu_boundary.png", "meanfield/level1.png",
-                 "meanfield/dimensions.png", "meanfield/zoom.gif", "meanfield/dimensions.csv"):
+    assert "## Findings" in text and "| paper | finding |" in text and "Explanations" in text
+    for name in ("liu_counts.png", "liu_sweep.png", "sd_frames.png", "precision_depth.png"):
         assert (out / name).stat().st_size > 0, name
-    assert "onset of a fractal boundary between roughness 0.03 and 0.2" in stdout
+    assert "findings agree with the paper" in stdout
+    # issue 24: how deep the double-double zoom into Liu's boundary went
+    depth = numbers["precision_depth"]
+    assert {r["roughness"] for r in depth} == {1.5, 3.0}
+    assert min(r["width"] for r in depth) < 1e-14  # past float64
+    assert len(numbers["precision_findings"]) == 2 and "Deeper than float64" in text
 
 
 def test_atlas_bad_input_is_one_line(tmp_path, capsys):
-    code, _, err = run(["atlas", "--quick", "--size", "4", "--out", tmp_path / "a"], capsys)
+    code, _, err = run(["atlas", "--out", tmp_path / "a", "--size", "4"], capsys)
     assert code == 2 and "--size" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(["atlas", "--out", tmp_path / "a", "--quick", "--paper"], capsys)
+    assert code == 2 and "exclude" in err and len(err.strip().splitlines()) == 1
 
 
 def test_onset_brackets_the_change():
-    rows = [{"roughness": t, "dimension": d} for t, d in
-            ((0.02, 0.0), (0.05, 0.0), (0.06, 0.3), (0.1, 0.7), (0.2, math.nan))]
-    assert onset(rows) == (0.05, 0.06)
-    assert onset(rows[:2]) == (0.05, None)
+    from metaloss._src.study.liu_rows import onset
+
+    assert onset([(0.5, 0.0), (0.9, 0.0), (1.5, 0.3), (2.0, 0.0), (5.0, 0.8)]) == (0.9, 1.5)
+    assert onset([(0.5, 0.0), (0.9, 0.0)]) == (0.9, None)
+    assert onset([(0.5, 0.2)]) == (None, 0.5)

@@ -53,4 +53,5 @@ def test_box_count_plot_draws_the_fitted_slope_and_its_interval():
     assert np.isclose((y[-1] - y[0]) / (x[-1] - x[0]), est.dimension)
     texts = [t.get_text() for t in right.get_legend().get_texts()]
     assert f"slope {est.dimension:.3f} [{est.ci[0]:.3f}, {est.ci[1]:.3f}]" in texts[1]
-    assert len(right.lines) == 4  # both resolutions: counts and fit
+    # both resolutions: counts and fit, plus a mark for each one's left-out sizes
+    assert len(right.lines) == 4 + sum(not e.fitted.all() for e in (est, coarse))

@@ -21,8 +21,8 @@ APPLICATIONS = ("metaloss._src.study", "metaloss._src.cli", "metaloss._src.explo
 CORE = "metaloss._src"
 LAYERS = (
     ("base", ("errors", "version", "userload", "fastmath", "fastrng", "spec", "precision")),
-    ("parts", ("problems", "optimizers", "schedules")),
-    ("core", ("hyper", "unroll", "objectives", "space", "meta", "measures")),
+    ("parts", ("problems", "optimizers", "schedules", "systems")),
+    ("core", ("hyper", "unroll", "objectives", "space", "meta", "measures", "precise")),
     ("estimators", ("estimators", "outer")),
     ("grid", ("grid",)),
     ("analysis", ("analysis",)),

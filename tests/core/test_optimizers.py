@@ -127,7 +127,10 @@ def test_every_hyperparameter_is_differentiable(x64, name):
 
 
 def test_registry():
-    classes = {"sgd": SGD, "sgdm": SGDM, "nesterov": Nesterov, "adam": Adam, "rmsprop": RMSProp}
+    from metaloss._src.systems.base import Dynamics
+
+    classes = {"sgd": SGD, "sgdm": SGDM, "nesterov": Nesterov, "adam": Adam, "rmsprop": RMSProp,
+               "dynamics": Dynamics}  # a system's own step (metaloss.systems)
     assert set(optimizers.names()) == set(classes)
     for name, cls in classes.items():
         assert type(optimizers.get(name)) is cls

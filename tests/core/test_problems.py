@@ -209,7 +209,9 @@ def test_registry_names_and_arguments():
     classes = {"wavy1d": Wavy1D, "quadratic": Quadratic, "rosenbrock": Rosenbrock,
                "logistic_digits": LogisticDigits, "mlp_digits": MLPDigits,
                "cosine_quadratic": problems.CosineQuadratic,
-               "meanfield_mlp": problems.MeanFieldMLP}
+               "modulated_quadratic": problems.ModulatedQuadratic,
+               "meanfield_mlp": problems.MeanFieldMLP,
+               "influence_balancing": ml.systems.InfluenceBalancing}
     assert set(problems.names()) == set(classes)
     for name, cls in classes.items():
         assert type(problems.get(name)) is cls
@@ -218,3 +220,19 @@ def test_registry_names_and_arguments():
     assert problems.get("Rosenbrock(dim=3)") == Rosenbrock(dim=3)
     prob = Wavy1D()
     assert problems.get(prob) is prob
+
+
+def test_modulated_quadratic_is_liu_s_multiplicative_family():
+    import jax
+
+    p = problems.ModulatedQuadratic(delta=0.2, lam=0.1, x0=1.0)
+    with jax.enable_x64(True):
+        for x in (0.0, 0.37, -2.5, 13.1):
+            want = x**2 * (1 + 0.2 * np.cos(2 * np.pi * x / 0.1))
+            assert float(p.loss(jnp.asarray(x))) == pytest.approx(want, rel=1e-12, abs=1e-15)
+            slope = 2 * x * (1 + 0.2 * np.cos(20 * np.pi * x)) \
+                - 2 * np.pi * x**2 * 0.2 * np.sin(20 * np.pi * x) / 0.1
+            g = float(jax.grad(p.loss)(jnp.asarray(x)))
+            assert g == pytest.approx(slope, rel=1e-9, abs=1e-12)
+    with pytest.raises(ValueError, match="lam"):
+        problems.ModulatedQuadratic(lam=0.0)

@@ -8,7 +8,7 @@ import jax
 import pytest
 
 import metaloss as ml
-import metaloss.explore
+import metaloss._src.explore
 from cli_helpers import run as run_cli
 from metaloss._src.cli.explore_cmd import STUDY_VIEW
 
@@ -22,7 +22,7 @@ def served(monkeypatch):
         calls.append((explorer, sock.getsockname(), open_browser))
         sock.close()
 
-    monkeypatch.setattr(metaloss.explore, "serve", record)
+    monkeypatch.setattr(metaloss._src.explore, "serve", record)  # where the command looks
     return calls
 
 

@@ -9,6 +9,8 @@ from matplotlib.colors import to_rgba
 
 import metaloss as ml
 from metaloss import plot
+from metaloss._src import plot as _plot
+from metaloss._src.plot import heatmaps as _heatmaps
 from metaloss._src.space import Linear, Log10, OneMinusLog10
 from metaloss.cli import main
 
@@ -75,8 +77,8 @@ def test_lin_axis_is_drawn_in_its_own_values():
     # an axis whose grid is even in the given parametrization keeps it
     ax = plot.heatmap(_landscape(), params=SPACE).axes[0]
     assert ax.get_ylabel() == "log10(1 - momentum)" and ax.get_xlabel() == "log10(lr)"
-    assert plot.heatmaps.drawn_param(da, "lr", {}) == Log10()
-    assert plot.heatmaps.drawn_param(da, "b1", {"b1": Linear()}) == Linear()
+    assert _heatmaps.drawn_param(da, "lr", {}) == Log10()
+    assert _heatmaps.drawn_param(da, "b1", {"b1": Linear()}) == Linear()
 
 
 def _alphas(lc: LineCollection) -> np.ndarray:
@@ -174,7 +176,7 @@ def test_slice_plot_overlays_the_smoothed_loss():
 
 def test_train_figure_title_and_labels(tmp_path, monkeypatch):
     saved = {}
-    monkeypatch.setattr(plot, "save", lambda fig, path: saved.setdefault(path.name, fig))
+    monkeypatch.setattr(_plot, "save", lambda fig, path: saved.setdefault(path.name, fig))
     assert main(["train", "--estimator", "es(std=0.1, pairs=2)", "--outer-steps", "4",
                  "--steps", "10", "--out", str(tmp_path)]) == 0
     ax = saved["outer_loss.png"].axes[0]

@@ -42,7 +42,8 @@ def test_report_holds_the_numbers(report_dir):
                 "landscape non-finite cells", "2-D landscape", "ES variants",
                 "maps: es(std=0.1, pairs=1): median cosine, bias dominates", "judged against",
                 "chaos: fraction of the plane with Lyapunov exponent",
-                "chaos: divergence boundary dimension [95% CI]", "chaos: lyapunov 64 x 64"):
+                "chaos: divergence boundary dimension, method box [95% CI]",
+                "method sohl-dickstein", "chaos: lyapunov 64 x 64"):
         assert key in md and key in html
     for fig in FIGURES:
         assert f"({fig})" in md and f"data-file='{fig}'" in html

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from metaloss import plot
+from metaloss._src.plot import style as _style
 from metaloss._src.study.report.document import Report
 from metaloss._src.study.report.html import inline
 
@@ -46,7 +46,7 @@ def page(tmp_path):
     first = rep.section("Inner problem")
     first.paragraphs.append("The inner loss log(x^2 + 1 + sin 3x) + 1.5, see `meta.run` and "
                             "*both* minima; the critical lr scales as (1 - momentum)^0.33.")
-    fig, ax = plot.style.new_figure(3, 2)
+    fig, ax = _style.new_figure(3, 2)
     ax.plot(np.arange(5))
     rep.figure(first, "curve.png", fig, "A curve over log10(lr), sigma 0.1.")
     second = rep.section("Estimators compared")

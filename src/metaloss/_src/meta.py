@@ -20,6 +20,7 @@ from metaloss._src.optimizers.groups import PerGroup, group_names, overrides, sp
 from metaloss._src.problems.base import Problem
 from metaloss._src.space import Param, Space, default_param
 from metaloss._src.spec import label, parse
+from metaloss._src.systems.base import stepper
 from metaloss._src.unroll import Divergence, InnerState, StepRecord, init_state, unroll
 
 OBJECTIVES = objectives_mod.NAMES
@@ -59,7 +60,8 @@ class MetaLoss:
     Args:
       problem: the inner problem (or its spec, e.g. ``"quadratic(dim=20)"``).
       optimizer: the inner optimizer (or its spec); its ``defaults`` fill
-        hyperparameters a call does not give.
+        hyperparameters a call does not give. ``None`` for a system
+        (:mod:`metaloss._src.systems`), which steps itself.
       steps: inner steps, >= 1.
       objective: an :class:`~metaloss._src.objectives.Objective` or its name, one of
         :data:`OBJECTIVES`.
@@ -73,7 +75,7 @@ class MetaLoss:
     """
 
     problem: Problem
-    optimizer: InnerOptimizer
+    optimizer: InnerOptimizer | None = None
     steps: int = 50
     objective: Objective = "mean"
     divergence: Divergence | None = Divergence()
@@ -82,7 +84,7 @@ class MetaLoss:
 
     def __post_init__(self):
         object.__setattr__(self, "problem", parse("problem", self.problem))
-        object.__setattr__(self, "optimizer", parse("optimizer", self.optimizer))
+        object.__setattr__(self, "optimizer", stepper(self.problem, self.optimizer))
         object.__setattr__(self, "objective", parse("objective", self.objective))
         object.__setattr__(self, "steps", check_int("steps", self.steps))
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
@@ -121,7 +123,9 @@ class MetaLoss:
         fixed), each with :meth:`default_param`."""
         if names is None:
             fixed = {k for k, _ in self.fixed}
-            names = [n for n in self.optimizer.hparam_names if n not in fixed]
+            # a system's hyperparameters are all its own
+            own = self.optimizer.hparam_names or tuple(self.problem.hparam_fields)
+            names = [n for n in own if n not in fixed]
         return Space({n: self.default_param(n) for n in names})
 
     def check(self, values: Mapping[str, Any]) -> None:
@@ -187,12 +191,10 @@ class MetaLoss:
         whose start depends on its hyperparameters, the start is drawn at ``hparams`` when
         given, else at the first :meth:`run`'s (the state says its start is pending)."""
         key = self.key_or_default(key)
-        if not self.problem.init_fields:
-            return init_state(self.problem, self.optimizer, key)
-        if hparams is None:
-            return init_state(self.problem, self.optimizer, key, pending=True)
-        return init_state(self.bound(self.hparams(hparams)).problem, self.optimizer, key,
-                          pending=False)
+        # With hparams the start's loss (and so the divergence threshold) is the run's own.
+        problem = self.problem if hparams is None else self.bound(self.hparams(hparams)).problem
+        pending = (hparams is None) if self.problem.init_fields else None
+        return init_state(problem, self.optimizer, key, pending=pending)
 
     def with_fixed(self, values: Mapping[str, float]) -> MetaLoss:
         """The same meta-loss with ``values`` held fixed as well (they win over ``fixed``)."""
@@ -257,10 +259,10 @@ class MetaLoss:
         hp = self.hparams(hparams)
         state, rec = self.run(
             hp,
-            self.init_state(key),
+            self.init_state(key, hp),
             self.steps,
             differentiable=differentiable,
-            record_loss=losses,
+            record_loss=losses or self.objective.records_loss,
             record_params=trajectory,
         )
         loss, diverged = self.objective.total(self.bound(hp), state, rec,
@@ -269,7 +271,7 @@ class MetaLoss:
         if trajectory:
             traj = jax.tree.map(lambda r, last: jnp.concatenate([r, last[None]]), rec.params,
                                 state.params)
-        return MetaResult(loss, diverged, rec.loss, traj)
+        return MetaResult(loss, diverged, rec.loss if losses else None, traj)
 
     def __call__(self, hparams: Mapping[str, Any], key: jax.Array | None = None) -> jax.Array:
         """The scalar outer loss for ``hparams``."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jax
 import jax.numpy as jnp
 
+from metaloss._src.errors import check_int
 from metaloss._src.spec import REGISTRY, label, parse, register
 from metaloss._src.unroll import InnerState, StepRecord, final_loss
 
@@ -32,6 +33,8 @@ class Objective(abc.ABC):
     """Whether the objective reads the validation loss."""
     records_val: ClassVar[bool] = False
     """Whether the unroll must record the validation loss after every step."""
+    records_loss: ClassVar[bool] = False
+    """Whether :meth:`total` reads the per-step losses (not only their running sum)."""
 
     @abc.abstractmethod
     def total(self, meta: MetaLoss, state: InnerState, records: StepRecord, *,
@@ -124,9 +127,48 @@ class ValFinal(Final):
     validation: ClassVar[bool] = True
 
 
+@register("objective", "window_end")
+@dataclasses.dataclass(frozen=True)
+class WindowEnd(Objective):
+    """The loss read at the end of every window of ``K`` steps (and at the horizon),
+    averaged over the run: each window is judged only by where it ends, the formulation
+    of the PES paper's code (Vicol et al. 2021). ``K = 1`` is :class:`Mean`.
+
+    With a truncated estimator (truncated backprop or ES, PES, RTRL) of the same ``K``,
+    each window contributes exactly the loss at its end; with another window length,
+    the read losses at multiples of ``K`` that fall in it.
+
+    Args:
+      K: steps between the losses that count, >= 1.
+    """
+
+    K: int = 10
+
+    records_loss: ClassVar[bool] = True
+    label_fields = ("K",)
+
+    def __post_init__(self):
+        check_int("window_end K", self.K)
+
+    def _ends(self, meta, records):
+        step = records.step
+        ends = ((step % self.K == 0) | (step == meta.horizon)) & (step <= meta.horizon)
+        return jnp.sum(jnp.where(ends, records.loss, jnp.zeros_like(records.loss)))
+
+    def count(self, meta):
+        """How many losses count in one run (a traced count under a traced horizon)."""
+        return -(-meta.horizon // self.K)
+
+    def total(self, meta, state, records, *, differentiable):
+        return self._ends(meta, records) / self.count(meta), state.diverged
+
+    def window(self, meta, state, records, windows):
+        return self._ends(meta, records) * (windows / self.count(meta))
+
+
 REGISTRY.define("objective", Objective)
 
-NAMES: tuple[str, ...] = ("mean", "final", "val_mean", "val_final")
+NAMES: tuple[str, ...] = ("mean", "final", "val_mean", "val_final", "window_end")
 """The objectives' names, as the command line takes them."""
 
 

@@ -65,14 +65,18 @@ class InnerState(NamedTuple):
 class StepRecord(NamedTuple):
     """What one scan step records; fields not asked for are ``None``.
 
-    ``loss`` is the training loss at the parameters before the step (capped after
-    divergence), ``val_loss`` the validation loss after the step, ``params`` the
-    parameters before the step.
+    ``loss`` is the loss the step is judged by (capped after divergence): for a problem
+    trained by an optimizer the training loss at the parameters before the step, for a
+    system whatever its step returns (:mod:`metaloss._src.systems`). ``val_loss`` is the
+    validation loss after the step, ``params`` the parameters before the step, ``step``
+    the step count after it (1 for the first step; past a traced horizon, ``horizon + 1``),
+    recorded with ``loss``.
     """
 
     loss: jax.Array | None
     val_loss: jax.Array | None
     params: PyTree | None
+    step: jax.Array | None = None
 
 
 def tree_where(cond: jax.Array, a: PyTree, b: PyTree) -> PyTree:
@@ -165,27 +169,25 @@ def unroll(
     """
     state = begin(problem, optimizer, state)
     threshold = None if divergence is None else divergence.threshold(state.loss0)
-    grad_fn = jax.value_and_grad(problem.loss)
 
     def body(s: InnerState, _):
         key, sub = jax.random.split(s.key)
         p = s.params
+        p_eval, bad = p, s.diverged
+        if divergence is not None and guard:
+            # The double-where guard: once a run is bad, its step is evaluated at the
+            # initial parameters so no NaN reaches reverse-mode gradients.
+            probe = optimizer.probe(problem, p, sub)
+            if probe is not None:
+                bad = bad | is_bad(probe, threshold)
+            p_eval = tree_where(bad, s.params0, p)
+        loss, new_p, new_opt = optimizer.advance(problem, p_eval, s.opt_state, hparams, sub,
+                                                 s.step)
         if divergence is None:
-            loss, g = grad_fn(p, sub)
-            new_p, new_opt = optimizer.update(g, s.opt_state, p, hparams)
             diverged = s.diverged
             recorded = loss
         else:
-            if guard:
-                probe = jax.lax.stop_gradient(problem.loss(p, sub))
-                diverged = s.diverged | is_bad(probe, threshold)
-                p_eval = tree_where(diverged, s.params0, p)
-                loss, g = grad_fn(p_eval, sub)
-            else:
-                loss, g = grad_fn(p, sub)
-                diverged = s.diverged | is_bad(loss, threshold)
-                p_eval = p
-            new_p, new_opt = optimizer.update(g, s.opt_state, p_eval, hparams)
+            diverged = bad | is_bad(loss, threshold)
             new_p = tree_where(diverged, p, new_p)
             new_opt = tree_where(diverged, s.opt_state, new_opt)
             recorded = jnp.where(diverged, threshold.astype(loss.dtype), loss)
@@ -201,7 +203,8 @@ def unroll(
             nxt = tree_where(active, nxt, s)
             recorded = jnp.where(active, recorded, jnp.zeros_like(recorded))
             val = None if val is None else jnp.where(active, val, jnp.zeros_like(val))
-        rec = StepRecord(recorded if record_loss else None, val, p if record_params else None)
+        rec = StepRecord(recorded if record_loss else None, val, p if record_params else None,
+                         s.step + 1 if record_loss else None)
         return nxt, rec
 
     return jax.lax.scan(body, state, None, length=steps)

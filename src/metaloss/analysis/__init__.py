@@ -3,7 +3,9 @@
 
 from metaloss._src.analysis import (
     BoundaryDimension,
+    UncertaintyDimension,
     boundary_dimension,
+    determined,
     estimator_maps,
     evaluate_points,
     gradient_sweep,
@@ -11,11 +13,14 @@ from metaloss._src.analysis import (
     smoothed_gradient,
     smoothed_loss,
     stats,
+    uncertainty_dimension,
 )
 
 __all__ = [
     "BoundaryDimension",
+    "UncertaintyDimension",
     "boundary_dimension",
+    "determined",
     "estimator_maps",
     "evaluate_points",
     "gradient_sweep",
@@ -23,4 +28,5 @@ __all__ = [
     "smoothed_gradient",
     "smoothed_loss",
     "stats",
+    "uncertainty_dimension",
 ]

@@ -1,7 +1,7 @@
 """Outer-gradient estimators, one module each, one interface. Each registers its spec
 name where it is defined (``backprop``, ``forward``, ``truncated(K=10)``,
 ``es(std=0.1, pairs=1)``, ``pes(...)``, ``nres(...)``, ``guided_es(...)``,
-``hybrid(...)``); :func:`get` and :func:`get_list` build
+``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``); :func:`get` and :func:`get_list` build
 them from specs (see :mod:`metaloss.spec`).
 """
 
@@ -10,6 +10,7 @@ from metaloss._src.estimators import (
     FITNESS,
     NRES,
     PES,
+    RTRL,
     Backprop,
     Estimator,
     Forward,
@@ -18,12 +19,18 @@ from metaloss._src.estimators import (
     Hybrid,
     NRESState,
     PESState,
+    RTRLState,
     TruncatedBackprop,
+    TruncatedES,
     annealed_es,
     get,
     get_list,
     names,
     outer_fn,
+    restart_finished,
+    run_window,
+    tree_where,
+    windows_per_run,
 )
 
 __all__ = [
@@ -39,10 +46,17 @@ __all__ = [
     "Hybrid",
     "NRESState",
     "PESState",
+    "RTRL",
+    "RTRLState",
     "TruncatedBackprop",
+    "TruncatedES",
     "annealed_es",
     "get",
     "get_list",
     "names",
     "outer_fn",
+    "restart_finished",
+    "run_window",
+    "tree_where",
+    "windows_per_run",
 ]

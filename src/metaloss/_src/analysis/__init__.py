@@ -7,10 +7,17 @@ from metaloss._src.analysis.maps import estimator_maps
 from metaloss._src.analysis.points import evaluate_points
 from metaloss._src.analysis.slices import slices
 from metaloss._src.analysis.smoothed import smoothed_gradient, smoothed_loss
+from metaloss._src.analysis.uncertainty import (
+    UncertaintyDimension,
+    determined,
+    uncertainty_dimension,
+)
 
 __all__ = [
     "BoundaryDimension",
+    "UncertaintyDimension",
     "boundary_dimension",
+    "determined",
     "estimator_maps",
     "evaluate_points",
     "gradient_sweep",
@@ -18,4 +25,5 @@ __all__ = [
     "smoothed_gradient",
     "smoothed_loss",
     "stats",
+    "uncertainty_dimension",
 ]

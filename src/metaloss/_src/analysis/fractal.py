@@ -20,11 +20,11 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 
+from metaloss._src.analysis.dimension import BoundaryDimension, _slope
 from metaloss._src.errors import InputError
 
 MIN_SIDE = 16
@@ -32,27 +32,13 @@ MIN_SIDE = 16
 quarter of the side) it gives the three box sizes a fitted slope needs."""
 
 
-@dataclasses.dataclass(frozen=True)
-class BoundaryDimension:
-    """A box-counting estimate (see :func:`boundary_dimension`).
+METHODS = ("box", "crossings", "sohl-dickstein")
+"""The estimators :func:`boundary_dimension` offers (its ``method`` argument)."""
 
-    Attributes:
-      dimension: the fitted slope of ``log N(s)`` against ``log(1/s)``.
-      ci: ``(low, high)``, the bootstrap interval of the slope at ``level``.
-      sizes: ``(k,)`` box sides in cells, increasing.
-      counts: ``(k,)`` boxes of each side that hold a boundary cell.
-      boundary: number of boundary cells.
-      r2: coefficient of determination of the straight-line fit (1 for a pure power law).
-      level: the interval's confidence level.
-    """
-
-    dimension: float
-    ci: tuple[float, float]
-    sizes: np.ndarray
-    counts: np.ndarray
-    boundary: int
-    r2: float
-    level: float
+MIN_BOXES = 10
+"""The box method's scaling-range rule: a box size enters the fit only while at least
+this many boxes hold the boundary. Fewer are saturated scales, where a handful of
+clusters fills a handful of boxes and the count stops growing with the resolution."""
 
 
 def check_mask(mask) -> np.ndarray:
@@ -112,44 +98,44 @@ def default_sizes(shape: Sequence[int]) -> np.ndarray:
     return 2 ** np.arange(int(np.log2(top)) + 1) if top >= 1 else np.asarray([1])
 
 
-def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares slope of ``y`` on ``x`` and the fit's R^2."""
-    xc, yc = x - x.mean(), y - y.mean()
-    slope = float(xc @ yc / (xc @ xc))
-    ss = float(yc @ yc)
-    r2 = 1.0 - float(((yc - slope * xc) ** 2).sum()) / ss if ss > 0 else 1.0
-    return slope, r2
-
-
 def boundary_dimension(
     mask,
     *,
-    sizes: Sequence[int] | None = None,
+    method: str = "box",
+    sizes: Sequence[int] | int | None = None,
     resamples: int = 2000,
     level: float = 0.95,
     seed: int = 0,
 ) -> BoundaryDimension:
-    """Box-counting dimension of the boundary of a boolean mask, with an interval.
+    """The dimension of the boundary of a boolean mask, by one of three estimators.
 
-    Boundary cells are found by :func:`boundary_cells`, counted in boxes of each side
-    ``s`` (:func:`box_counts`), and ``log N(s)`` is fitted against ``log(1/s)`` by least
-    squares; the slope is the dimension (Falconer 2014, ch. 3).
+    The three measure the same quantity in the limit of infinite resolution and differ
+    on finite grids (``docs/fractal-dimension.md`` compares them on the papers' masks):
 
-    The interval is a pairs (case) bootstrap of that regression: ``resamples`` times,
-    draw the ``(log 1/s, log N)`` points with replacement (draws with fewer than two
-    distinct sizes are drawn again), refit, and take the percentile interval of the
-    slopes. The points are deterministic given the mask, so the interval measures how
-    much the slope depends on which scales enter the fit -- how far the counts are from
-    a single power law over the range -- not sampling noise; for an exact power law it
-    shrinks to the estimate itself. It is widest where the boundary looks different at
-    fine and coarse scales, which is when a single number describes it least well.
+    - ``"box"`` (the default): box counting of the boundary cells (:func:`box_dimension`).
+      Use it when you want the textbook box-counting dimension of a 1-D or 2-D mask
+      of any size, with the scaling range and the local slopes to judge it by.
+    - ``"crossings"``: Liu (2024)'s sub-sampled label changes
+      (:func:`~metaloss._src.analysis.crossings.crossing_dimension`). Use it when you
+      compare a 1-D learning-rate mask of ``2**N + 1`` points with Liu's numbers.
+    - ``"sohl-dickstein"``: Sohl-Dickstein (2024)'s edge box counts, as
+      ``porespy.metrics.boxcount`` counts them, median of the local slopes
+      (:func:`~metaloss._src.analysis.edges.sohl_dickstein_dimension`). Use it when you
+      compare a 2-D image, or a zoom sequence of them, with Sohl-Dickstein's Table 1.
 
     Args:
-      mask: boolean array, 1-D or 2-D (e.g. ``np.asarray(da["diverged"])``), at least
-        :data:`MIN_SIDE` cells per axis.
-      sizes: box sides in cells (default :func:`default_sizes`: 1, 2, 4, ... up to a
-        quarter of the shortest side); at least three distinct sizes >= 1.
-      resamples: bootstrap draws; 0 leaves ``ci`` at ``(dimension, dimension)``.
+      mask: for ``"box"``, a boolean 1-D or 2-D array (e.g. ``np.asarray(da["diverged"])``)
+        of at least :data:`MIN_SIDE` cells per axis; for ``"crossings"``, a boolean 1-D
+        array of ``2**N + 1`` points; for ``"sohl-dickstein"``, a 2-D boolean mask or a
+        signed convergence score (its sign is the phase), or a sequence of them (the
+        images of one zoom sequence).
+      method: one of :data:`METHODS`.
+      sizes: ``"box"``: box sides in cells (default :func:`default_sizes` with the
+        scaling-range rule of :func:`box_dimension`); ``"crossings"``: the sub-grid
+        levels ``n`` to count (default all, ``0 .. N``); ``"sohl-dickstein"``: porespy's
+        ``bins`` (default 10 sizes from 10 cells to the image's side).
+      resamples: bootstrap draws of the interval (``"crossings"`` uses the fit's
+        standard error instead); 0 leaves ``ci`` at ``(dimension, dimension)``.
       level: confidence level of the interval, in (0, 1).
       seed: seed of the bootstrap draws (the result is a function of the arguments).
 
@@ -157,15 +143,56 @@ def boundary_dimension(
       :class:`BoundaryDimension`.
 
     Raises:
-      InputError: a mask that is not boolean, not 1-D/2-D, too small, or has no
-        boundary (all True or all False); bad ``sizes``, ``resamples`` or ``level``.
+      InputError: an unknown method, a mask the method cannot take, a mask without a
+        boundary, bad ``sizes``, ``resamples`` or ``level``.
     """
-    arr = check_mask(mask)
     if not 0 < level < 1:
         raise InputError(f"level must lie in (0, 1), got {level!r}")
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 0:
         raise InputError(f"resamples must be an integer >= 0, got {resamples!r}")
-    if sizes is None:
+    if method == "box":
+        return box_dimension(mask, sizes=sizes, resamples=resamples, level=level, seed=seed)
+    if method == "crossings":
+        from metaloss._src.analysis.crossings import crossing_dimension
+
+        return crossing_dimension(mask, levels=sizes, level=level)
+    if method == "sohl-dickstein":
+        from metaloss._src.analysis.edges import sohl_dickstein_dimension
+
+        return sohl_dickstein_dimension(mask, bins=10 if sizes is None else sizes,
+                                        resamples=resamples, level=level, seed=seed)
+    raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def box_dimension(mask, *, sizes: Sequence[int] | None = None, resamples: int = 2000,
+                  level: float = 0.95, seed: int = 0) -> BoundaryDimension:
+    """Box-counting dimension of the boundary of a boolean mask, with an interval.
+
+    Use it when you want the textbook box-counting dimension of any 1-D or 2-D mask.
+
+    Boundary cells are found by :func:`boundary_cells`, counted in boxes of each side
+    ``s`` (:func:`box_counts`), and ``log N(s)`` is fitted against ``log(1/s)`` by least
+    squares; the slope is the dimension (Falconer 2014, ch. 3).
+
+    The scaling range: with the default sizes, a size enters the fit only while at
+    least :data:`MIN_BOXES` boxes hold the boundary. Coarser scales are saturated -- a
+    boundary made of a few clusters fills a few boxes whatever the box size -- and
+    would flatten the slope. Where fewer than three sizes pass, all are fitted and the
+    note says so (a point boundary, say, has ``N(s) = 1`` at every size and dimension
+    0). Sizes given explicitly are all fitted. ``fitted`` marks the sizes used and
+    ``slopes`` holds the local slopes between neighbouring sizes, to judge the range by.
+
+    The interval is a pairs (case) bootstrap of that regression: ``resamples`` times,
+    draw the fitted ``(log 1/s, log N)`` points with replacement (draws with fewer
+    than two distinct sizes are drawn again), refit, and take the percentile interval
+    of the slopes. The points are deterministic given the mask, so the interval
+    measures how much the slope depends on which scales enter the fit -- how far the
+    counts are from a single power law over the range -- not sampling noise; for an
+    exact power law it shrinks to the estimate itself.
+    """
+    arr = check_mask(mask)
+    explicit = sizes is not None
+    if not explicit:
         s = default_sizes(arr.shape)
     else:
         s = np.unique(np.asarray(sizes))
@@ -183,9 +210,21 @@ def boundary_dimension(
         raise InputError(f"the mask has no boundary: all {arr.size} cells are {value}")
     counts = box_counts(cells, s.tolist())
     x, y = -np.log(s.astype(float)), np.log(counts.astype(float))
-    dim, r2 = _slope(x, y)
-    ci = _bootstrap(x, y, resamples, level, seed) if resamples else (dim, dim)
-    return BoundaryDimension(dim, ci, s.astype(np.int64), counts, total, r2, level)
+    if explicit:
+        fitted, note = np.ones(s.size, bool), "all given sizes fitted"
+    else:
+        fitted = counts >= MIN_BOXES
+        note = (f"sizes with at least {MIN_BOXES} boxes holding the boundary fitted "
+                f"({int(fitted.sum())} of {s.size})")
+        if fitted.sum() < 3:
+            fitted = np.ones(s.size, bool)
+            note = (f"fewer than three sizes hold {MIN_BOXES} boxes or more: all "
+                    f"{s.size} fitted")
+    dim, r2 = _slope(x[fitted], y[fitted])
+    ci = _bootstrap(x[fitted], y[fitted], resamples, level, seed) if resamples else (dim, dim)
+    return BoundaryDimension(dim, ci, s.astype(np.int64), counts, total, r2, level,
+                             method="box", fitted=fitted, slopes=np.diff(y) / np.diff(x),
+                             note=note)
 
 
 def _bootstrap(x, y, resamples: int, level: float, seed: int) -> tuple[float, float]:

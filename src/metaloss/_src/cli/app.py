@@ -19,6 +19,7 @@ import click
 
 from metaloss._src.cli import supervise
 from metaloss._src.cli.atlas_cmd import atlas
+from metaloss._src.cli.estimate_cmd import estimate
 from metaloss._src.cli.explore_cmd import explore
 from metaloss._src.cli.grid_cmd import export, landscape
 from metaloss._src.cli.study_cmd import compare, reproduce
@@ -36,6 +37,7 @@ Examples:
       --out l.nc --plot l.png
   metaloss train --estimator "es(std=0.1, pairs=1)" --outer-steps 3000 --out run/
   metaloss compare --quick --out cmp/
+  metaloss estimate --problem influence_balancing --at theta=0.5 --estimator "truncated(K=1)"
   metaloss explore                          # the landscape in a browser
   metaloss zoom --divergence 2 --auto --out zoom/   # a deep zoom, boundary dimensions
   metaloss atlas --out atlas/               # two fractal-boundary papers, measured
@@ -49,7 +51,7 @@ def cli():
     """Explore hyperparameter meta-loss landscapes of unrolled optimization."""
 
 
-for command in (reproduce, landscape, export, train, compare, explore, zoom, atlas):
+for command in (reproduce, landscape, export, train, compare, estimate, explore, zoom, atlas):
     cli.add_command(command)
 
 USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,

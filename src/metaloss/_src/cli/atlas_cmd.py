@@ -1,5 +1,6 @@
-"""``metaloss atlas``: Liu's onset of fractality and Sohl-Dickstein's fractal boundary,
-recomputed at sizes that fit 2 cores, with the papers' values beside ours."""
+"""``metaloss atlas``: the fractal-boundary papers number by number (Liu 2024, Sohl-
+Dickstein 2024), with each paper's own procedure and estimator beside ours, the seed
+study's findings as numbers, and one table of findings."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ EXAMPLES = """
 
 \b
 Examples:
-  metaloss atlas --out atlas/            # about a minute on 2 cores
-  metaloss atlas --width 16 --size 256 --steps 500 --levels 5 --out atlas16/
+  metaloss atlas --quick --out atlas/    # seconds: every row at tiny sizes
+  metaloss atlas --out atlas/            # the CPU default (minutes on 2 cores)
+  metaloss atlas --paper --out atlas/    # the papers' scale: for a GPU
 """
 
 
@@ -26,96 +28,173 @@ Examples:
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Output directory (created if missing).")
 @click.option("--quick", is_flag=True, help="Tiny sizes (seconds): a smoke test.")
+@click.option("--paper", is_flag=True,
+              help="The papers' scale: Liu's sweep at 2^20 + 1 learning rates, Fig. 2 at "
+                   "2^24 + 1; Sohl-Dickstein width 16, 1000 steps, 4096^2 frames. For a GPU.")
 @click.option("--width", type=int, default=None,
-              help="Width of the mean-field network (default 8; the paper's is 16, about "
-                   "15x the cost per step).")
+              help="Width of the Sohl-Dickstein networks (default 8; the paper's is 16).")
 @click.option("--size", type=int, default=None,
-              help="Points per axis of each zoom level (default 96).")
+              help="Points per axis of each Sohl-Dickstein frame (default 96).")
 @click.option("--steps", type=int, default=None,
-              help="Training steps of the network (default 200; the paper: 500-1000).")
+              help="Training steps of the networks (default 100; the paper: 500-1000).")
 @click.option("--levels", type=int, default=None,
-              help="Zoom levels into the network's boundary, the first view included "
-                   "(default 3).")
+              help="Frames per Sohl-Dickstein zoom sequence, the first included (default 6).")
 @click.option("--seed", type=int, default=0, show_default=True, help="PRNG seed.")
-def atlas(out, quick, width, size, steps, levels, seed):
-    """Reproduce two fractal trainability findings and measure their dimensions."""
+def atlas(out, quick, paper, width, size, steps, levels, seed):
+    """Reproduce the fractal-trainability papers' numbers beside ours."""
+    from metaloss._src.errors import InputError
     from metaloss._src.grid.io import check_writable_dir
-    from metaloss._src.study.atlas import QUICK, AtlasSettings
+    from metaloss._src.study import liu, sohl
 
-    cfg = QUICK if quick else AtlasSettings()
-    given = {"width": width, "size": size, "sd_steps": steps, "levels": levels}
+    if quick and paper:
+        raise InputError("--quick and --paper exclude each other")
+    liu_cfg = liu.QUICK if quick else liu.PAPER if paper else liu.LiuSettings()
+    sd_cfg = sohl.QUICK if quick else sohl.PAPER_SCALE if paper else sohl.SohlSettings()
+    given = {"width": width, "resolution": size, "steps": steps, "frames": levels}
+    names = {"resolution": "--size", "frames": "--levels"}
     for name, value in given.items():
         if value is not None:
-            check_int(f"--{name.removeprefix('sd_')}", value, 16 if name == "size" else 1)
-    cfg = dataclasses.replace(cfg, **{k: v for k, v in given.items() if v is not None})
+            check_int(names.get(name, f"--{name}"), value, 16 if name == "resolution" else 1)
+    sd_cfg = dataclasses.replace(sd_cfg, **{k: v for k, v in given.items() if v is not None})
     outdir = check_writable_dir(out)
-    _run(cfg, seed, outdir)
+    _run(liu_cfg, sd_cfg, quick, seed, outdir)
 
 
-def _run(cfg, seed: int, outdir: Path) -> None:
+def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     import jax
 
     from metaloss._src import plot
     from metaloss._src.cli.atlas_report import write_report
-    from metaloss._src.cli.zoom_report import dimension_rows, write_tables
-    from metaloss._src.problems import CRITICAL_ROUGHNESS
-    from metaloss._src.study.atlas import PAPER_SD_RANGE, liu_onset, onset, sd_zoom
+    from metaloss._src.study import liu_rows, sohl
+    from metaloss._src.study.seed_rows import seed_findings
 
     key = jax.random.key(seed)
-    t0 = time.perf_counter()
-    click.echo(f"[1/2] Liu (2024): {len(cfg.roughness)} roughness values x {cfg.lrs} learning "
-               f"rates x {cfg.liu_steps} steps, float64 ...")
-    da, rows = liu_onset(cfg, key)
-    written = [outdir / "liu_dimensions.png", outdir / "liu_boundary.png"]
-    plot.save(plot.roughness_dimension(rows, CRITICAL_ROUGHNESS), written[0])
-    plot.save(plot.roughness_barcode(da, cfg.roughness), written[1])
-    below, above = onset(rows)
-    click.echo(f"      onset of a fractal boundary between roughness {below} and {above} "
-               f"(paper: {CRITICAL_ROUGHNESS:.4f}); {time.perf_counter() - t0:.1f} s")
+    seconds, t0 = {}, time.perf_counter()
+    written = []
 
-    t1 = time.perf_counter()
-    sd_dir = outdir / "meanfield"
-    sd_dir.mkdir(exist_ok=True)
-    click.echo(f"[2/2] Sohl-Dickstein (2024): {cfg.nonlinearity} width {cfg.width}, "
-               f"{cfg.levels} levels of {cfg.size}^2 x {cfg.sd_steps} steps, float64 ...")
+    def part(name):
+        seconds[name] = round(time.perf_counter() - tick[0], 1)
+        tick[0] = time.perf_counter()
 
-    def level_done(level, da):
-        path = sd_dir / f"level{level.index}.png"
-        mag = cfg.factor ** level.index
-        plot.save(plot.heatmap(da, vmax=None, title=f"level {level.index} (x{mag:.3g})"), path)
-        click.echo(f"      level {level.index}: {float(da['diverged'].mean()):.0%} not "
-                   f"converged; wrote {path}")
+    tick = [t0]
+    click.echo(f"[1/4] Liu (2024) Fig. 2a/2b: 2^{liu_cfg.fig2_level} + 1 learning rates x "
+               f"{liu_cfg.steps} steps, float64 ...")
+    fig2 = liu_rows.fig2_rows(liu_cfg, key, click.echo)
+    plot.save(plot.liu_counts(fig2), outdir / "liu_counts.png")
+    part("liu_fig2")
+    click.echo(f"[2/4] Liu (2024) sweep: {len(liu_cfg.ratios)} roughness values x "
+               f"{len(liu_cfg.lams)} wavelengths x 2^{liu_cfg.sweep_level} + 1 learning rates "
+               "...")
+    sweep = liu_rows.sweep_rows(liu_cfg, key, click.echo)
+    summary = liu_rows.sweep_summary(sweep, liu_cfg)
+    cells = liu_rows.paper_sweep(liu_cfg.sweep_level)
+    plot.save(plot.liu_sweep(summary, cells), outdir / "liu_sweep.png")
+    found = liu_rows.findings(fig2, summary, liu_cfg) + liu_rows.onset_findings(summary, liu_cfg)
+    written += [outdir / "liu_counts.png", outdir / "liu_sweep.png"]
+    part("liu_sweep")
 
-    results = sd_zoom(cfg, key, store=sd_dir / "zoom.zarr", on_level=level_done)
-    sd_rows = dimension_rows(results, cfg.factor)
-    written += write_tables(sd_rows, sd_dir)
-    nan = lambda v: math.nan if v == "" else v  # noqa: E731
-    fig = plot.dimension_depth(
-        [r["depth"] for r in sd_rows], [nan(r["dimension"]) for r in sd_rows],
-        [nan(r["ci_low"]) for r in sd_rows], [nan(r["ci_high"]) for r in sd_rows],
-        title="Mean-field network: boundary dimension against zoom depth",
-        reference=(*PAPER_SD_RANGE, "range reported by Sohl-Dickstein (2024)"))
-    plot.save(fig, sd_dir / "dimensions.png")
-    frames = [sd_dir / f"level{level.index}.png" for level, _ in results]
-    written += [sd_dir / "dimensions.png", plot.animate(frames, sd_dir / "zoom.gif")]
-    dims = ", ".join(f"{r['dimension']:.3f}" if r["dimension"] != "" else "none"
-                     for r in sd_rows)
-    click.echo(f"      dimension per level: {dims} (paper: {PAPER_SD_RANGE[0]}-"
-               f"{PAPER_SD_RANGE[1]}); {time.perf_counter() - t1:.1f} s")
-    numbers = {"settings": dataclasses.asdict(cfg), "seed": seed, "liu": rows,
-               "liu_onset": [below, above], "critical_roughness": CRITICAL_ROUGHNESS,
-               "meanfield": sd_rows, "paper_meanfield_range": list(PAPER_SD_RANGE),
-               "seconds": round(time.perf_counter() - t0, 1)}
+    click.echo(f"[3/4] Sohl-Dickstein (2024) Table 1: {len(sd_cfg.configs)} configurations, "
+               f"{sd_cfg.describe()} ...")
+    frames: dict[str, list] = {}
+
+    def on_frame(cfg, k, bounds, img):
+        frames.setdefault(cfg.name, []).append(img)
+        click.echo(f"      {cfg.name}: frame {k} done")
+
+    table = sohl.table1(sd_cfg, on_frame=on_frame)
+    for r in table:
+        click.echo(f"      {r['title']}: {r['dimension']:.3f} (paper {r['paper_value']}); "
+                   f"{r['seconds']:.1f} s")
+    found += sohl.findings(table)
+    found += _sd_box(table, frames, sd_cfg)
+    plot.save(plot.sd_frames(frames, table), outdir / "sd_frames.png")
+    written.append(outdir / "sd_frames.png")
+    part("sohl_dickstein")
+
+    click.echo("[4/4] the seed study's findings: gradient and ES runs ...")
+    seed_numbers, seed_rows = seed_findings(quick=quick)
+    found += seed_rows
+    part("seed_study")
+    depth, depth_rows = _depth(8 if quick else 12, outdir)
+    written.append(outdir / "precision_depth.png")
+    part("precision_depth")
+
+    seconds["total"] = round(time.perf_counter() - t0, 1)
+    numbers = {"settings": {"liu": dataclasses.asdict(liu_cfg), "sohl_dickstein":
+                            sd_cfg.describe(), "quick": quick}, "seed": seed,
+               "findings": [f.to_json() for f in found],
+               "liu": {"fig2": fig2, "sweep": sweep, "summary": summary, "paper_cells": cells},
+               "sohl_dickstein": [{k: v for k, v in r.items() if k != "finding"}
+                                  for r in table],
+               "seed_study": seed_numbers,
+               "precision_depth": depth, "precision_findings": depth_rows,
+               "seconds": seconds}
     from metaloss._src.grid.io import write_text
 
     written.append(write_text(outdir / "atlas.json", json.dumps(numbers, indent=1,
                                                                  default=_jsonable)))
-    written.append(write_report(numbers, outdir))
-    click.echo(f"wrote {len(written)} files to {outdir} in {numbers['seconds']} s: "
+    written.append(write_report(numbers, found, outdir))
+    agree = sum(f.agrees is True for f in found)
+    click.echo(f"{agree} of {len(found)} findings agree with the paper; wrote {len(written)} "
+               f"files to {outdir} in {seconds['total']} s: "
                + ", ".join(str(p.relative_to(outdir)) for p in written))
+
+
+def _sd_box(table, frames, sd_cfg):
+    """Our estimator on the same frames: box counting of each frame's diverged mask
+    (score > 0), mean over the frames, interval their range."""
+    import contextlib
+
+    import numpy as np
+
+    from metaloss._src.analysis.fractal import boundary_dimension
+    from metaloss._src.errors import InputError
+    from metaloss._src.study.findings import Finding, within
+
+    rows = []
+    for r in table:
+        dims = []
+        for img in frames.get(r["config"], []):
+            # a frame without a boundary (or too small) has no box dimension
+            with contextlib.suppress(InputError):
+                dims.append(boundary_dimension(np.asarray(img) > 0, resamples=0).dimension)
+        r["box"] = float(np.mean(dims)) if dims else math.nan
+        r["box_frames"] = dims
+        ci = (min(dims), max(dims)) if dims else None
+        rows.append(Finding(
+            "Sohl-Dickstein 2024", f"Table 1: {r['title']}, box counting", r["paper_value"],
+            r["box"], ci, "box (metaloss) on each frame's diverged mask, mean over frames",
+            sd_cfg.describe(), within(r["paper_value"], r["box"], ci, 0.05) if dims else False,
+            f"Same frames as the row above, another estimator: per frame "
+            f"{', '.join(f'{d:.2f}' for d in dims) or 'none'} against the sohl-dickstein "
+            f"median {r['dimension']:.3f}."))
+    return rows
+
+
+def _depth(levels: int, outdir: Path):
+    """Issue 24's rows: Liu's boundary zoomed in double-double (1.5x and 3x the onset)."""
+    from metaloss._src import plot
+    from metaloss._src.study.depth import depth_figure, depth_findings, depth_zoom
+
+    t = time.perf_counter()
+    click.echo(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
+               f"128 learning rates x 300 steps, double-double ...")
+    rows = [row for r in (1.5, 3.0) for row in depth_zoom(r, levels=levels)]
+    plot.save(depth_figure(rows), outdir / "precision_depth.png")
+    found = [f.to_json() for f in depth_findings(rows, 300)]
+    for f in found:
+        deepest = "none" if f["value"] is None else f"{f['value']:.3g} wide"
+        click.echo(f"      {f['finding']}: deepest multi-crossing window {deepest}; "
+                   f"{f['explanation']}")
+    click.echo(f"      {time.perf_counter() - t:.1f} s")
+    return rows, found
 
 
 def _jsonable(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
     return str(value)

@@ -73,9 +73,15 @@ Examples:
 @click.option("--vmax", type=float, default=None,
               help="Colour-scale ceiling of the plot (default: 10 for the outer loss, none "
                    "for other measures; for lyapunov, the largest absolute value shown).")
+@click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
+              default=None,
+              help="Arithmetic of the inner runs (default: JAX's, float32 unless x64 is on). "
+                   "double-double carries ~32 digits (lin axes keep every digit of A and B; "
+                   "outer loss only, in memory) and reports the share of points whose "
+                   "diverged flag float64 gets right.")
 @store_options
 def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
-              chunk, out, plot_path, vmax, resume, tile, distributed, coordinator,
+              chunk, out, plot_path, vmax, precision, resume, tile, distributed, coordinator,
               num_processes, process_id):
     """Compute the outer loss (or another measure) on a grid and save it."""
     from metaloss._src.grid.io import check_parent, check_suffix
@@ -106,11 +112,17 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
         from metaloss._src.grid.fill import store_landscape
         from metaloss._src.measures import get as get_measure
 
-        meta_s, grid_s, key_s = prepare(meta, grid, jax.random.key(seed))
-        da, stats = store_landscape(meta_s, grid_s, out, key=key_s, resume=resume,
-                                    tile=_tile(tile), chunk=chunk, measure=get_measure(measure))
+        if precision == "double-double":
+            raise InputError("--precision double-double computes in memory: --out PATH.nc")
+        x64 = jax.config.jax_enable_x64 if precision is None else precision == "float64"
+        with jax.enable_x64(x64):
+            meta_s, grid_s, key_s = prepare(meta, grid, jax.random.key(seed))
+            da, stats = store_landscape(meta_s, grid_s, out, key=key_s, resume=resume,
+                                        tile=_tile(tile), chunk=chunk,
+                                        measure=get_measure(measure))
     else:
-        da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed))
+        da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed),
+                     precision=precision)
     elapsed = time.perf_counter() - t0
     if jax.process_index() != 0:
         return  # process 0 reports for a distributed run
@@ -129,6 +141,10 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     div = int(np.asarray(da["diverged"]).sum())
     summary = {"seconds": elapsed, "points": int(da.size),
                "non_finite": int((~finite).sum()), "diverged": div}
+    if precision is not None:
+        summary["precision"] = precision
+    if precision == "double-double":
+        summary["float64_determined"] = _determined_share(meta, grid, da, seed)
     if stats is None:
         work = f"{da.size} points in {elapsed:.2f} s"
     else:
@@ -143,8 +159,22 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
         best = f"min {np.nanmin(da.values):.4g}, "
         if da.name != "outer_loss":
             best += f"max {np.nanmax(da.values):.4g}, "
+    shared = ""
+    if "float64_determined" in summary:
+        shared = f", float64 gets {summary['float64_determined']:.1%} of the flags right"
     click.echo(f"wrote {out}: {work}, {best}{int((~finite).sum())} non-finite, "
-               f"{div} diverged; summary in {Path(out).with_suffix('.json')}")
+               f"{div} diverged{shared}; summary in {Path(out).with_suffix('.json')}")
+
+
+def _determined_share(meta, grid, da, seed) -> float:
+    """Share of points whose float64 diverged flag equals the double-double one."""
+    import jax
+    import numpy as np
+
+    from metaloss._src.grid import landscape as compute
+
+    low = compute(meta, grid, key=jax.random.key(seed), precision="float64")
+    return float((np.asarray(low["diverged"]) == np.asarray(da["diverged"])).mean())
 
 
 def _store_mode(out, store_flags, coordinator, num_processes, process_id) -> bool:

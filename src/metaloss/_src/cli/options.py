@@ -20,8 +20,9 @@ def problem_options(fn):
         click.option("--problem", type=PROBLEM, default="wavy1d", show_default=True,
                      help=f"Inner problem: NAME, NAME(key=value, ...) or module:attribute. "
                           f"Names: {PROBLEM.choices()}; e.g. 'quadratic(dim=20)'."),
-        click.option("--optimizer", type=OPTIMIZER, default="sgdm", show_default=True,
-                     help=f"Inner optimizer, a spec like --problem. Names: "
+        click.option("--optimizer", type=OPTIMIZER, default=None,
+                     help=f"Inner optimizer, a spec like --problem (default: sgdm; none for a "
+                          f"system, such as influence_balancing, which steps itself). Names: "
                           f"{OPTIMIZER.choices()}."),
         click.option("--steps", type=int, default=50, show_default=True,
                      help="Inner steps per run (the unroll length)."),
@@ -47,11 +48,14 @@ def problem_options(fn):
 def build_meta(problem, optimizer, steps, objective, divergence, sets):
     """The meta-loss the problem options describe, ``--set`` values held fixed."""
     from metaloss._src.meta import MetaLoss
+    from metaloss._src.systems.base import System
     from metaloss._src.unroll import Divergence
 
     if not divergence >= 0:
         raise InputError(f"--divergence must be >= 0 (0 turns detection off), got {divergence:g}")
     policy = Divergence(divergence) if divergence > 0 else None
+    if optimizer is None and not isinstance(problem, System):
+        optimizer = "sgdm"
     return MetaLoss(problem, optimizer, steps=steps, objective=objective, divergence=policy,
                     fixed=unique(sets, "--set"))
 

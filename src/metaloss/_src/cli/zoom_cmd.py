@@ -49,6 +49,10 @@ Examples:
 @click.option("--float64", "float64", is_flag=True,
               help="Compute every level in float64 (by default only levels whose cells "
                    "float32 cannot resolve).")
+@click.option("--determined", is_flag=True,
+              help="Recompute each level at the next precision (float32 -> float64 -> "
+                   "double-double where supported), grey the pixels whose diverged flag "
+                   "changes and report their share.")
 @click.option("--vmax", type=float, default=None,
               help="Colour-scale ceiling of the level images (default: 10 for the outer "
                    "loss, none for other measures).")
@@ -57,7 +61,7 @@ Examples:
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Output directory: zoom.zarr, level<k>.png, zoom.gif, dimensions.csv/.md/.png.")
 def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, centers, auto,
-         factor, levels, size, chunk, measure, float64, vmax, resume, out):
+         factor, levels, size, chunk, measure, float64, determined, vmax, resume, out):
     """Zoom into a 2-D landscape level by level, each recomputed at full resolution.
 
     Level 0 is the starting view; each further level is FACTOR times narrower around
@@ -96,11 +100,11 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     vmax = colour_ceiling(measure.variable, vmax)
     outdir = check_writable_dir(out)
     _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
-         measure=measure, float64=float64)
+         measure=measure, float64=float64, determined=determined)
 
 
 def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
-         *, measure, float64):
+         *, measure, float64, determined=False):
     import jax
 
     from metaloss._src import plot
@@ -113,20 +117,26 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
     def report(level, da):
         box = ", ".join(f"{n} {float(v[0]):.8g}..{float(v[-1]):.8g}" for n, v in
                         level.axes.items())
-        why = (f"float64: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
-               if level.dtype == "float64" else "float32")
+        why = (f"{level.dtype}: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
+               if level.dtype != "float32" else "float32")
         if float64 and level.cell_ulps >= MIN_ULPS:
             why = "float64 (--float64)"
         mag = float(factor) ** level.index
         title = f"level {level.index} (x{mag:.3g}, {level.dtype})"
         path = outdir / f"level{level.index}.png"
-        plot.save(plot.heatmap(da, params=space, vmax=vmax, title=title), path)
+        shown, settled = da, ""
+        if "determined" in da.coords:  # undetermined pixels grey (as non-finite ones)
+            det = da["determined"]
+            shown = da.where(det).assign_coords(diverged=da["diverged"] & det)
+            settled = (f"; {da.attrs['determined_share']:.1%} determined against "
+                       f"{da.attrs['determined_against']}")
+        plot.save(plot.heatmap(shown, params=space, vmax=vmax, title=title), path)
         click.echo(f"level {level.index}: {box}; {why}; "
-                   f"{int(da['diverged'].sum())} of {da.size} diverged; wrote {path}")
+                   f"{int(da['diverged'].sum())} of {da.size} diverged{settled}; wrote {path}")
 
     results = compute(meta, view, center, factor, levels, size, key=jax.random.key(seed),
                       store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report,
-                      measure=measure, float64=float64)
+                      measure=measure, float64=float64, determined=determined)
     rows = dimension_rows(results, factor)
     for row in rows:
         if row["note"]:

@@ -63,8 +63,11 @@ def write_tables(rows: list[dict], outdir: Path) -> list[Path]:
         cells = {**r, "ci": ci, "dimension": (f"{r['dimension']:.3f}" if r["dimension"] != ""
                                               else "")}
         lines.append("| " + " | ".join(_fmt(cells[c]) for c in shown) + " |")
-    note = ("Box-counting dimension of the boundary of each level's `diverged` mask "
-            "(metaloss._src.analysis.boundary_dimension: powers-of-two boxes up to a quarter of "
-            "the grid, least-squares slope, 95% pairs-bootstrap interval).")
+    note = ("Dimension of the boundary of each level's `diverged` mask by "
+            "`boundary_dimension(method='box')` (metaloss's box counting: powers-of-two boxes "
+            "up to a quarter of the grid, sizes holding at least 10 boundary boxes fitted, "
+            "least-squares slope, 95% pairs-bootstrap interval). The atlas also offers "
+            "Liu's `crossings` and Sohl-Dickstein's `sohl-dickstein` estimators "
+            "(docs/fractal-dimension.md).")
     return [write_text(outdir / "dimensions.csv", buf.getvalue()),
             write_text(outdir / "dimensions.md", note + "\n\n" + "\n".join(lines) + "\n")]

@@ -1,7 +1,7 @@
 """Outer-gradient estimators, one module each, one interface. Each registers its spec
 name where it is defined (``backprop``, ``forward``, ``truncated(K=10)``,
 ``es(std=0.1, pairs=1)``, ``pes(...)``, ``nres(...)``, ``guided_es(...)``,
-``hybrid(...)``); :func:`get` and :func:`get_list` build
+``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``); :func:`get` and :func:`get_list` build
 them from specs (see :mod:`metaloss._src.spec`)."""
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ from metaloss._src.estimators.guided import GuidedES, GuidedState
 from metaloss._src.estimators.hybrid import Hybrid
 from metaloss._src.estimators.nres import NRES, NRESState
 from metaloss._src.estimators.pes import PES, PESState
-from metaloss._src.estimators.truncated import TruncatedBackprop
+from metaloss._src.estimators.rtrl import RTRL, RTRLState
+from metaloss._src.estimators.truncated import (
+    TruncatedBackprop,
+    restart_finished,
+    run_window,
+    windows_per_run,
+)
+from metaloss._src.estimators.truncated_es import TruncatedES
 from metaloss._src.spec import REGISTRY, parse_list, parse_one
+from metaloss._src.unroll import tree_where
 
 
 def get(spec: str | Estimator) -> Estimator:
@@ -52,10 +60,17 @@ __all__ = [
     "Hybrid",
     "NRESState",
     "PESState",
+    "RTRL",
+    "RTRLState",
     "TruncatedBackprop",
+    "TruncatedES",
     "annealed_es",
     "get",
     "get_list",
     "names",
     "outer_fn",
+    "restart_finished",
+    "run_window",
+    "tree_where",
+    "windows_per_run",
 ]

@@ -19,6 +19,7 @@ import numpy as np
 import metaloss._src.measures  # noqa: F401  (registers the measures measure_names lists)
 from metaloss._src.errors import InputError, check_int
 from metaloss._src.grid.axes import number, parse_axis, split_assignment
+from metaloss._src.grid.doubled import check_precision
 from metaloss._src.spec import REGISTRY
 
 Query = Sequence[tuple[str, str]]
@@ -47,6 +48,7 @@ class LandscapeRequest:
     measure: str
     format: str
     client: str | None
+    precision: str | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -87,14 +89,15 @@ def _axis_size(spec: str) -> int | None:
 
 def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
                     fixed: Sequence[str] = ()) -> LandscapeRequest:
-    """``axis=SPEC`` (1 or more, in order), ``measure=``, ``format=``, ``client=``.
+    """``axis=SPEC`` (1 or more, in order), ``measure=``, ``format=``, ``client=``,
+    ``precision=`` (float32, float64 or double-double; default: the session's).
 
     Args:
       query: the query pairs.
       max_points: the most grid points one request may ask for.
       fixed: hyperparameters held fixed at start (they cannot be axes).
     """
-    _unknown(query, ("axis", "measure", "format", "client"))
+    _unknown(query, ("axis", "measure", "format", "client", "precision"))
     specs = tuple(v for k, v in query if k == "axis")
     if not specs:
         raise InputError("give at least one axis=NAME=KIND:START:STOP:N, "
@@ -124,7 +127,8 @@ def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
     client = _single(query, "client")
     if client is not None and not (0 < len(client) <= 64):
         raise InputError("client must be 1 to 64 characters")
-    return LandscapeRequest(specs, axes, measure, fmt, client)
+    precision = check_precision(_single(query, "precision"))
+    return LandscapeRequest(specs, axes, measure, fmt, client, precision)
 
 
 def _values(query: Query, skip: Sequence[str]) -> dict[str, float]:

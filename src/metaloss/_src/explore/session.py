@@ -152,6 +152,8 @@ class Explorer:
             self._check_current(req.client, ticket)
             t0 = time.perf_counter()
             measure = LOSS if req.measure == DIVERGED else get_measure(req.measure)
+            if req.precision is not None:
+                return self._at_precision(req, measure, t0)
             meta, grid, key = prepare(self.meta, req.axes, self.key)
             # A superseded view stops at its next chunk and cancels the rest.
             out, div = evaluate_grid(meta, grid, key, measure=measure,
@@ -160,6 +162,20 @@ class Explorer:
             return View(tuple(grid), dict(grid), values, div,
                         req.measure, "divergence" if req.measure == DIVERGED else measure.variable,
                         time.perf_counter() - t0, attrs_for(meta, measure))
+
+    def _at_precision(self, req: LandscapeRequest, measure, t0: float) -> View:
+        """A view at an asked precision (:func:`metaloss._src.grid.landscape`'s
+        ``precision=``; not cancelled by a newer view)."""
+        from metaloss._src.grid.compute import landscape
+
+        da = landscape(self.meta, req.axes, measure=measure, key=self.key,
+                       precision=req.precision)
+        div = np.asarray(da["diverged"])
+        out = np.asarray(da.values)
+        values = div.astype(out.dtype) if req.measure == DIVERGED else out
+        return View(tuple(da.dims), {d: np.asarray(da[d]) for d in da.dims}, values, div,
+                    req.measure, "divergence" if req.measure == DIVERGED else measure.variable,
+                    time.perf_counter() - t0, dict(da.attrs))
 
     def run(self, req: PointRequest) -> dict[str, Any]:
         """One inner run at hyperparameter values: its per-step losses, outer loss,

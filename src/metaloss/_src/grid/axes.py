@@ -4,6 +4,9 @@
 from START to STOP, both > 0), ``lin`` (evenly spaced) or ``1mlog`` (values
 ``1 - v`` with v log-spaced from START to STOP, for momenta:
 ``momentum=1mlog:1e-3:1:2000`` is the study's momentum axis).
+A ``lin`` axis keeps every digit of START and STOP (up to ~32 significant
+digits): its values are float64 arrays carrying double-double residues
+(:mod:`metaloss._src.precision.exact`), which ``precision="double-double"`` uses.
 ``NAME=VALUE`` holds a hyperparameter at one value.
 """
 
@@ -14,6 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from metaloss._src.errors import InputError
+from metaloss._src.precision import exact
 from metaloss._src.space import linspace, logspace
 
 AXIS_KINDS = ("log", "lin", "1mlog")
@@ -48,6 +52,9 @@ def parse_axis(spec: str) -> tuple[str, np.ndarray]:
     except ValueError:
         raise InputError(f"bad grid size {parts[3]!r} in {spec!r}: need an integer >= 1") \
             from None
+    if kind == "lin" and np.isfinite(a) and np.isfinite(b):
+        # every digit of A and B is kept in the residues (double-double precision)
+        return name, exact.lin_residues(linspace(a, b, n), parts[1], parts[2])
     if kind == "lin":
         return name, linspace(a, b, n)
     if not (a > 0 and b > 0):

@@ -15,6 +15,7 @@ import xarray as xr
 
 from metaloss._src.errors import InputError
 from metaloss._src.grid.config import attrs_for
+from metaloss._src.grid.doubled import check_precision, landscape_dd
 from metaloss._src.grid.executor import iter_chunks
 from metaloss._src.grid.points import split_axes
 from metaloss._src.grid.progress import points_bar
@@ -47,6 +48,7 @@ def landscape(
     store: str | os.PathLike | None = None,
     resume: bool = False,
     tile: Sequence[int] | None = None,
+    precision: str | None = None,
 ) -> xr.DataArray:
     """The outer loss (or another measure) on a grid of hyperparameters.
 
@@ -71,6 +73,9 @@ def landscape(
       tile: the store's tile shape (one Zarr chunk each); default: near-square, with
         at most ``total / 16`` points, clamped to [65536, 4194304], or the existing
         store's tiling when resuming.
+      precision: ``"float32"`` or ``"float64"`` (the call runs in that JAX float
+        type), ``"double-double"`` (about 32 digits, see :mod:`metaloss._src.grid.doubled`
+        for what it supports), or ``None`` for JAX's current default.
 
     Returns:
       ``xarray.DataArray`` named after the measure (``outer_loss``) with dims = the
@@ -79,6 +84,16 @@ def landscape(
       result plus one chunk. With ``store`` the array is backed by the store and
       loaded lazily.
     """
+    if check_precision(precision) == "double-double":
+        return landscape_dd(meta, axes, measure=measure, chunk=chunk, store=store,
+                            resume=resume, tile=tile, devices=devices, key=key)
+    if precision is not None:
+        with jax.enable_x64(precision == "float64"):
+            out = landscape(meta, axes, measure=measure, chunk=chunk, key=key,
+                            progress=progress, devices=devices, store=store, resume=resume,
+                            tile=tile)
+        out.attrs["precision"] = precision
+        return out
     measure = get_measure(measure)
     meta, grid, key = prepare(meta, axes, key)
     if store is not None:

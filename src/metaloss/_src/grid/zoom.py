@@ -15,9 +15,11 @@ ulps, rounding the values to float32 moves each by at most 0.5% of a cell, and t
 unroll's own rounding -- about one ulp per step, up to ``steps`` ulps in the worst
 case of errors that add up, the study's 50 -- stays below half a cell. The study's
 256 x 256 view has its narrowest cell (momentum 0.999) 230 float32 ulps wide, so
-it stays in float32. A zoom whose deepest level is narrower than
-:data:`MIN_ULPS` float64 ulps (about 2.2e-14 relative) is refused before
-anything is computed.
+it stays in float32. A level narrower than :data:`MIN_ULPS` float64 ulps (about
+2.2e-14 relative) runs in double-double when both axes are ``lin`` (its values exact
+around the float64 centre, see :func:`exact_axes`; the outer loss only, in memory) down
+to :data:`MIN_ULPS` double-double ulps (about 5e-30); any other zoom that deep is
+refused before anything is computed.
 """
 
 from __future__ import annotations
@@ -25,16 +27,19 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from metaloss._src.errors import InputError, check_int
 from metaloss._src.grid.axes import AXIS_KINDS, number, split_assignment
+from metaloss._src.precision.exact import hilo, residues
 from metaloss._src.space import PARAM_KINDS, Param
 
 MIN_ULPS = 100
-EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
+EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps),
+       "double-double": 2.0**-104}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,11 +118,28 @@ def narrowest_cell(values: np.ndarray) -> float:
     return float(rel.min())
 
 
+def narrowest_exact(values) -> float:
+    """:func:`narrowest_cell` of ``hi + lo`` values (differences of nearby ``hi`` parts
+    are exact, so the residues' differences add to them without loss)."""
+    hi, lo = hilo(values)
+    step = np.abs(np.diff(hi) + np.diff(lo))
+    scale = np.maximum(np.abs(hi[1:]), np.abs(hi[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.where(scale > 0, step / scale, np.inf).min())
+
+
 def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
-              float64: bool = False) -> tuple[str, float]:
-    """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64.
-    ``float64`` asks for float64 whatever the cells."""
-    rel = min(narrowest_cell(v) for v in axes.values())
+              float64: bool = False, exact: bool = False) -> tuple[str, float]:
+    """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64,
+    or with ``exact`` (every axis ``lin``, values carrying their residues) past
+    double-double, where ``"double-double"`` takes over. ``float64`` asks for float64
+    whatever the cells."""
+    rel = min(narrowest_exact(v) if exact else narrowest_cell(v) for v in axes.values())
+    if exact and rel < min_ulps * EPS["float64"]:
+        if rel < min_ulps * EPS["double-double"]:
+            raise InputError(f"the zoom is deeper than double-double resolves: its narrowest "
+                             f"cell is {rel:.3g} of its value; use fewer levels")
+        return "double-double", rel / EPS["float32"]
     if rel < min_ulps * EPS["float64"]:
         raise InputError(f"the zoom is deeper than float64 resolves: its narrowest cell is "
                          f"{rel:.3g} of its value, {rel / EPS['float64']:.3g} float64 ulps "
@@ -181,11 +203,30 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
         raise InputError(f"a zoom needs two different axes, got {[ax.name for ax in view]}")
     center_u = check_center(view, center) if center is not None else {}
     out = []
+    linear = all(ax.kind == "lin" for ax in view)
     for k in range(levels if center is not None else 1):
         box = level_box(view, center_u, factor, k)
         axes = {ax.name: ax.values(*box[ax.name], size) for ax in view}
-        dtype, ulps = precision(axes, min_ulps, float64)
+        if linear and k > 0 and min(narrowest_cell(v) for v in axes.values()) \
+                < min_ulps * EPS["float64"]:
+            axes = exact_axes(view, center_u, factor, k, size)
+        dtype, ulps = precision(axes, min_ulps, float64, exact=linear and k > 0)
         out.append(Level(k, box, axes, dtype, ulps))
+    return out
+
+
+def exact_axes(view: Sequence[ViewAxis], center_u: Mapping[str, float], factor: float,
+               k: int, size: int) -> dict[str, np.ndarray]:
+    """Level ``k``'s ``lin`` axes in exact arithmetic (the centre is a float64, the box's
+    half-width ``(hi - lo) / 2 / factor^k`` exact), each value rounded once to
+    double-double: for levels narrower than float64 resolves."""
+    out = {}
+    for ax in view:
+        half = (Fraction(ax.hi) - Fraction(ax.lo)) / 2 / Fraction(factor) ** k
+        lo = min(max(Fraction(center_u[ax.name]) - half, Fraction(ax.lo)),
+                 Fraction(ax.hi) - 2 * half)
+        pts = [lo + 2 * half * i / (size - 1) for i in range(size)]
+        out[ax.name] = residues(np.array([float(q) for q in pts]), pts)
     return out
 
 
@@ -197,6 +238,8 @@ def compute_level(meta, level: Level, key, *, store=None, resume: bool = False,
 
     from metaloss._src.grid.compute import landscape
 
+    if level.dtype == "double-double":  # computed in memory: no store for these levels
+        return landscape(meta, level.axes, key=key, precision="double-double", **options)
     with jax.enable_x64(level.dtype == "float64"):
         da = landscape(meta, level.axes, key=key, store=store, resume=resume, **options)
         return da.load()

@@ -49,6 +49,23 @@ class InnerOptimizer(abc.ABC):
     ) -> tuple[PyTree, PyTree]:
         """One step: returns ``(new_params, new_state)``."""
 
+    def probe(self, problem, params: PyTree, key: jax.Array) -> jax.Array | None:
+        """The loss at ``params`` before the step, without gradients: the unroll's
+        divergence guard reads it to decide where to evaluate the step (see
+        :func:`metaloss._src.unroll.unroll`). ``None`` when the step itself reports the
+        loss it is judged by (systems, :mod:`metaloss._src.systems`)."""
+        return jax.lax.stop_gradient(problem.loss(params, key))
+
+    def advance(self, problem, params: PyTree, state: PyTree, hparams: HParams,
+                key: jax.Array, t: jax.Array) -> tuple[jax.Array, PyTree, PyTree]:
+        """One inner step of ``problem`` from ``params``: ``(loss before the step, new
+        params, new optimizer state)``. The unroll calls only this; a problem trained
+        by an optimizer is the gradient step, a system (:mod:`metaloss._src.systems`)
+        replaces it by its own transition."""
+        loss, grads = jax.value_and_grad(problem.loss)(params, key)
+        new_params, new_state = self.update(grads, state, params, hparams)
+        return loss, new_params, new_state
+
     def validate(self, hparams: Mapping[str, Any]) -> None:
         """Raises :class:`~metaloss._src.errors.InputError` for concrete values out of range.
 

@@ -1,7 +1,7 @@
 """Matplotlib figures, built with the object-oriented ``Figure`` API (no pyplot, no
 backend switch). Plotting code takes arrays; it never calls into JAX."""
 
-from metaloss._src.plot.atlas import roughness_barcode, roughness_dimension
+from metaloss._src.plot.atlas import liu_counts, liu_sweep, sd_frames
 from metaloss._src.plot.chaos import boundary_box_counts, measure_panels
 from metaloss._src.plot.estimators import final_losses, gradient_norms, trajectory_panels
 from metaloss._src.plot.figures import (
@@ -20,6 +20,9 @@ from metaloss._src.plot.style import figure, in_background, save
 from metaloss._src.plot.zoom import animate, can_write_mp4, dimension_depth
 
 __all__ = [
+    "liu_counts",
+    "liu_sweep",
+    "sd_frames",
     "MAP_QUANTITIES",
     "estimator_map",
     "animate",
@@ -36,8 +39,6 @@ __all__ = [
     "measure_panels",
     "outer_curves",
     "outer_training",
-    "roughness_barcode",
-    "roughness_dimension",
     "save",
     "slice_plot",
     "sweep",

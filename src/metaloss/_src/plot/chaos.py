@@ -70,7 +70,8 @@ def boundary_box_counts(mask: xr.DataArray, estimate, *, params: Mapping[str, Pa
 
     Left: the mask over the grid (red: diverged, light: trained, black: boundary cells).
     Right: ``log N(s)`` against ``log(1/s)`` for the box sides ``s`` (as boxes across the
-    plane), the fitted line whose slope is the dimension, and its interval in the
+    plane; crosses mark saturated sizes the fit leaves out), the fitted line whose slope
+    is the dimension, and its interval in the
     legend; ``coarse``, the estimate of the mask's every other row and column
     (``mask[::2, ::2]``), is drawn beside it when given.
 
@@ -102,12 +103,15 @@ def boundary_box_counts(mask: xr.DataArray, estimate, *, params: Mapping[str, Pa
         # boxes across the plane, so that both resolutions share one length scale
         across = (side if est is estimate else -(-side // 2)) / est.sizes
         x, y = np.log10(across), np.log10(est.counts)
-        slope, icpt = np.polyfit(x, y, 1)
-        right.plot(x, y, style[0], color=color, ms=7, mfc="none" if est is coarse else color,
-                   label=f"box counts, {where}")
-        right.plot(x, slope * x + icpt, style[1:], color=color, lw=1.2,
+        used = np.ones(x.size, bool) if est.fitted is None else np.asarray(est.fitted)
+        slope, icpt = np.polyfit(x[used], y[used], 1)
+        right.plot(x[used], y[used], style[0], color=color, ms=7,
+                   mfc="none" if est is coarse else color, label=f"box counts, {where}")
+        right.plot(x[used], slope * x[used] + icpt, style[1:], color=color, lw=1.2,
                    label=f"slope {est.dimension:.3f} "
                          f"[{est.ci[0]:.3f}, {est.ci[1]:.3f}] ({est.level:.0%} bootstrap)")
+        if not used.all():  # saturated scales, left out of the fit (drawn, not joined)
+            right.plot(x[~used], y[~used], "x", color=color, ms=6)
     right.set_xlabel("log10(boxes across the plane) = log10(1 / box side) + const")
     right.set_ylabel("log10(boxes holding a boundary cell)")
     right.legend(fontsize=8)

@@ -4,7 +4,11 @@ one from a spec (see :mod:`metaloss._src.spec`)."""
 from __future__ import annotations
 
 from metaloss._src.problems.base import Problem
-from metaloss._src.problems.cosine import CRITICAL_ROUGHNESS, CosineQuadratic
+from metaloss._src.problems.cosine import (
+    CRITICAL_ROUGHNESS,
+    CosineQuadratic,
+    ModulatedQuadratic,
+)
 from metaloss._src.problems.custom import FromFunction, adapt, check_problem
 from metaloss._src.problems.digits import LogisticDigits, MLPDigits, digits_split
 from metaloss._src.problems.meanfield import MeanFieldMLP
@@ -39,6 +43,7 @@ __all__ = [
     "LogisticDigits",
     "MLPDigits",
     "MeanFieldMLP",
+    "ModulatedQuadratic",
     "Problem",
     "Quadratic",
     "Rosenbrock",

@@ -72,3 +72,39 @@ class CosineQuadratic(Problem):
     def loss(self, params, key=None):
         # fastmath's cosine: one shared range reduction for the value and the slope
         return params**2 + self.delta * cos(2.0 * jnp.pi * params / self.lam)
+
+
+@register("problem", "modulated_quadratic")
+@dataclasses.dataclass(frozen=True)
+class ModulatedQuadratic(Problem):
+    """``f(x) = x^2 (1 + delta * cos(2 pi x / lam))``, started from ``x0``.
+
+    The multiplicative family of Liu (2024, arXiv:2406.13971, Fig. 2b; the code is
+    ``exp-0.jl`` in liuyz0/FractalBoundary): the cosine scales the quadratic instead of
+    being added to it, so the ripples grow with ``|x|`` and, for ``|delta| < 1``, the
+    loss stays non-negative with its only minimum at 0. Liu measures a fractal
+    learning-rate boundary of dimension about 0.83 for ``delta = 0.2, lam = 0.1,
+    x0 = 1`` (1000 steps of gradient descent). Deterministic; the key is ignored.
+
+    Args:
+      delta: amplitude of the modulation (any sign; 0 gives the plain quadratic).
+      lam: its wavelength, > 0.
+      x0: the starting point.
+    """
+
+    delta: float = 0.2
+    lam: float = 0.1
+    x0: float = 1.0
+
+    hparam_fields = ("delta", "lam", "x0")
+    init_fields = ("x0",)
+    positive = ("lam",)
+
+    def __post_init__(self):
+        check_positive("lam", self.lam)
+
+    def init(self, key=None):
+        return jnp.asarray(self.x0, dtype=jnp.result_type(float))
+
+    def loss(self, params, key=None):
+        return params**2 * (1.0 + self.delta * cos(2.0 * jnp.pi * params / self.lam))

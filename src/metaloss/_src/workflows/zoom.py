@@ -62,9 +62,46 @@ def open_zoom_store(path, config: Mapping[str, Any]):
     return p
 
 
+def higher_precision(meta, dtype: str) -> str | None:
+    """The precision above ``dtype`` that ``meta`` can run, or ``None``."""
+    if dtype == "float32":
+        return "float64"
+    if dtype == "float64":
+        from metaloss._src.precise.unroll import check
+
+        try:
+            check(meta)
+        except InputError:
+            return None
+        return "double-double"
+    return None
+
+
+def add_determined(meta, level: Level, da, key, **options):
+    """``da`` with a ``determined`` coordinate: its ``diverged`` flags against a landscape
+    of the same level at :func:`higher_precision` (unchanged when there is none)."""
+    from metaloss._src.grid.compute import landscape
+
+    high = higher_precision(meta, level.dtype)
+    if high is None:
+        return da
+    if high == "double-double":
+        from metaloss._src.measures import LOSS, get
+
+        if get(options.get("measure", LOSS)).name != LOSS.name:
+            return da  # double-double computes the outer loss only
+        options = {k: v for k, v in options.items() if k == "chunk"}
+    other = landscape(meta, level.axes, key=key, precision=high, **options)
+    same = np.asarray(da["diverged"]) == np.asarray(other["diverged"])
+    da = da.assign_coords(determined=(da.dims, same))
+    da.attrs.update(determined_share=float(same.mean()), determined_against=high)
+    return da
+
+
 def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
          levels: int, size: int = 256, *, key=None, store=None, resume: bool = False,
-         on_level=None, float64: bool = False, **options: Any) -> list[tuple[Level, Any]]:
+         on_level=None, float64: bool = False, determined: bool = False,
+         **options: Any) -> list[tuple[Level, Any]]:
     """Computes every level of a zoom; returns ``[(Level, DataArray), ...]``.
 
     Args:
@@ -82,6 +119,10 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
       on_level: ``on_level(level, da)`` after each level (for progress reports).
       float64: compute every level in float64 (the default switches only where
         float32 cannot resolve the cells).
+      determined: also compute each level at the next precision (float32 -> float64 ->
+        double-double where supported) and add a boolean ``determined`` coordinate
+        (the ``diverged`` flags agree) and ``attrs["determined_share"]``; a level with
+        no higher precision available gets none.
       options: passed on to :func:`metaloss._src.grid.landscape` (``chunk``, ``progress``,
         ``devices``, ``measure``).
     """
@@ -99,6 +140,8 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
         path = None if root is None else root / f"level{k}"
         da = compute_level(meta, level, key, store=path, resume=resume, **options)
         da.attrs.update(zoom_level=k, zoom_factor=float(factor), zoom_dtype=level.dtype)
+        if determined:
+            da = add_determined(meta, level, da, key, **options)
         out.append((level, da))
         if on_level is not None:
             on_level(level, da)

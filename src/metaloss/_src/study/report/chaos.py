@@ -77,12 +77,17 @@ def _numbers(rep: Report, plane: ChaosPlane, c: dict[str, int]) -> None:
         rep.number("chaos: divergence boundary dimension", "n/a (no boundary)")
         return
     b = plane.boundary
-    rep.number("chaos: divergence boundary dimension [95% CI]",
+    rep.number("chaos: divergence boundary dimension, method box [95% CI]",
                f"{b.dimension:.3f} [{b.ci[0]:.3f}, {b.ci[1]:.3f}]")
-    rep.number("chaos: divergence boundary cells, box sides, fit R^2",
-               f"{b.boundary}, {int(b.sizes[0])}-{int(b.sizes[-1])}, {b.r2:.4f}")
+    rep.number("chaos: divergence boundary cells, fitted box sides, fit R^2",
+               f"{b.boundary}, {b.fit_range[0]}-{b.fit_range[1]}, {b.r2:.4f}")
+    if plane.sohl is not None:
+        rep.number("chaos: divergence boundary dimension, method sohl-dickstein "
+                   "(Sohl-Dickstein 2024's estimator) [95% CI]",
+                   f"{plane.sohl.dimension:.3f} [{plane.sohl.ci[0]:.3f}, "
+                   f"{plane.sohl.ci[1]:.3f}]")
     if plane.coarse is not None:
-        rep.number("chaos: divergence boundary dimension at half resolution [95% CI]",
+        rep.number("chaos: divergence boundary dimension at half resolution, method box [95% CI]",
                    f"{plane.coarse.dimension:.3f} [{plane.coarse.ci[0]:.3f}, "
                    f"{plane.coarse.ci[1]:.3f}]")
 

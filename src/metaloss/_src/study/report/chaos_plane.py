@@ -69,6 +69,8 @@ class ChaosPlane:
       boundary: the box-counting estimate of the divergence boundary, ``None`` when the
         mask has no boundary (nothing or everything diverged).
       coarse: the same estimate on every other grid line (half the resolution).
+      sohl: the same mask by Sohl-Dickstein (2024)'s estimator (``method=
+        "sohl-dickstein"``), as the atlas measures the paper's configurations.
     """
 
     meta: MetaLoss
@@ -77,6 +79,7 @@ class ChaosPlane:
     escape: float
     boundary: BoundaryDimension | None
     coarse: BoundaryDimension | None
+    sohl: BoundaryDimension | None = None
 
     @property
     def diverged(self) -> np.ndarray:
@@ -166,5 +169,6 @@ def compute_plane(n: int, *, stage: Callable[[str], contextlib.AbstractContextMa
     mask = np.asarray(maps["outer_loss"]["diverged"], bool)
     with stage("chaos: boundary dimension and threshold"):
         full, coarse = _estimate(mask), _estimate(mask[::2, ::2])
+        sohl = None if full is None else boundary_dimension(mask, method="sohl-dickstein")
         threshold, escape = _threshold_and_escape(meta)
-    return ChaosPlane(meta, maps, threshold, escape, full, coarse)
+    return ChaosPlane(meta, maps, threshold, escape, full, coarse, sohl)

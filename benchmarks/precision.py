@@ -1,0 +1,69 @@
+"""Double-double against float64 on cosine_quadratic and meanfield_mlp, in one run
+(issue 24's speed target: at most 15x the float64 cost).
+
+    nice .venv/bin/python benchmarks/precision.py [--repeats 3]
+
+Each case computes the same landscape with ``precision="float64"`` and
+``precision="double-double"``; times are the median of warm calls (compilation
+excluded, reported apart), on whatever device JAX uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import jax
+import numpy as np
+
+import metaloss as ml
+from metaloss._src.grid.axes import parse_axis
+
+CASES = [
+    ("cosine_quadratic, SGD, 4096 lrs x 300 steps",
+     ml.MetaLoss(ml.problems.CosineQuadratic(delta=1.5 * ml.problems.CRITICAL_ROUGHNESS),
+                 "sgd", steps=300), "lr=lin:0.98:1.06:4096"),
+    ("meanfield_mlp(width=8, tanh), SGD, 64 lrs x 100 steps",
+     ml.MetaLoss("meanfield_mlp(width=8)", "sgd", steps=100, divergence=None),
+     "lr=lin:0.5:8:64"),
+]
+
+
+def timed(fn, repeats):
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - t0)
+    return first, statistics.median(runs)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    print(f"device: {jax.devices()[0].device_kind}; JAX {jax.__version__}")
+    print("| case | float64 warm | double-double warm | ratio | first call f64 / dd | "
+          "flags equal |")
+    print("|---|---|---|---|---|---|")
+    for name, meta, spec in CASES:
+        axis, values = parse_axis(spec)
+        out = {}
+
+        def run(p, axis=axis, values=values, meta=meta, out=out):
+            out[p] = ml.landscape(meta, {axis: values}, precision=p)
+
+        f64 = timed(lambda: run("float64"), args.repeats)
+        ddt = timed(lambda: run("double-double"), args.repeats)
+        same = float((np.asarray(out["float64"]["diverged"])
+                      == np.asarray(out["double-double"]["diverged"])).mean())
+        print(f"| {name} | {f64[1] * 1e3:.1f} ms | {ddt[1] * 1e3:.1f} ms | "
+              f"{ddt[1] / f64[1]:.1f}x | {f64[0]:.1f} s / {ddt[0]:.1f} s | {same:.1%} |")
+
+
+if __name__ == "__main__":
+    main()

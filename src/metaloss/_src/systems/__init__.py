@@ -1,0 +1,6 @@
+"""Systems: any unrolled computation (see :mod:`metaloss._src.systems.base`)."""
+
+from metaloss._src.systems.base import Dynamics, System
+from metaloss._src.systems.influence import InfluenceBalancing
+
+__all__ = ["Dynamics", "InfluenceBalancing", "System"]

@@ -1,0 +1,66 @@
+"""``metaloss landscape --precision``: double-double windows keep their digits on disk."""
+
+import json
+from fractions import Fraction
+
+import numpy as np
+
+import metaloss as ml
+from cli_helpers import run
+
+WINDOW = "lr=lin:1.01969556360106046394952700:1.01969556360106046394952780:9"
+
+
+def test_double_double_landscape_keeps_every_digit(tmp_path, capsys):
+    out = tmp_path / "w.nc"
+    code, stdout, err = run(["landscape", "--problem", "cosine_quadratic(delta=0.076)",
+                             "--optimizer", "sgd", "--steps", "20", "--precision",
+                             "double-double", "--axis", WINDOW, "--out", out], capsys)
+    assert code == 0, err
+    da = ml.load_netcdf(out)
+    assert da.attrs["precision"] == "double-double" and len(set(da.lr.values)) == 1
+    exact = [Fraction(float(h)) + Fraction(float(lo))
+             for h, lo in zip(da.lr.values, da.lr_lo.values, strict=True)]
+    steps = np.diff(np.array([float((q - exact[0]) * 10**25) for q in exact]))
+    np.testing.assert_allclose(steps, 1.0, rtol=1e-4)  # 1e-25 apart, as asked
+    summary = json.loads((tmp_path / "w.json").read_text())
+    assert summary["precision"] == "double-double"
+    assert 0.0 <= summary["float64_determined"] <= 1.0 and "flags right" in stdout
+
+
+def test_double_double_refusals_are_one_line(tmp_path, capsys):
+    code, _, err = run(["landscape", "--optimizer", "adam", "--precision", "double-double",
+                        "--axis", "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.nc"], capsys)
+    assert code == 2 and "supports problems" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(["landscape", "--precision", "double-double", "--axis",
+                        "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.zarr"], capsys)
+    assert code == 2 and "in memory" in err
+
+
+def test_zoom_reports_and_greys_undetermined_pixels(tmp_path, capsys):
+    code, stdout, err = run(["zoom", "--problem", "cosine_quadratic", "--optimizer", "sgd",
+                             "--steps", "30", "--axis", "lr=lin:0.98:1.06", "--axis",
+                             "delta=lin:0.1:0.15", "--center", "lr=1.0228", "--center",
+                             "delta=0.1266", "--factor", "1000", "--levels", "2", "--size",
+                             "16", "--determined", "--out", tmp_path], capsys)
+    assert code == 0, err
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("level ")]
+    assert "determined against float64" in lines[0]
+    assert "determined against double-double" in lines[1]
+
+
+def test_explorer_views_at_a_precision():
+    import jax
+    import pytest
+
+    from metaloss._src.errors import InputError
+    from metaloss._src.explore.requests import parse_landscape
+    from metaloss.explore import Explorer
+
+    meta = ml.MetaLoss("cosine_quadratic", "sgd", steps=20)
+    ex = Explorer(meta, jax.random.key(0), (WINDOW,))
+    req = parse_landscape([("axis", WINDOW), ("precision", "double-double")])
+    view = ex.landscape(req)
+    assert view.attrs["precision"] == "double-double" and view.values.shape == (9,)
+    with pytest.raises(InputError, match="unknown precision"):
+        parse_landscape([("axis", WINDOW), ("precision", "quad")])
