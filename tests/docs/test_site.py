@@ -14,8 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ["metaloss"] + [
     f"metaloss.{name}"
-    for name in ("problems", "optimizers", "objectives", "estimators", "schedules", "grid",
-                 "analysis", "plot", "spec", "explore", "cli")
+    for name in ("problems", "optimizers", "systems", "objectives", "estimators", "schedules",
+                 "grid", "analysis", "plot", "spec", "explore", "cli")
 ]
 
 
