@@ -96,6 +96,27 @@ def test_f32_frame(server, meta):
     assert head["shape"] == [48, 40] and head["values"] == "<f4"
     np.testing.assert_array_equal(values, da.values)
     np.testing.assert_array_equal(diverged, da["diverged"].values)
+    # the boundary's dimension by the atlas's estimators, named as there
+    mask = da["diverged"].values
+    if mask.any() and not mask.all():
+        for method in ("box", "sohl-dickstein"):
+            want = ml.analysis.boundary_dimension(mask, method=method, resamples=200)
+            assert head["boundary"][method]["dimension"] == pytest.approx(want.dimension,
+                                                                          abs=1e-4)
+    else:
+        assert head["boundary"] == {}
+
+
+def test_boundary_lists_the_estimators_that_apply():
+    from metaloss._src.explore.encode import boundary
+
+    line = np.arange(1025) > 400
+    line[600:700:3] = True
+    assert set(boundary(line)) == {"box", "crossings"}
+    assert set(boundary(np.arange(1000) > 400)) == {"box"}  # not 2**N + 1 points
+    i, j = np.mgrid[:64, :64]
+    assert set(boundary((i - 30) ** 2 + (j - 31) ** 2 < 400)) == {"box", "sohl-dickstein"}
+    assert boundary(np.zeros((64, 64), bool)) == {}
 
 
 def test_diverged_measure_is_the_flag(server, meta):

@@ -105,8 +105,10 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     for r in table:
         click.echo(f"      {r['title']}: {r['dimension']:.3f} (paper {r['paper_value']}); "
                    f"{r['seconds']:.1f} s")
-    found += sohl.findings(table)
-    found += _sd_box(table, frames, sd_cfg)
+    box_rows = _sd_box(table, frames, sd_cfg)
+    found += [dataclasses.replace(f, explanation=f"{f.explanation}. {_per_frame(r, frames)}")
+              for f, r in zip(sohl.findings(table), table, strict=True)]
+    found += box_rows
     plot.save(plot.sd_frames(frames, table), outdir / "sd_frames.png")
     written.append(outdir / "sd_frames.png")
     part("sohl_dickstein")
@@ -138,6 +140,22 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     click.echo(f"{agree} of {len(found)} findings agree with the paper; wrote {len(written)} "
                f"files to {outdir} in {seconds['total']} s: "
                + ", ".join(str(p.relative_to(outdir)) for p in written))
+
+
+def _per_frame(row, frames) -> str:
+    """The estimate of each frame alone: how the dimension moves with the zoom depth."""
+    import contextlib
+
+    from metaloss._src.analysis.fractal import boundary_dimension
+    from metaloss._src.errors import InputError
+
+    dims = []
+    for img in frames.get(row["config"], []):
+        with contextlib.suppress(InputError):
+            dims.append(boundary_dimension(img, method="sohl-dickstein", resamples=0).dimension)
+    row["frame_dimensions"] = dims
+    shown = ", ".join("nan" if not math.isfinite(d) else f"{d:.2f}" for d in dims)
+    return f"Median of each frame alone, from the widest to the deepest: {shown or 'none'}"
 
 
 def _sd_box(table, frames, sd_cfg):

@@ -4,7 +4,7 @@ The binary frame (``format=f32``) is, in order:
 
 1. 4 bytes: the header's length ``H`` in bytes, an unsigned little-endian integer;
 2. ``H`` bytes: a UTF-8 JSON header ``{"dims", "shape", "coords", "measure",
-   "seconds", "values": "<f4", "diverged": "u1"}``, padded with spaces so that
+   "seconds", "boundary", "values": "<f4", "diverged": "u1"}``, padded with spaces so that
    ``4 + H`` is a multiple of 8;
 3. ``N = prod(shape)`` little-endian float32 values in C order (first axis slowest),
    non-finite values as IEEE NaN or infinity;
@@ -32,12 +32,36 @@ def _array(a: np.ndarray) -> str:
     return _NON_FINITE.sub("null", json.dumps(a.tolist()))
 
 
+def boundary(diverged: np.ndarray) -> dict:
+    """The view's divergence boundary by the estimators that apply to it, as the atlas
+    and the report compute them (:func:`metaloss._src.analysis.boundary_dimension`):
+    ``{method: {"dimension", "ci"}}``. ``box`` needs 16 cells per axis, ``crossings``
+    a 1-D view of ``2**N + 1`` points, ``sohl-dickstein`` a 2-D view; a view without a
+    boundary has none."""
+    from metaloss._src.analysis.fractal import boundary_dimension
+    from metaloss._src.errors import InputError
+
+    mask = np.asarray(diverged, bool)
+    methods = ["box", "crossings"] if mask.ndim == 1 else ["box", "sohl-dickstein"]
+    out = {}
+    for method in methods:
+        try:
+            est = boundary_dimension(mask, method=method, resamples=200)
+        except InputError:  # too small, no boundary, or not 2**N + 1 points
+            continue
+        if np.isfinite(est.dimension):
+            out[method] = {"dimension": round(float(est.dimension), 4),
+                           "ci": [round(float(c), 4) for c in est.ci]}
+    return out
+
+
 def _header(view: View) -> dict:
     return {
         "dims": list(view.dims),
         "coords": {k: np.asarray(v, float).tolist() for k, v in view.coords.items()},
         "measure": view.measure,
         "seconds": view.seconds,
+        "boundary": boundary(view.diverged),
     }
 
 

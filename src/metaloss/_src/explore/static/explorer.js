@@ -131,7 +131,8 @@ async function show(axes) {
       draw();
       const shape = frame.head.shape.join(" × ");
       setStatus(`${shape} ${frame.head.measure}: ${frame.head.seconds.toFixed(3)} s on the ` +
-        `server, ${frame.total.toFixed(3)} s in all` + (n < full ? " (preview)" : ""));
+        `server, ${frame.total.toFixed(3)} s in all` + (n < full ? " (preview)" : "") +
+        boundaryText(frame.head.boundary));
     }
   } catch (e) {
     if (e.name === "AbortError") return;
@@ -542,3 +543,11 @@ async function main() {
 }
 
 main().catch((e) => setStatus(e.message, true));
+
+// The divergence boundary's dimension by each estimator that applies to the view, named
+// as in ml.analysis.boundary_dimension(method=...) (the atlas and the report use them).
+function boundaryText(boundary) {
+  const parts = Object.entries(boundary || {}).map(([m, e]) =>
+    `${m} ${e.dimension.toFixed(3)} [${e.ci[0].toFixed(2)}, ${e.ci[1].toFixed(2)}]`);
+  return parts.length ? ` · boundary dimension: ${parts.join(", ")}` : "";
+}
