@@ -158,21 +158,9 @@ def sd_dimension(images: Sequence[np.ndarray]):
     """The Sohl-Dickstein estimate of one zoom sequence's images (signed scores):
     :func:`metaloss._src.analysis.fractal.boundary_dimension` with
     ``method="sohl-dickstein"``."""
-    from metaloss._src.analysis import fractal
+    from metaloss._src.analysis.fractal import boundary_dimension
 
-    if "sohl-dickstein" in getattr(fractal, "METHODS", ()):
-        return fractal.boundary_dimension(list(images), method="sohl-dickstein")
-    return _porespy_dimension(images)  # until main's estimator is merged
-
-
-def _porespy_dimension(images):
-    import types
-
-    import porespy
-
-    slopes = np.concatenate([porespy.metrics.boxcount(edges(img)).slope for img in images])
-    med = float(np.median(slopes))
-    return types.SimpleNamespace(dimension=med, slopes=slopes, ci=(med, med))
+    return boundary_dimension(list(images), method="sohl-dickstein")
 
 
 def table1(settings: SohlSettings = SohlSettings(), *, on_frame: Callable | None = None,
