@@ -53,7 +53,10 @@ START = (-3.0, 6.0, -3.0, 6.0)
 
 @dataclasses.dataclass(frozen=True)
 class SohlSettings:
-    """Sizes of the six zoom sequences.
+    """Sizes of the six zoom sequences. The defaults (width 8 and 100 steps, the
+    notebook's own defaults; 96^2 x 6 frames zoomed x4 each) ran all six in 4 min 20 s
+    wall, 2 min 42 s user, nice'd on the shared 2-core machine (``table1()``, measured
+    2026-12-07 with ``time nice python`` on a script calling it).
 
     Attributes:
       width: the network's width (the paper: 16; the notebook's default: 8).
