@@ -17,9 +17,29 @@ CRITICAL_ROUGHNESS = 1.0 / (2.0 * math.pi**2)
 (its second derivative ``2 - delta (2 pi / lam)^2 cos(.)`` turns negative)."""
 
 
+class _CosineFamily(Problem):
+    """What Liu's two 1-D families share: hyperparameters ``delta``, ``lam`` (> 0) and
+    the start ``x0`` (fields of each subclass), and a deterministic start."""
+
+    hparam_fields = ("delta", "lam", "x0")
+    init_fields = ("x0",)
+    positive = ("lam",)
+
+    def __post_init__(self):
+        check_positive("lam", self.lam)
+
+    @property
+    def roughness(self) -> float:
+        """``delta / lam**2``, Liu's control parameter."""
+        return self.delta / self.lam**2
+
+    def init(self, key=None):
+        return jnp.asarray(self.x0, dtype=jnp.result_type(float))
+
+
 @register("problem", "cosine_quadratic")
 @dataclasses.dataclass(frozen=True)
-class CosineQuadratic(Problem):
+class CosineQuadratic(_CosineFamily):
     """``f(x) = x^2 + delta * cos(2 pi x / lam)``, started from ``x0``.
 
     The additive family of Y. Liu, "Complex fractal trainability boundary can arise
@@ -54,20 +74,7 @@ class CosineQuadratic(Problem):
     lam: float = 1.0
     x0: float = 10.0
 
-    hparam_fields = ("delta", "lam", "x0")
-    init_fields = ("x0",)
-    positive = ("lam",)
 
-    def __post_init__(self):
-        check_positive("lam", self.lam)
-
-    @property
-    def roughness(self) -> float:
-        """``delta / lam**2``, Liu's control parameter."""
-        return self.delta / self.lam**2
-
-    def init(self, key=None):
-        return jnp.asarray(self.x0, dtype=jnp.result_type(float))
 
     def loss(self, params, key=None):
         # fastmath's cosine: one shared range reduction for the value and the slope
@@ -76,7 +83,7 @@ class CosineQuadratic(Problem):
 
 @register("problem", "modulated_quadratic")
 @dataclasses.dataclass(frozen=True)
-class ModulatedQuadratic(Problem):
+class ModulatedQuadratic(_CosineFamily):
     """``f(x) = x^2 (1 + delta * cos(2 pi x / lam))``, started from ``x0``.
 
     The multiplicative family of Liu (2024, arXiv:2406.13971, Fig. 2b; the code is
@@ -96,15 +103,7 @@ class ModulatedQuadratic(Problem):
     lam: float = 0.1
     x0: float = 1.0
 
-    hparam_fields = ("delta", "lam", "x0")
-    init_fields = ("x0",)
-    positive = ("lam",)
 
-    def __post_init__(self):
-        check_positive("lam", self.lam)
-
-    def init(self, key=None):
-        return jnp.asarray(self.x0, dtype=jnp.result_type(float))
 
     def loss(self, params, key=None):
         return params**2 * (1.0 + self.delta * cos(2.0 * jnp.pi * params / self.lam))
