@@ -48,7 +48,8 @@ class ToyRegression(System):
 
     Args:
       T: the schedule's length in steps (the paper's unroll, 100; use it as ``steps``).
-      theta0, theta1: default outer parameters, the logs of the first and last rate.
+      theta0: default outer parameter, the log of the first rate.
+      theta1: default outer parameter, the log of the last rate.
       weight_decay: added to the gradient times ``x`` (the code's ``1e-10``).
     """
 
