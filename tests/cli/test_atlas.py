@@ -29,9 +29,10 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     assert {r["method"].split()[0] for r in sweep} == {"crossings", "box"}
     assert sum("Fig. 2" in r["finding"] for r in liu_rows) == 4
     assert len(by_paper["seed study"]) == 2
+    assert any(p.startswith("Vicol") for p in by_paper), set(by_paper)
     assert len(numbers["liu"]["sweep"]) == len(liu.QUICK.ratios) * len(liu.QUICK.lams)
     assert set(numbers["seconds"]) >= {"liu_fig2", "liu_sweep", "sohl_dickstein",
-                                       "seed_study", "total"}
+                                       "seed_study", "pes_paper", "total"}
     text = (out / "atlas.md").read_text()
     assert "## Findings" in text and "| paper | finding |" in text and "Explanations" in text
     for name in ("liu_counts.png", "liu_sweep.png", "sd_frames.png", "precision_depth.png"):

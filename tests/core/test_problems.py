@@ -211,7 +211,8 @@ def test_registry_names_and_arguments():
                "cosine_quadratic": problems.CosineQuadratic,
                "modulated_quadratic": problems.ModulatedQuadratic,
                "meanfield_mlp": problems.MeanFieldMLP,
-               "influence_balancing": ml.systems.InfluenceBalancing}
+               "influence_balancing": ml.systems.InfluenceBalancing,
+               "toy_regression": ml.systems.ToyRegression}
     assert set(problems.names()) == set(classes)
     for name, cls in classes.items():
         assert type(problems.get(name)) is cls

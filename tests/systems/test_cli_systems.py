@@ -35,3 +35,23 @@ def test_train_a_system_from_the_command_line(tmp_path, capsys):
     assert code == 0, err
     summary = json.loads((tmp_path / "run.json").read_text())
     assert summary["final_values"]["theta"] < 0.5  # the exact gradient is positive there
+
+
+def test_compare_on_influence_balancing_with_the_paper_s_outer_step(tmp_path, capsys):
+    import csv
+
+    code, out, err = run(["compare", "--problem", "influence_balancing", "--steps", "1000",
+                          "--objective", "window_end(K=1)", "--param", "theta=lin", "--box",
+                          "theta=0:1", "--starts", "2", "--estimators",
+                          "truncated(K=1), rtrl(K=1)", "--budget", "300000", "--outer-step",
+                          "1e-4", "--out", tmp_path, "--quiet"], capsys)
+    assert code == 0, err
+    assert "SGD step 0.0001" in (tmp_path / "report.md").read_text()
+    final = {}
+    for r in csv.DictReader((tmp_path / "compare_runs.csv").read_text().splitlines()):
+        final.setdefault(r["estimator"], []).append(float(r["final_theta_value"]))
+    assert all(abs(t + 1 / 6) < 0.02 for t in final["rtrl(K=1)"])  # the paper's optimum
+    assert all(t > 1.0 for t in final["truncated(K=1)"])  # away from it, past the start
+    code, _, err = run(["compare", "--problem", "influence_balancing", "--outer-step", "0",
+                        "--out", tmp_path / "x"], capsys)
+    assert code == 2 and "--outer-step" in err

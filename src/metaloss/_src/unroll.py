@@ -80,6 +80,7 @@ class StepRecord(NamedTuple):
 
 
 def tree_where(cond: jax.Array, a: PyTree, b: PyTree) -> PyTree:
+    """``a`` where ``cond`` holds, else ``b``, leaf by leaf (``cond`` broadcasts)."""
     return jax.tree.map(lambda x, y: jnp.where(cond, x, y), a, b)
 
 

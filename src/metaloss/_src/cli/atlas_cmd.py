@@ -118,6 +118,12 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     seed_numbers, seed_rows = seed_findings(quick=quick)
     found += seed_rows
     part("seed_study")
+    click.echo("[+] Vicol et al. (2021, PES): influence balancing and the toy regression ...")
+    from metaloss._src.study.pes_paper import atlas_findings
+
+    pes_numbers, pes_rows = atlas_findings(quick=quick, out=outdir / "pes")
+    found += pes_rows
+    part("pes_paper")
     depth, depth_rows = _depth(8 if quick else 12, outdir)
     written.append(outdir / "precision_depth.png")
     part("precision_depth")
@@ -129,7 +135,7 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
                "liu": {"fig2": fig2, "sweep": sweep, "summary": summary, "paper_cells": cells},
                "sohl_dickstein": [{k: v for k, v in r.items() if k != "finding"}
                                   for r in table],
-               "seed_study": seed_numbers,
+               "seed_study": seed_numbers, "pes_paper": pes_numbers,
                "precision_depth": depth, "precision_findings": depth_rows,
                "seconds": seconds}
     from metaloss._src.grid.io import write_text

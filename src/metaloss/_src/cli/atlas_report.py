@@ -149,5 +149,8 @@ def write_report(numbers: dict, found, outdir: Path) -> Path:
         f"{differ} differ; each difference is explained below the table from measurements.",
         "", *markdown(found), "",
         *liu_section(numbers), *sd_section(numbers), *seed_section(numbers),
+        "## Vicol et al. (2021): truncation bias and PES", "",
+        "Influence balancing and the toy regression, with each estimator's numbers beside "
+        "the paper's: `pes/pes_paper.md`; the rows are in the findings table above.", "",
         *precision_section(numbers)])
     return write_text(outdir / "atlas.md", text)

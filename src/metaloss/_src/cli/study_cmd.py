@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import click
@@ -103,6 +104,9 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
                    "adds nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4).")
 @click.option("--budget", type=COUNT, default=None,
               help="Inner steps per run [default: 100000; 5000 with --quick].")
+@click.option("--outer-step", type=float, default=None, metavar="STEP",
+              help="Step of the outer SGD (gradients clipped to [-10, 10]) [default: 0.01, "
+                   "the study's].")
 @click.option("--maps", "maps", is_flag=True,
               help="Also judge every estimator against its truth on a grid over the box: "
                    "compare_maps.nc and one figure per quantity (bias, variance, cosine, "
@@ -118,7 +122,7 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
 @click.option("--quiet", is_flag=True,
               help="Print only the table and the output path (no stages or bars).")
 def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, starts,
-            spec, budget, maps, map_size, map_samples, out, quick, quiet):
+            spec, budget, outer_step, maps, map_size, map_samples, out, quick, quiet):
     """Compare outer-gradient estimators over many seeds: table, figures, report."""
     import jax
 
@@ -130,6 +134,8 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
     from metaloss._src.study.report.document import Report
     from metaloss._src.study.settings import NAMED_STARTS
 
+    if outer_step is not None and not (math.isfinite(outer_step) and outer_step > 0):
+        raise InputError(f"--outer-step={outer_step} must be finite and > 0")
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     space = build_space(meta, params)
     box = _box(boxes, space)
@@ -141,6 +147,11 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
                         ("map_samples", map_samples)):
         if value is not None:
             overrides[name] = value
+    if outer_step is not None:
+        from metaloss._src.study.settings import clipped_sgd
+
+        overrides["optimizer"] = clipped_sgd(outer_step)
+        overrides["outer_step"] = outer_step
     if not maps:
         if map_size is not None or map_samples is not None:
             raise InputError("--size and --map-samples need --maps")

@@ -25,7 +25,7 @@ from metaloss._src.spec import REGISTRY
 Query = Sequence[tuple[str, str]]
 
 MAX_POINTS = 1024 * 1024
-"""Default limit on grid points per landscape request (``--max-points``)."""
+"""Default limit on grid points per landscape request (``--max-size``)."""
 
 DIVERGED = "diverged"
 """The pseudo-measure that shows the divergence flag of the outer loss as 0 / 1."""
@@ -110,7 +110,7 @@ def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
             raise InputError(f"bad axis {spec!r}: the grid size must be an integer >= 1")
     if math.prod(sizes) > max_points:
         raise InputError(f"the view has {math.prod(sizes)} points, more than the limit of "
-                         f"{max_points} (--max-points)")
+                         f"{max_points} (--max-size)")
     axes: dict[str, np.ndarray] = {}
     for spec in specs:
         with np.errstate(all="ignore"):  # inf bounds: refused just below

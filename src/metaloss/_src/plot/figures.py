@@ -16,7 +16,8 @@ def inner_loss(xs, ys, minima: Sequence[tuple[float, float]] = (), path=None,
     """The inner loss over its parameter, local minima marked.
 
     Args:
-      xs, ys: the loss curve.
+      xs: the parameter values of the loss curve.
+      ys: the loss at ``xs``.
       minima: (x, f(x)) pairs; the lowest is labelled global.
       path: optional (x_t, f(x_t)) arrays of a training run, drawn coloured by step.
     """

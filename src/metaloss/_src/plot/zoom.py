@@ -24,7 +24,9 @@ def dimension_depth(depth: Sequence[float], dimension: Sequence[float], low: Seq
 
     Args:
       depth: ``(levels,)`` log10 magnification (0 for the starting view).
-      dimension, low, high: ``(levels,)`` estimate and interval ends (NaN: no boundary).
+      dimension: ``(levels,)`` estimate (NaN: no boundary).
+      low: ``(levels,)`` lower end of its interval.
+      high: ``(levels,)`` upper end of its interval.
       reference: ``(low, high, label)``, a published range drawn as a band.
     """
     d, dim = np.asarray(depth, float), np.asarray(dimension, float)

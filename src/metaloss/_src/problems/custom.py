@@ -39,6 +39,11 @@ class FromFunction(Problem):
         objectives; without it they use the training loss.
       stochastic: whether ``loss_fn`` takes a key.
       name: a label for reports and landscape metadata.
+      hparams: the problem's own hyperparameters and their defaults, e.g.
+        ``{"scale": 1.0}``: ``loss_fn`` then takes them as keyword arguments
+        (``loss_fn(params, scale=...)``, after the key when stochastic), and they are
+        outer parameters, landscape axes and ``--set`` values like any other.
+      positive: those of ``hparams`` that must be finite and > 0.
     """
 
     loss_fn: Callable[..., jax.Array]
@@ -48,7 +53,8 @@ class FromFunction(Problem):
     label: str | None = None
     random_init: bool = False
 
-    def __init__(self, loss_fn, init, val_loss_fn=None, *, stochastic=False, name=None):
+    def __init__(self, loss_fn, init, val_loss_fn=None, *, stochastic=False, name=None,
+                 hparams=None, positive=()):
         if not callable(loss_fn):
             raise InputError(f"loss_fn must be callable, got {loss_fn!r}")
         if val_loss_fn is not None and not callable(val_loss_fn):
@@ -59,6 +65,18 @@ class FromFunction(Problem):
         object.__setattr__(self, "stochastic", bool(stochastic))
         object.__setattr__(self, "random_init", callable(init))
         object.__setattr__(self, "label", name or getattr(loss_fn, "__name__", None))
+        hparams = dict(hparams or {})
+        taken = sorted(set(hparams) & (set(vars(self)) | set(dir(type(self)))))
+        if taken:
+            raise InputError(f"FromFunction: hyperparameter name {taken[0]!r} is taken by "
+                             "the problem itself; choose another")
+        if not set(positive) <= set(hparams):
+            raise InputError(f"FromFunction: positive={tuple(positive)} names a hyperparameter "
+                             f"not in hparams ({', '.join(hparams) or 'none'})")
+        for hp_name, value in hparams.items():
+            object.__setattr__(self, hp_name, float(value))
+        object.__setattr__(self, "hparam_fields", tuple(hparams))
+        object.__setattr__(self, "positive", tuple(positive))
 
     def init(self, key=None):
         value = self.init_value(key) if callable(self.init_value) else self.init_value
@@ -66,7 +84,10 @@ class FromFunction(Problem):
         return jax.tree.map(lambda x: jnp.asarray(x, dtype), value)
 
     def loss(self, params, key=None):
-        return self.loss_fn(params, key) if self.stochastic else self.loss_fn(params)
+        hp = {n: getattr(self, n) for n in self.hparam_fields}
+        if self.stochastic:
+            return self.loss_fn(params, key, **hp)
+        return self.loss_fn(params, **hp)
 
     def val_loss(self, params):
         if self.val_loss_fn is None:

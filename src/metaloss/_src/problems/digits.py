@@ -156,7 +156,9 @@ class MLPDigits(_Digits):
     Args:
       hidden: hidden-layer widths, e.g. ``32`` or ``(64, 32)`` (the only positional
         argument: ``MLPDigits(64)``).
-      batch_size, val_fraction, seed: as for :class:`LogisticDigits`.
+      batch_size: as for :class:`LogisticDigits`.
+      val_fraction: as for :class:`LogisticDigits`.
+      seed: as for :class:`LogisticDigits`.
     """
 
     hidden: int | tuple[int, ...] = 32

@@ -28,7 +28,8 @@ class Rosenbrock(Problem):
 
     Args:
       dim: number of parameters, >= 2.
-      a, b: the valley's position and the steepness of its walls.
+      a: the valley's position.
+      b: the steepness of its walls.
     """
 
     dim: int = 2

@@ -2,5 +2,6 @@
 
 from metaloss._src.systems.base import Dynamics, System
 from metaloss._src.systems.influence import InfluenceBalancing
+from metaloss._src.systems.toy_regression import ToyRegression
 
-__all__ = ["Dynamics", "InfluenceBalancing", "System"]
+__all__ = ["Dynamics", "InfluenceBalancing", "System", "ToyRegression"]

@@ -35,6 +35,7 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
     ``overrides`` replace :func:`study_comparison`'s arguments (any meta-loss, space
     and box)."""
     sec = rep.section("Estimators compared over many seeds")
+    outer_step = overrides.pop("outer_step", 0.01)
     args = {**study_comparison(rep.quick), **overrides}
     rep.record("compare", args["meta"])
     n_est = len(args.get("estimators") or default_estimators())
@@ -72,9 +73,10 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
         f"{len(cmp.runs[0].final_loss) - len(cmp.starts)} uniform random starts in the box"
         + (f" and {len(cmp.starts)} named starts" if cmp.starts else "")
         + f", with {cmp.budget} inner steps per run: an estimator that spends "
-        "more inner steps per outer step takes fewer outer steps. All use the study's outer "
-        "optimizer (clip 10, SGD step 0.01). A run ends in the low-loss basin when its final "
-        f"true outer loss is at most {cmp.threshold:.3f}, the {cmp.basin_quantile:.0%} quantile "
+        "more inner steps per outer step takes fewer outer steps. All use one outer optimizer "
+        f"(clip 10, SGD step {outer_step:g}). A run ends in the low-loss basin when its "
+        f"final true outer loss is at most {cmp.threshold:.3f}, the "
+        f"{cmp.basin_quantile:.0%} quantile "
         f"of the landscape over the box. Medians, quartiles and basin shares carry 95% "
         f"percentile-bootstrap intervals over the {len(cmp.runs[0].final_loss)} runs; every "
         f"run's start and end point is in compare_runs.csv. {cmp.ranking()}"
