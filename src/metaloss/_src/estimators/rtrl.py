@@ -25,10 +25,9 @@ from jax.flatten_util import ravel_pytree
 
 from metaloss._src.estimators.base import Estimator
 from metaloss._src.estimators.truncated import (
+    Windowed,
     check_window,
-    check_windows,
     run_window,
-    windows_per_run,
 )
 from metaloss._src.measures import dynamic_leaves, with_dynamic_leaves
 from metaloss._src.spec import register
@@ -51,7 +50,7 @@ class RTRLState(NamedTuple):
 
 @register("estimator", "rtrl")
 @dataclasses.dataclass(frozen=True)
-class RTRL(Estimator):
+class RTRL(Windowed, Estimator):
     """Forward-mode gradient of each ``K``-step window, the tangent carried across windows.
 
     Use it on small systems (the PES paper's influence balancing, a 2-D regression)
@@ -100,14 +99,3 @@ class RTRL(Estimator):
         out = tree_where(done, fresh, RTRLState(new, tangent.astype(fresh.tangent.dtype)))
         return loss[0], rebuild(grad), out
 
-    def check(self, meta):
-        return check_windows(self.name, meta, self.K)
-
-    def inner_steps(self, meta):
-        return meta.steps / windows_per_run(meta, self.K)
-
-    def phases(self, meta):
-        return windows_per_run(meta, self.K)
-
-    def follows_horizon(self):
-        return True

@@ -79,9 +79,28 @@ def restart_finished(meta: MetaLoss, state: InnerState, key: jax.Array) -> Inner
     return tree_where(state.step >= meta.horizon, meta.init_state(key), state)
 
 
+class Windowed:
+    """What an estimator that advances one persistent inner run by ``K``-step windows
+    (restarting it at the horizon) tells the outer loop: its windows are checked
+    against the run, each costs ``K`` inner steps, and a run is ``windows_per_run``
+    phases long. Mixed into :class:`TruncatedBackprop` and ``RTRL``."""
+
+    def check(self, meta):
+        return check_windows(self.name, meta, self.K)
+
+    def inner_steps(self, meta):
+        return meta.steps / windows_per_run(meta, self.K)
+
+    def phases(self, meta):
+        return windows_per_run(meta, self.K)
+
+    def follows_horizon(self):
+        return True
+
+
 @register("estimator", "truncated")
 @dataclasses.dataclass(frozen=True)
-class TruncatedBackprop(Estimator):
+class TruncatedBackprop(Windowed, Estimator):
     """Reverse-mode gradient of the outer loss over the next ``K`` inner steps.
 
     The inner run persists across outer steps and restarts at the horizon
@@ -109,14 +128,3 @@ class TruncatedBackprop(Estimator):
         (loss, new_state), grad = jax.value_and_grad(f, has_aux=True)(coords)
         return loss, grad, restart_finished(meta, new_state, key)
 
-    def check(self, meta):
-        return check_windows(self.name, meta, self.K)
-
-    def inner_steps(self, meta):
-        return meta.steps / windows_per_run(meta, self.K)
-
-    def phases(self, meta):
-        return windows_per_run(meta, self.K)
-
-    def follows_horizon(self):
-        return True
