@@ -68,6 +68,7 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     from metaloss._src.cli.atlas_report import write_report
     from metaloss._src.study import liu_rows, sohl
     from metaloss._src.study.seed_rows import seed_findings
+    from metaloss._src.study.sohl_frames import frame_findings
 
     key = jax.random.key(seed)
     seconds, t0 = {}, time.perf_counter()
@@ -106,10 +107,7 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     for r in table:
         click.echo(f"      {r['title']}: {r['dimension']:.3f} (paper {r['paper_value']}); "
                    f"{r['seconds']:.1f} s")
-    box_rows = _sd_box(table, frames, sd_cfg)
-    found += [dataclasses.replace(f, explanation=f"{f.explanation}. {_per_frame(r, frames)}")
-              for f, r in zip(sohl.findings(table), table, strict=True)]
-    found += box_rows
+    found += frame_findings(table, frames, sd_cfg.describe())
     plot.save(plot.sd_frames(frames, table), outdir / "sd_frames.png")
     written.append(outdir / "sd_frames.png")
     part("sohl_dickstein")
@@ -147,53 +145,6 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     click.echo(f"{agree} of {len(found)} findings agree with the paper; wrote {len(written)} "
                f"files to {outdir} in {seconds['total']} s: "
                + ", ".join(str(p.relative_to(outdir)) for p in written))
-
-
-def _per_frame(row, frames) -> str:
-    """The estimate of each frame alone: how the dimension moves with the zoom depth."""
-    import contextlib
-
-    from metaloss._src.analysis.fractal import boundary_dimension
-    from metaloss._src.errors import InputError
-
-    dims = []
-    for img in frames.get(row["config"], []):
-        with contextlib.suppress(InputError):
-            dims.append(boundary_dimension(img, method="sohl-dickstein", resamples=0).dimension)
-    row["frame_dimensions"] = dims
-    shown = ", ".join("nan" if not math.isfinite(d) else f"{d:.2f}" for d in dims)
-    return f"Median of each frame alone, from the widest to the deepest: {shown or 'none'}"
-
-
-def _sd_box(table, frames, sd_cfg):
-    """Our estimator on the same frames: box counting of each frame's diverged mask
-    (score > 0), mean over the frames, interval their range."""
-    import contextlib
-
-    import numpy as np
-
-    from metaloss._src.analysis.fractal import boundary_dimension
-    from metaloss._src.errors import InputError
-    from metaloss._src.study.findings import Finding, within
-
-    rows = []
-    for r in table:
-        dims = []
-        for img in frames.get(r["config"], []):
-            # a frame without a boundary (or too small) has no box dimension
-            with contextlib.suppress(InputError):
-                dims.append(boundary_dimension(np.asarray(img) > 0, resamples=0).dimension)
-        r["box"] = float(np.mean(dims)) if dims else math.nan
-        r["box_frames"] = dims
-        ci = (min(dims), max(dims)) if dims else None
-        rows.append(Finding(
-            "Sohl-Dickstein 2024", f"Table 1: {r['title']}, box counting", r["paper_value"],
-            r["box"], ci, "box (metaloss) on each frame's diverged mask, mean over frames",
-            sd_cfg.describe(), within(r["paper_value"], r["box"], ci, 0.05) if dims else False,
-            f"Same frames as the row above, another estimator: per frame "
-            f"{', '.join(f'{d:.2f}' for d in dims) or 'none'} against the sohl-dickstein "
-            f"median {r['dimension']:.3f}."))
-    return rows
 
 
 def _depth(levels: int, outdir: Path):
