@@ -64,3 +64,42 @@ def test_explorer_views_at_a_precision():
     assert view.attrs["precision"] == "double-double" and view.values.shape == (9,)
     with pytest.raises(InputError, match="unknown precision"):
         parse_landscape([("axis", WINDOW), ("precision", "quad")])
+
+
+# The window scripts/precision_window.py's beam descent picks at roughness 1.5x the
+# onset (x0 = 10, 300 steps): 1e-20 wide, inside the fractal part of Liu's boundary.
+DEEP = "lr=lin:1.018028181057647891666340100869093:1.018028181057647891676340100869093:64"
+DELTA = 1.5 / (2 * np.pi**2)
+
+
+def _mp_diverged(lr, steps=300, x0=10, factor=1e3):
+    import mpmath
+
+    delta, k, x = mpmath.mpf(DELTA), 2 * mpmath.pi, mpmath.mpf(x0)
+    threshold = factor * (abs(x * x + delta * mpmath.cos(k * x)) + 1)
+    for _ in range(steps):
+        loss = x * x + delta * mpmath.cos(k * x)
+        if abs(loss) > threshold:
+            return True
+        x = x - lr * (2 * x - delta * k * mpmath.sin(k * x))
+    return False
+
+
+def test_deep_window_flags_match_mpmath(tmp_path, capsys):
+    """Issue 24's done-when, at full size: the 64 diverged flags in a 1e-20 window
+    of Liu's boundary (one float64 value) against 60-digit mpmath."""
+    import mpmath
+
+    out = tmp_path / "deep.nc"
+    code, _, err = run(["landscape", "--problem", f"cosine_quadratic(delta={DELTA!r}, x0=10.0)",
+                        "--optimizer", "sgd", "--steps", "300", "--precision",
+                        "double-double", "--axis", DEEP, "--out", out], capsys)
+    assert code == 0, err
+    da = ml.load_netcdf(out)
+    assert len(set(da.lr.values)) == 1
+    got = np.asarray(da["diverged"])
+    with mpmath.workdps(60):
+        want = np.array([_mp_diverged(mpmath.mpf(float(h)) + mpmath.mpf(float(lo)))
+                         for h, lo in zip(da.lr.values, da.lr_lo.values, strict=True)])
+    assert (want[1:] != want[:-1]).sum() >= 5          # several label changes
+    assert (got == want).mean() >= 0.95
