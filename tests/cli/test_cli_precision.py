@@ -103,3 +103,46 @@ def test_deep_window_flags_match_mpmath(tmp_path, capsys):
                          for h, lo in zip(da.lr.values, da.lr_lo.values, strict=True)])
     assert (want[1:] != want[:-1]).sum() >= 5          # several label changes
     assert (got == want).mean() >= 0.95
+
+
+ZOOM = ["zoom", "--problem", "cosine_quadratic", "--optimizer", "sgd", "--steps", "30",
+        "--axis", "lr=lin:0.98:1.06", "--axis", "delta=lin:0.1:0.15", "--center", "lr=1.0228",
+        "--center", "delta=0.1266", "--factor", "1000", "--levels", "2", "--size", "16"]
+
+
+def test_zoom_precision_option(tmp_path, capsys):
+    code, stdout, err = run([*ZOOM, "--precision", "double-double", "--out", tmp_path / "dd"],
+                            capsys)
+    assert code == 0, err
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("level ") and "wrote" in ln]
+    assert len(lines) == 2 and all("double-double (--precision)" in ln for ln in lines)
+    code, stdout, err = run([*ZOOM, "--precision", "float64", "--out", tmp_path / "f"], capsys)
+    assert code == 0, err
+    assert "level 0: lr 0.98..1.06, delta 0.1..0.15; float64 (--precision)" in stdout
+    code, _, err = run([*ZOOM, "--precision", "float32", "--float64", "--out", tmp_path / "x"],
+                       capsys)
+    assert code == 2 and "contradicts" in err
+    code, _, err = run([*ZOOM[:4], "adam", *ZOOM[5:], "--precision", "double-double", "--out",
+                        tmp_path / "y"], capsys)
+    assert code == 2 and "supports" in err and len(err.strip().splitlines()) == 1
+
+
+def test_zoom_precision_in_python_matches_float64():
+    import jax
+
+    from metaloss._src.grid.zoom import parse_view_axis
+    from metaloss._src.workflows.zoom import zoom
+
+    meta = ml.MetaLoss("cosine_quadratic", "sgd", steps=30)
+    # below the onset (smooth), where float64 is accurate enough to compare values
+    view = [parse_view_axis("lr=lin:0.5:0.9"), parse_view_axis("delta=lin:0.01:0.03")]
+    centre = {"lr": 0.7, "delta": 0.02}
+    dd = zoom(meta, view, centre, 10, 2, 16, precision="double-double")
+    f64 = zoom(meta, view, centre, 10, 2, 16, precision="float64")
+    assert [lv.dtype for lv, _ in dd] == ["double-double"] * 2
+    assert [lv.dtype for lv, _ in f64] == ["float64"] * 2
+    for (_, a), (_, b) in zip(dd, f64, strict=True):
+        assert a.attrs["precision"] == "double-double"
+        np.testing.assert_allclose(a.values, b.values, rtol=1e-9)
+    default = zoom(meta, view, centre, 10, 1, 16, key=jax.random.key(0))
+    assert default[0][0].dtype == "float32"
