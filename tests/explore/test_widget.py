@@ -118,3 +118,71 @@ def test_close_stops_the_thread(meta):
     assert not w.running and threading.active_count() < before
     with pytest.raises(InputError, match="closed"):
         w.request("/api/config")
+
+
+HARNESS = """async ([html, esm]) => {
+  const handlers = {};
+  const model = {
+    get: (k) => ({ html, height: 700 })[k],
+    on: (ev, f) => { (handlers[ev] ||= []).push(f); },
+    off: () => {},
+    send: async (msg) => {
+      const a = await window.kernel(msg);
+      const bytes = Uint8Array.from(atob(a.body), (c) => c.charCodeAt(0));
+      for (const f of handlers["msg:custom"] || []) {
+        f({ id: msg.id, view: msg.view, status: a.status, type: a.type },
+          [new DataView(bytes.buffer)]);
+      }
+    },
+  };
+  const mod = await import("data:text/javascript;base64," + esm);
+  mod.default.render({ model, el: document.body });
+}"""
+
+
+@pytest.mark.slow
+def test_page_in_a_browser_over_the_bridge(meta):
+    """widget.js and the bridge in Chromium, with a stand-in for anywidget's model whose
+    send() calls the widget's request handling: the page draws its map and a run."""
+    import base64
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM, DISTINCT_COLOURS, FULL_VIEW
+
+    from metaloss._src.explore.server import STATIC
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser test needs Chromium at {CHROMIUM}")
+    w = ExplorerWidget(meta, ("lr=log:1e-3:1e2:64", "momentum=1mlog:1e-3:1:64"),
+                       key=jax.random.key(0))
+    urls: list[str] = []
+
+    def kernel(msg):
+        urls.append(msg["url"])
+        a = w.request(msg["url"])
+        return {"status": a.status, "type": a.content_type,
+                "body": base64.b64encode(a.body).decode()}
+
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1300, "height": 800})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.expose_function("kernel", kernel)
+            esm = base64.b64encode((STATIC / "widget.js").read_bytes()).decode()
+            page.evaluate(HARNESS, [w.html, esm])
+            page.wait_for_selector("iframe")
+            frame = page.frames[1]
+            frame.wait_for_function(FULL_VIEW, timeout=120_000)
+            assert frame.evaluate(DISTINCT_COLOURS) > 20, "the map is blank"
+            box = frame.locator("#overlay").bounding_box()
+            page.mouse.click(box["x"] + 330, box["y"] + 300)
+            frame.wait_for_function("() => document.getElementById('run-info').textContent"
+                                    ".includes('outer loss')", timeout=120_000)
+            browser.close()
+    finally:
+        w.close()
+    assert not errors, errors
+    assert urls[0] == "/api/config" and any("format=f32" in u for u in urls)
