@@ -49,11 +49,8 @@ class Measure(abc.ABC):
         return {}
 
     def live_states(self, steps: int) -> int:
-        """About how many inner states one point holds at once while this measure is
-        evaluated (the state, the initial one kept for the run, the step's gradient
-        and temporaries): the grid engine sizes its per-call batches by it before
-        compiling (:func:`metaloss._src.grid.executor.cpu_block`). Measured with peak
-        memory of ``quadratic(dim=2000000)`` landscapes: about 4 for the loss."""
+        """Inner states one point holds at once (state, initial state, gradient,
+        temporaries), by which the grid sizes its batches: 4 measured for the loss."""
         return 4
 
     @property
@@ -219,8 +216,8 @@ class Lyapunov(Measure):
                 "lyapunov_tangent": "random unit vector from the key",
                 "lyapunov_renorm": min(self.renorm, meta.steps)}
 
-    def live_states(self, steps):
-        return 6  # the tangent and its image too (5.4 per point measured)
+    def live_states(self, steps):  # the tangent and its image too (5.4 measured)
+        return 6
 
 
 @register("measure", "gradnorm")

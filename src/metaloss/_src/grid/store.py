@@ -50,6 +50,7 @@ from metaloss._src.grid.tiles import (  # noqa: F401 -- some re-exported for fil
     damage_message,
     default_tile,
     quiet,
+    tile_intact,
     tile_target,
 )
 
@@ -164,34 +165,13 @@ class TileStore:
         with quiet():
             return self._damaged(tiles)
 
-    def _chunks_present(self, index: int) -> bool:
-        pos = tuple(int(i) for i in np.unravel_index(index, self.layout.counts))
-        for name in (self.variable, "diverged"):
-            key = self._group[name].metadata.encode_chunk_key(pos)
-            if not (self.path / name / key).is_file():
-                return False
-        return True
-
     def _damaged(self, tiles) -> list[int]:
         done = self.done()
         sums = None if self._crc is None else np.asarray(self._crc[...], np.uint32).ravel()
-        values, flags = self._group[self.variable], self._group["diverged"]
         candidates = np.flatnonzero(done) if tiles is None else [t for t in tiles if done[t]]
-        bad = []
-        for index in candidates:
-            region = self.layout.region(int(index))
-            try:
-                if sums is None:  # no checksum recorded: the chunks must exist and decode
-                    ok = self._chunks_present(int(index))
-                    if ok:
-                        _ = values[region], flags[region]
-                else:
-                    ok = checksum(values[region], flags[region], values.dtype) == sums[index]
-            except Exception:  # noqa: BLE001 -- an undecodable chunk: the file is damaged
-                ok = False
-            if not ok:
-                bad.append(int(index))
-        return bad
+        return [int(t) for t in candidates if not tile_intact(
+            self.path, self._group, self.variable, self.layout, int(t),
+            None if sums is None else int(sums[t]))]
 
     def unmark(self, tiles) -> None:
         """Marks ``tiles`` as not done, so a resume computes them again."""
