@@ -49,9 +49,8 @@ class Measure(abc.ABC):
         return {}
 
     def live_states(self, steps: int) -> int:
-        """Inner states one point holds at once (state, initial state, gradient,
-        temporaries), by which the grid sizes its batches: 4 measured for the loss."""
-        return 4
+        """Inner states one point holds at once, by which the grid sizes its batches."""
+        return 4  # state, initial state, gradient, temporaries: 4 measured for the loss
 
     @property
     def name(self) -> str:
@@ -248,8 +247,7 @@ class GradNorm(Measure):
     def details(self, meta):
         return {"gradnorm_wrt": ", ".join(meta.hparam_names) + " (raw values)"}
 
-    def live_states(self, steps):
-        # backpropagation keeps every step's state (15 per point measured at 5 steps)
+    def live_states(self, steps):  # backprop keeps each step's state (15 at 5 steps)
         return 4 + 2 * steps
 
 
