@@ -132,8 +132,9 @@ def test_determined_flags_against_the_next_precision():
     ex = Explorer(meta, jax.random.key(0), ("lr=log:1e-1:1e1:16", "momentum=1mlog:1e-3:1:16"))
     q = [("axis", "lr=log:1e-1:1e1:16"), ("axis", "momentum=1mlog:1e-3:1:16")]
     view = ex.landscape(parse_landscape([*q, ("determined", "1")]))
-    other = ml.landscape(meta, {"lr": ml.logspace(-1, 1, 16), "momentum": 1 - ml.logspace(-3, 0, 16)},
-                         key=jax.random.key(0), precision="float64", progress=False)
+    axes = {"lr": ml.logspace(-1, 1, 16), "momentum": 1 - ml.logspace(-3, 0, 16)}
+    other = ml.landscape(meta, axes, key=jax.random.key(0), precision="float64",
+                         progress=False)
     expected = np.asarray(view.diverged) == np.asarray(other["diverged"])
     assert view.determined_against == "float64" and view.precision == "float32"
     np.testing.assert_array_equal(view.determined, expected)
