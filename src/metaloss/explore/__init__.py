@@ -9,12 +9,12 @@ fetched from the network.
 
 from metaloss._src.explore import (
     Explorer,
-    ExplorerWidget,
     Superseded,
     View,
     create_app,
     serve,
 )
+from metaloss._src.explore.widget import ExplorerWidget  # loads anywidget: not for the CLI
 
 __all__ = [
     "Explorer",

@@ -24,6 +24,19 @@ const LUT = (() => {
   }
   return lut;
 })();
+// RdBu_r (as ml.plot draws the Lyapunov exponent): blue contracting, red chaotic.
+const RDBU_R = [[5, 48, 97], [32, 101, 171], [67, 147, 195], [144, 196, 221], [209, 229, 240],
+  [247, 246, 246], [253, 219, 199], [243, 164, 129], [214, 96, 77], [177, 24, 43], [103, 0, 31]];
+const DIV_LUT = (() => {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let k = 0; k < 256; k++) {
+    const x = (k / 255) * (RDBU_R.length - 1);
+    const i = Math.min(Math.floor(x), RDBU_R.length - 2);
+    const f = x - i;
+    for (let c = 0; c < 3; c++) lut[3 * k + c] = RDBU_R[i][c] * (1 - f) + RDBU_R[i + 1][c] * f;
+  }
+  return lut;
+})();
 const NON_FINITE = [150, 150, 150];
 const DIVERGED = [205, 45, 45];
 
@@ -149,7 +162,9 @@ function setStatus(text, error) {
 // ---- drawing the map ---------------------------------------------------------------------
 
 function scaleOf(frame) {
-  const log = $("scale").value === "log";
+  const mode = $("scale").value;
+  if (mode === "diverging" || mode === "symlog") return divergingScale(frame, mode === "symlog");
+  const log = mode === "log";
   let lo = Infinity, hi = -Infinity;
   const { values, diverged } = frame;
   for (let k = 0; k < values.length; k++) {
@@ -165,7 +180,29 @@ function scaleOf(frame) {
   if (!(lo < hi)) hi = log ? lo * 10 : lo + 1;
   const tf = log ? (v) => Math.log10(Math.max(v, lo)) : (v) => v;
   const [tlo, thi] = [tf(lo), tf(hi)];
-  return { lo, hi, log, frac: (v) => Math.min(1, Math.max(0, (tf(v) - tlo) / (thi - tlo))) };
+  return { lo, hi, log, lut: LUT, name: log ? "log" : "linear",
+    frac: (v) => Math.min(1, Math.max(0, (tf(v) - tlo) / (thi - tlo))) };
+}
+
+// Centred at 0 with symmetric limits +-L (L: the largest |value|, or the clip given);
+// symlog: sign(v) log10(1 + |v| / c) with c = L / 100, linear within +-c.
+function divergingScale(frame, symlog) {
+  let L = 0;
+  const { values, diverged } = frame;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (Number.isFinite(v) && !diverged[k]) L = Math.max(L, Math.abs(v));
+  }
+  const given = ["vmin", "vmax"].map((id) => Math.abs(Number($(id).value.trim() || NaN)))
+    .filter(Number.isFinite);
+  if (given.length) L = Math.max(...given);
+  if (!(L > 0)) L = 1;
+  const c = L / 100;
+  const tf = symlog ? (v) => Math.sign(v) * Math.log10(1 + Math.abs(v) / c) : (v) => v;
+  const T = tf(L);
+  return { lo: -L, hi: L, log: false, symlog, tf, lut: DIV_LUT,
+    name: symlog ? `symlog, linear within ±${fmt(c)}` : "diverging, centred at 0",
+    frac: (v) => Math.min(1, Math.max(0, (tf(v) + T) / (2 * T))) };
 }
 
 function draw() {
@@ -192,7 +229,7 @@ function draw() {
       else if (!Number.isFinite(v)) rgb = NON_FINITE;
       else {
         const c = Math.round(255 * scale.frac(v));
-        rgb = [LUT[3 * c], LUT[3 * c + 1], LUT[3 * c + 2]];
+        rgb = [scale.lut[3 * c], scale.lut[3 * c + 1], scale.lut[3 * c + 2]];
       }
       const p = 4 * ((ny - 1 - j) * nx + i); // first axis along x, second upwards
       img.data[p] = rgb[0]; img.data[p + 1] = rgb[1]; img.data[p + 2] = rgb[2];
@@ -302,23 +339,32 @@ function drawColorbar(scale) {
   const top = MARGIN.top, h = c.height - MARGIN.top - MARGIN.bottom, w = 16;
   for (let y = 0; y < h; y++) {
     const k = Math.round(255 * (1 - y / (h - 1)));
-    ctx.fillStyle = `rgb(${LUT[3 * k]},${LUT[3 * k + 1]},${LUT[3 * k + 2]})`;
+    const lut = scale.lut;
+    ctx.fillStyle = `rgb(${lut[3 * k]},${lut[3 * k + 1]},${lut[3 * k + 2]})`;
     ctx.fillRect(2, top + y, w, 1);
   }
   ctx.strokeStyle = "#333"; ctx.strokeRect(2, top, w, h);
   ctx.fillStyle = "#222"; ctx.font = "11px system-ui"; ctx.textAlign = "left";
-  const tf = scale.log ? Math.log10 : (v) => v;
-  const inv = scale.log ? (t) => 10 ** t : (t) => t;
-  const [tlo, thi] = [tf(scale.lo), tf(scale.hi)];
-  const ticks = scale.log && thi - tlo < 2
-    ? niceTicks(scale.lo, scale.hi, 5).filter((v) => v > 0).map(Math.log10)
-    : niceTicks(tlo, thi, 6);
-  for (const t of ticks) {
-    const y = top + h * (1 - (t - tlo) / (thi - tlo));
-    ctx.fillRect(2 + w, y, 4, 1);
-    ctx.fillText(fmt(inv(t)), 24, y + 4);
+  if (scale.symlog) {
+    for (const v of [-scale.hi, -scale.hi / 10, 0, scale.hi / 10, scale.hi]) {
+      const y = top + h * (1 - scale.frac(v));
+      ctx.fillRect(2 + w, y, 4, 1);
+      ctx.fillText(fmt(v), 24, y + 4);
+    }
+  } else {
+    const tf = scale.log ? Math.log10 : (v) => v;
+    const inv = scale.log ? (t) => 10 ** t : (t) => t;
+    const [tlo, thi] = [tf(scale.lo), tf(scale.hi)];
+    const ticks = scale.log && thi - tlo < 2
+      ? niceTicks(scale.lo, scale.hi, 5).filter((v) => v > 0).map(Math.log10)
+      : niceTicks(tlo, thi, 6);
+    for (const t of ticks) {
+      const y = top + h * (1 - (t - tlo) / (thi - tlo));
+      ctx.fillRect(2 + w, y, 4, 1);
+      ctx.fillText(fmt(inv(t)), 24, y + 4);
+    }
   }
-  ctx.fillText(scale.log ? "log" : "linear", 2, top + h + 16);
+  ctx.fillText(scale.name.split(",")[0], 2, top + h + 16);
   ctx.fillStyle = `rgb(${DIVERGED})`; ctx.fillRect(2, top + h + 24, 10, 10);
   ctx.fillStyle = "#222"; ctx.fillText("diverged", 15, top + h + 33);
 }
@@ -391,7 +437,9 @@ function onHover(ev) {
   const f = state.frame;
   const names = f.head.dims.map((d, a) => `${d} = ${fmt(cell.coords[a])}`).join("   ");
   const v = f.values[cell.k];
-  $("readout").textContent = `${names}\n${f.head.measure} = ${Number.isFinite(v) ? fmt(v) : v}` +
+  const info = (state.info || {})[f.head.measure];
+  const what = info ? `${f.head.measure} (${info.description})` : f.head.measure;
+  $("readout").textContent = `${names}\n${what} = ${Number.isFinite(v) ? fmt(v) : v}` +
     (f.diverged[cell.k] ? "  (diverged)" : "");
 }
 
@@ -417,6 +465,29 @@ function onUp(ev) {
   state.history.push(state.axes);
   state.picked = null; state.arrows = null;
   show(next);
+}
+
+// Wheel: zoom about the cursor (each notch 15%); the view settles 200 ms after the last.
+function onWheel(ev) {
+  if (!state.frame || !cellAt(ev.offsetX, ev.offsetY)) return;
+  ev.preventDefault();
+  const f = Math.exp(Math.sign(ev.deltaY) * Math.min(Math.abs(ev.deltaY), 200) * 0.0015);
+  const [fx, fy] = pixelToFrac(ev.offsetX, ev.offsetY);
+  const n = Number($("resolution").value);
+  const zoom = (ax, frac) => {
+    const [l, r] = uEdges(ax);
+    const c = l + frac * (r - l);
+    const [l2, r2] = [c - (c - l) * f, c + (r - c) * f];
+    const du = (r2 - l2) / n;
+    return { ...ax, n, a: fromU(ax, l2 + du / 2), b: fromU(ax, r2 - du / 2) };
+  };
+  const axes = state.axes;
+  const next = [zoom(axes[0], fx)];
+  if (axes.length > 1) next.push(zoom(axes[1], fy));
+  if (!state.wheel) state.history.push(axes);
+  state.axes = next;
+  clearTimeout(state.wheel);
+  state.wheel = setTimeout(() => { state.wheel = null; show(state.axes); }, 200);
 }
 
 function back() {
@@ -537,7 +608,14 @@ async function main() {
   $("reset").addEventListener("click", () => { state.history.push(state.axes);
     show(withResolution(state.start, Number(res.value))); });
   res.addEventListener("change", () => show(withResolution(state.axes, Number(res.value))));
-  $("measure").addEventListener("change", () => show(state.axes));
+  state.info = cfg.measure_info || {};
+  const scaleFor = (m) => (state.info[m] || {}).scale || "linear";
+  $("scale").value = scaleFor(cfg.measure);
+  $("measure").addEventListener("change", () => {
+    $("scale").value = scaleFor($("measure").value);
+    show(state.axes);
+  });
+  overlay.addEventListener("wheel", onWheel, { passive: false });
   for (const id of ["scale", "vmin", "vmax"]) $(id).addEventListener("change", () => state.frame && draw());
   await show(state.start);
 }
