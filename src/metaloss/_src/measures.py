@@ -48,6 +48,14 @@ class Measure(abc.ABC):
         """Extra NetCDF-safe attributes that say what exactly was computed."""
         return {}
 
+    def live_states(self, steps: int) -> int:
+        """About how many inner states one point holds at once while this measure is
+        evaluated (the state, the initial one kept for the run, the step's gradient
+        and temporaries): the grid engine sizes its per-call batches by it before
+        compiling (:func:`metaloss._src.grid.executor.cpu_block`). Measured with peak
+        memory of ``quadratic(dim=2000000)`` landscapes: about 4 for the loss."""
+        return 4
+
     @property
     def name(self) -> str:
         return label(self)
@@ -211,6 +219,9 @@ class Lyapunov(Measure):
                 "lyapunov_tangent": "random unit vector from the key",
                 "lyapunov_renorm": min(self.renorm, meta.steps)}
 
+    def live_states(self, steps):
+        return 6  # the tangent and its image too (5.4 per point measured)
+
 
 @register("measure", "gradnorm")
 @dataclasses.dataclass(frozen=True)
@@ -239,6 +250,10 @@ class GradNorm(Measure):
 
     def details(self, meta):
         return {"gradnorm_wrt": ", ".join(meta.hparam_names) + " (raw values)"}
+
+    def live_states(self, steps):
+        # backpropagation keeps every step's state (15 per point measured at 5 steps)
+        return 4 + 2 * steps
 
 
 @register("measure", "trainability")

@@ -9,6 +9,7 @@ fetched from the network.
 
 from metaloss._src.explore import (
     Explorer,
+    ExplorerWidget,
     Superseded,
     View,
     create_app,
@@ -17,6 +18,7 @@ from metaloss._src.explore import (
 
 __all__ = [
     "Explorer",
+    "ExplorerWidget",
     "Superseded",
     "View",
     "create_app",

@@ -4,10 +4,11 @@ A local web page over a small JSON API: views of the landscape recomputed on dem
 by the grid engine (:mod:`.session`), request checks and limits (:mod:`.requests`),
 the wire formats (:mod:`.encode`) and the Starlette app (:mod:`.server`). The page
 itself is static HTML and JavaScript in ``static/``, with no build step and nothing
-fetched from the network.
+fetched from the network. :mod:`.widget` shows the same page in a Jupyter notebook.
 """
 
 from metaloss._src.explore.server import create_app, serve
 from metaloss._src.explore.session import Explorer, Superseded, View
+from metaloss._src.explore.widget import ExplorerWidget
 
-__all__ = ["Explorer", "Superseded", "View", "create_app", "serve"]
+__all__ = ["Explorer", "ExplorerWidget", "Superseded", "View", "create_app", "serve"]

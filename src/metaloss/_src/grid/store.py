@@ -156,24 +156,37 @@ class TileStore:
         self._mask[pos] = True
 
     def damaged(self, tiles=None) -> list[int]:
-        """The finished tiles (of ``tiles``, default all) whose data no longer match the
-        checksum recorded when they were written: a chunk file deleted, truncated or
-        overwritten since. A store from before checksums has none to check."""
-        if self._crc is None:
-            return []
+        """The finished tiles (of ``tiles``, default all) whose data no longer match what
+        was recorded when they were written: a chunk file deleted, truncated or
+        overwritten since. A store from before per-tile checksums is checked as far as
+        it can be: each finished tile's chunk files must exist and decode (an
+        overwritten chunk that still decodes goes unnoticed there)."""
         with quiet():
             return self._damaged(tiles)
 
+    def _chunks_present(self, index: int) -> bool:
+        pos = tuple(int(i) for i in np.unravel_index(index, self.layout.counts))
+        for name in (self.variable, "diverged"):
+            key = self._group[name].metadata.encode_chunk_key(pos)
+            if not (self.path / name / key).is_file():
+                return False
+        return True
+
     def _damaged(self, tiles) -> list[int]:
         done = self.done()
-        sums = np.asarray(self._crc[...], np.uint32).ravel()
+        sums = None if self._crc is None else np.asarray(self._crc[...], np.uint32).ravel()
         values, flags = self._group[self.variable], self._group["diverged"]
         candidates = np.flatnonzero(done) if tiles is None else [t for t in tiles if done[t]]
         bad = []
         for index in candidates:
             region = self.layout.region(int(index))
             try:
-                ok = checksum(values[region], flags[region], values.dtype) == sums[index]
+                if sums is None:  # no checksum recorded: the chunks must exist and decode
+                    ok = self._chunks_present(int(index))
+                    if ok:
+                        _ = values[region], flags[region]
+                else:
+                    ok = checksum(values[region], flags[region], values.dtype) == sums[index]
             except Exception:  # noqa: BLE001 -- an undecodable chunk: the file is damaged
                 ok = False
             if not ok:
