@@ -150,5 +150,25 @@ def test_page(server, tmp_path):
                                timeout=120_000)
         page.mouse.move(box["x"] + 310, box["y"] + 310)
         assert "Lyapunov exponent" in page.text_content("#readout")
+
+        # the estimator picker: the orange arrow from another estimator
+        page.fill("#est-b", "forward")
+        page.dispatch_event("#est-b", "change")
+        page.wait_for_function("() => document.getElementById('grad-info').textContent"
+                               ".includes('forward')", timeout=120_000)
+
+        # greying undetermined pixels shows their share
+        page.check("#determined")
+        page.wait_for_function("() => document.getElementById('status').textContent"
+                               ".includes('undetermined')", timeout=120_000)
+        assert re.search(r"undetermined \d+\.\d% \(float32 vs float64",
+                         page.text_content("#status"))
+
+        # the r key restores the starting view
+        n = len(views)
+        page.keyboard.press("r")
+        page.wait_for_timeout(300)
+        page.wait_for_function(FULL_VIEW, timeout=120_000)
+        assert len(views) > n and axes_of(views[-1])["lr"] == start["lr"]
         browser.close()
     assert not errors, errors

@@ -9,7 +9,6 @@
 const MARGIN = { left: 78, right: 12, top: 12, bottom: 52 };
 const CLIENT = Math.random().toString(36).slice(2, 12);
 const COARSE = 64;
-const ES_SPEC = "es(std=0.1, pairs=16)";
 const $ = (id) => document.getElementById(id);
 
 const VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
@@ -38,6 +37,7 @@ const DIV_LUT = (() => {
   return lut;
 })();
 const NON_FINITE = [150, 150, 150];
+const UNDETERMINED = [190, 190, 190];
 const DIVERGED = [205, 45, 45];
 
 const state = {
@@ -91,6 +91,7 @@ function landscapeQuery(axes, extra) {
   const q = new URLSearchParams();
   for (const ax of axes) q.append("axis", specOf(ax));
   q.append("measure", $("measure").value);
+  if ($("determined").checked) q.append("determined", "1");
   for (const [k, v] of Object.entries(extra || {})) q.append(k, v);
   return q.toString();
 }
@@ -109,7 +110,8 @@ function decodeFrame(buf) {
   const size = head.shape.reduce((p, s) => p * s, 1);
   const values = new Float32Array(buf, 4 + n, size);
   const diverged = new Uint8Array(buf, 4 + n + 4 * size, size);
-  return { head, values, diverged };
+  const determined = head.determined ? new Uint8Array(buf, 4 + n + 5 * size, size) : null;
+  return { head, values, diverged, determined };
 }
 
 async function fetchFrame(axes, signal) {
@@ -145,7 +147,7 @@ async function show(axes) {
       const shape = frame.head.shape.join(" × ");
       setStatus(`${shape} ${frame.head.measure}: ${frame.head.seconds.toFixed(3)} s on the ` +
         `server, ${frame.total.toFixed(3)} s in all` + (n < full ? " (preview)" : "") +
-        boundaryText(frame.head.boundary));
+        boundaryText(frame.head.boundary) + determinedText(frame.head));
     }
   } catch (e) {
     if (e.name === "AbortError") return;
@@ -225,7 +227,8 @@ function draw() {
       const k = i * ny + j;
       const v = frame.values[k];
       let rgb;
-      if (frame.diverged[k]) rgb = DIVERGED;
+      if (frame.determined && !frame.determined[k]) rgb = UNDETERMINED;
+      else if (frame.diverged[k]) rgb = DIVERGED;
       else if (!Number.isFinite(v)) rgb = NON_FINITE;
       else {
         const c = Math.round(255 * scale.frac(v));
@@ -519,14 +522,23 @@ async function pick(cell) {
   }
   const coords = new URLSearchParams();
   axes.forEach((ax, a) => { coords.append(ax.name, String(u[a])); coords.append("param", `${ax.name}=${ax.kind}`); });
+  state.gradCoords = coords;
+  await gradients();
+}
+
+// The arrows' estimators, as picked (an empty picker draws no arrow).
+async function gradients() {
+  const axes = state.frame.axes, coords = state.gradCoords;
+  if (!coords) return;
   const first = axes.length > 1 ? ["#ffffff", "white"] : ["#222222", "black"];
-  const wanted = [["backprop", first[0]], [ES_SPEC, "#ff9f1c"]];
+  const wanted = [[$("est-a").value.trim(), first[0]], [$("est-b").value.trim(), "#ff9f1c"]]
+    .filter(([spec]) => spec !== "");
   try {
     const grads = await Promise.all(wanted.map(([spec]) =>
       getJSON(`/api/gradient?${coords}&estimator=${encodeURIComponent(spec)}`)));
     state.arrows = grads.map((g, k) => ({ color: wanted[k][1],
       g: axes.map((ax) => (g.gradient[ax.name] === null ? NaN : g.gradient[ax.name])) }));
-    $("grad-info").textContent = grads.map((g, k) => `${k ? "orange" : first[1]} arrow, ` +
+    $("grad-info").textContent = grads.map((g, k) => `${wanted[k][1] === "#ff9f1c" ? "orange" : first[1]} arrow, ` +
       `${g.estimator}:\n  ` + axes.map((ax) => `d/du ${ax.name} = ${fmt(g.gradient[ax.name] ?? NaN)}`)
       .join("   ")).join("\n") + "\narrows: downhill directions (-gradient) in the map's coordinates";
     drawOverlay();
@@ -611,6 +623,15 @@ async function main() {
   state.info = cfg.measure_info || {};
   const scaleFor = (m) => (state.info[m] || {}).scale || "linear";
   $("scale").value = scaleFor(cfg.measure);
+  for (const spec of cfg.estimators || []) $("estimator-specs").append(new Option(spec, spec));
+  for (const id of ["est-a", "est-b"]) $(id).addEventListener("change", () => gradients());
+  $("determined").addEventListener("change", () => show(state.axes));
+  window.addEventListener("keydown", (ev) => {
+    const t = ev.target;  // typing in a text field or a select is not a command
+    if ((t.tagName === "INPUT" && t.type !== "checkbox") || ["SELECT", "TEXTAREA"].includes(t.tagName)) return;
+    if (ev.key === "r" || ev.key === "0") $("reset").click();
+    else if (ev.key === "b" || ev.key === "Backspace") back();
+  });
   $("measure").addEventListener("change", () => {
     $("scale").value = scaleFor($("measure").value);
     show(state.axes);
@@ -621,6 +642,13 @@ async function main() {
 }
 
 main().catch((e) => setStatus(e.message, true));
+
+// The share of undetermined pixels (their diverged flag differs at the next precision).
+function determinedText(head) {
+  if (head.determined_share === undefined) return "";
+  return ` · undetermined ${(100 * (1 - head.determined_share)).toFixed(1)}% ` +
+    `(${head.precision} vs ${head.determined_against}, grey)`;
+}
 
 // The divergence boundary's dimension by each estimator that applies to the view, named
 // as in ml.analysis.boundary_dimension(method=...) (the atlas and the report use them).
