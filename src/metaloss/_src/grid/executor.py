@@ -112,14 +112,14 @@ def cpu_block(meta: MetaLoss, devices: tuple[jax.Device, ...], measure: Measure 
     if have is None:
         return block
     live = per_point * measure.live_states(meta.steps)
-    budget = MEMORY_SHARE * have / max(1, workers)
-    if live > budget * max(1, workers):
+    share = MEMORY_SHARE * have
+    if live > share:
         raise InputError(
             f"one grid point of this meta-loss needs about {live / 2**30:.1f} GiB while it "
             f"runs (an inner state of {per_point / 2**20:.0f} MiB), more than "
             f"{MEMORY_SHARE:.0%} of the {have / 2**30:.1f} GiB available: use a smaller "
             "problem (fewer parameters) or fewer steps")
-    while block > 1 and block * live > budget:
+    while block > 1 and block * live * max(1, workers) > share:
         block //= 2
     return block
 
