@@ -53,10 +53,10 @@ Examples:
               help="Compute every level in float64 (by default only levels whose cells "
                    "float32 cannot resolve).")
 @click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
-              default=None,
-              help="The lowest precision of any level (default float32; float64 is "
-                   "--float64; double-double computes every level in double-double, the "
-                   "outer loss only). Deeper levels still move up by themselves.")
+              default=None, metavar="PRECISION", show_default="float32",
+              help="The lowest precision of any level: float32, float64 (the same as "
+                   "--float64) or double-double (every level in double-double, the outer "
+                   "loss only). Deeper levels still move up by themselves.")
 @click.option("--determined", is_flag=True,
               help="Recompute each level at the next precision (float32 -> float64 -> "
                    "double-double where supported), grey the pixels whose diverged flag "
