@@ -23,6 +23,7 @@ from metaloss._src.cli.atlas_cmd import atlas
 from metaloss._src.cli.estimate_cmd import estimate
 from metaloss._src.cli.explore_cmd import explore
 from metaloss._src.cli.grid_cmd import export, landscape
+from metaloss._src.cli.options import Group
 from metaloss._src.cli.study_cmd import compare, reproduce
 from metaloss._src.cli.train_cmd import train
 from metaloss._src.cli.zoom_cmd import zoom
@@ -46,7 +47,8 @@ Examples:
 """
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXAMPLES)
 @click.version_option(package_name="metaloss")
 @click.option("--debug", is_flag=True,
               help="Show the traceback of an error raised in your own code (module:attribute).")

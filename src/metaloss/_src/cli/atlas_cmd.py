@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import COUNT, SEED, STEPS
+from metaloss._src.cli.options import COUNT, SEED, STEPS, Command
 from metaloss._src.errors import check_int
 
 EXAMPLES = """
@@ -25,22 +25,27 @@ Examples:
 """
 
 
-@click.command(epilog=EXAMPLES)
-@click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="Output directory (created if missing).")
+@click.command(cls=Command, epilog=EXAMPLES)
+@click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Output directory (created if missing): atlas.json (the findings table), "
+                   "atlas.md, the figures (*.png) and the PES paper's files under pes/.")
 @click.option("--quick", is_flag=True, help="Tiny sizes (seconds): a smoke test.")
 @click.option("--paper", is_flag=True,
               help="The papers' scale: Liu's sweep at 2^20 + 1 learning rates, Fig. 2 at "
                    "2^24 + 1; Sohl-Dickstein width 16, 1000 steps, 4096^2 frames. For a GPU.")
-@click.option("--width", type=COUNT, default=None,
-              help="Width of the Sohl-Dickstein networks (default 8; the paper's is 16).")
-@click.option("--size", type=COUNT, default=None,
-              help="Points per axis of each Sohl-Dickstein frame (default 96).")
-@click.option("--steps", type=STEPS, default=None,
-              help="Training steps of the networks (default 100; the paper: 500-1000).")
-@click.option("--levels", type=COUNT, default=None,
-              help="Frames per Sohl-Dickstein zoom sequence, the first included (default 6).")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="PRNG seed.")
+@click.option("--width", type=COUNT, default=None, metavar="N",
+              show_default="8; 4 with --quick, 16 with --paper",
+              help="Width of the Sohl-Dickstein networks, in hidden units (the paper's: 16).")
+@click.option("--size", type=COUNT, default=None, metavar="N",
+              show_default="96; 32 with --quick, 4096 with --paper",
+              help="Grid points per axis of each Sohl-Dickstein frame (>= 16).")
+@click.option("--steps", type=STEPS, default=None, metavar="N",
+              show_default="100; 20 with --quick, 1000 with --paper",
+              help="Training steps of the Sohl-Dickstein networks (the paper: 500-1000).")
+@click.option("--levels", type=COUNT, default=None, metavar="N",
+              show_default="6; 2 with --quick, 34 with --paper",
+              help="Frames per Sohl-Dickstein zoom sequence, the first included.")
+@click.option("--seed", type=SEED, default=0, metavar="SEED", help="PRNG seed.")
 def atlas(out, quick, paper, width, size, steps, levels, seed):
     """Reproduce the fractal-trainability papers' numbers beside ours."""
     from metaloss._src.errors import InputError

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from metaloss._src.cli.options import COUNT, build_meta, build_space, problem_options
+from metaloss._src.cli.options import COUNT, Command, build_meta, build_space, problem_options
 from metaloss._src.cli.train_cmd import build_estimator
 from metaloss._src.cli.types import Assignment, ParamKind, unique
 from metaloss._src.errors import InputError
@@ -22,20 +22,20 @@ Examples:
 """
 
 
-@click.command(epilog=EXAMPLES)
+@click.command(cls=Command, epilog=EXAMPLES)
 @problem_options
 @click.option("--estimator", "estimators", multiple=True, default=("backprop",),
-              show_default=True,
+              metavar="ESTIMATOR",
               help="An estimator: NAME or NAME(key=value, ...), NAME one of "
                    f"{', '.join(REGISTRY.names('estimator'))} (repeatable).")
 @click.option("--at", "point", type=Assignment(), multiple=True, metavar="NAME=VALUE",
-              help="The point, as hyperparameter values (repeatable); the outer parameters "
-                   "not given take their default values.")
+              show_default="each outer parameter's default value",
+              help="The point, as hyperparameter values (not outer coordinates); repeatable.")
 @click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
+              show_default="every hyperparameter not --set, in its usual parametrization",
               help="Outer parameter and its parametrization (log, lin, 1mlog), which the "
-                   "gradient is taken in; repeatable. Default: every hyperparameter not "
-                   "--set, with its default parametrization.")
-@click.option("--samples", type=COUNT, default=32, show_default=True, metavar="N",
+                   "gradient is taken in; repeatable.")
+@click.option("--samples", type=COUNT, default=32, metavar="N",
               help="Independent samples (each a whole inner run of windows for truncated "
                    "and persistent estimators), >= 2.")
 @click.option("--no-exact", is_flag=True,

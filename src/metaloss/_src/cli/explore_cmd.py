@@ -6,7 +6,7 @@ import threading
 
 import click
 
-from metaloss._src.cli.options import COUNT, build_meta, problem_options, renamed_option
+from metaloss._src.cli.options import COUNT, Command, build_meta, problem_options, renamed_option
 from metaloss._src.errors import InputError, check_int
 
 STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
@@ -25,25 +25,25 @@ Examples:
 PROBLEM_FLAGS = ("problem", "optimizer", "steps", "objective", "divergence", "sets")
 
 
-@click.command(epilog=EXAMPLES)
+@click.command(cls=Command, epilog=EXAMPLES)
 @problem_options
 @click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B:N",
+              show_default="the study's lr x momentum view at 256 x 256",
               help="An axis of the starting view (repeatable, in order), as in metaloss "
-                   "landscape; default: the study's lr x momentum view at 256 x 256.")
-@click.option("--measure", default="loss", show_default=True,
+                   "landscape: A and B hyperparameter values, N grid points.")
+@click.option("--measure", default="loss", metavar="MEASURE",
               help="The starting measure: a registered measure (as in metaloss landscape) "
                    "or diverged (the divergence flag).")
 @click.option("--store", type=click.Path(), default=None, metavar="PATH.zarr",
               help="Open a finished landscape store: its configuration fixes the problem, "
                    "the key and the starting view.")
-@click.option("--host", default="127.0.0.1", show_default=True,
+@click.option("--host", default="127.0.0.1", metavar="HOST",
               help="Address to listen on. The server has no authentication: keep it on "
                    "loopback unless the network is yours.")
-@click.option("--port", type=COUNT, default=8000, show_default=True,
-              help="Port to listen on; 0 picks a free one.")
+@click.option("--port", type=COUNT, default=8000, metavar="PORT",
+              help="TCP port to listen on; 0 picks a free one.")
 @click.option("--no-open", is_flag=True, help="Do not open a browser; just print the URL.")
-@click.option("--max-size", "max_points", type=COUNT, default=1024 * 1024, show_default=True,
-              metavar="POINTS",
+@click.option("--max-size", "max_points", type=COUNT, default=1024 * 1024, metavar="POINTS",
               help="The most grid points (the product of the axes' N) one view may have.")
 @renamed_option("--max-points", "--max-size", "max_points", type=COUNT)
 @click.pass_context

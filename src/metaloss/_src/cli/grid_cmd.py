@@ -10,6 +10,7 @@ import click
 
 from metaloss._src.cli.options import (
     COUNT,
+    Command,
     build_meta,
     colour_ceiling,
     problem_options,
@@ -24,16 +25,18 @@ def store_options(fn):
         click.option("--resume", is_flag=True,
                      help="Continue an unfinished .zarr store (only its missing tiles)."),
         click.option("--tile", default=None, metavar="N,N",
-                     help="Tile shape of a .zarr store, one size per axis (default: "
-                          "near-square, about 1/16 of the grid, 65536 to 4194304 points)."),
+                     show_default="near-square, about 1/16 of the grid, 65536 to 4194304 "
+                                  "points",
+                     help="Tile shape of a .zarr store, in grid points per axis."),
         click.option("--distributed", is_flag=True,
                      help="Share the tiles of a .zarr store among jax.distributed processes."),
         click.option("--coordinator", default=None, metavar="HOST:PORT",
-                     help="Process 0's address (default: from Slurm or Open MPI)."),
-        click.option("--num-processes", type=COUNT, default=None,
-                     help="Processes in the run (default: from Slurm or Open MPI)."),
-        click.option("--process-id", type=COUNT, default=None,
-                     help="This process's index (default: from Slurm or Open MPI)."),
+                     show_default="from Slurm or Open MPI", help="Process 0's address."),
+        click.option("--num-processes", type=COUNT, default=None, metavar="N",
+                     show_default="from Slurm or Open MPI", help="Processes in the run."),
+        click.option("--process-id", type=COUNT, default=None, metavar="INDEX",
+                     show_default="from Slurm or Open MPI",
+                     help="This process's index, from 0 to N - 1."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -57,31 +60,35 @@ Examples:
 """
 
 
-@click.command(epilog=EXAMPLES)
+@click.command(cls=Command, epilog=EXAMPLES)
 @problem_options
 @click.option("--axis", "axes", type=Axis(), multiple=True, required=True,
               metavar="NAME=KIND:A:B:N",
               help="A grid axis (repeatable, in order): KIND log (N values log-spaced from A "
-                   "to B), lin (evenly spaced) or 1mlog (1 - v, v log-spaced: momenta). "
+                   "to B), lin (evenly spaced) or 1mlog (1 - v, v log-spaced: momenta). A and B "
+                   "are hyperparameter values (for 1mlog, of v = 1 - the hyperparameter); N "
+                   "is the number of grid points. "
                    "NAME is an optimizer or problem hyperparameter, or NAME/GROUP for one "
                    "parameter group (lr/layer0). E.g. lr=log:1e-3:1e2:256.")
-@click.option("--measure", type=MEASURE, default="loss", show_default=True,
+@click.option("--measure", type=MEASURE, default="loss",
               help=f"What to compute at each point: {MEASURE.choices()} (the outer loss, "
                    "the finite-time maximal Lyapunov exponent of inner training per step, "
                    "the norm of the exact outer gradient over every hyperparameter, or a "
                    "score that is negative where training converged).")
-@click.option("--chunk", type=COUNT, default=None,
-              help="Grid points per device per compiled call (default: chosen per device).")
-@click.option("--out", required=True, type=click.Path(),
+@click.option("--chunk", type=COUNT, default=None, metavar="POINTS",
+              show_default="chosen per device",
+              help="Grid points per device per compiled call.")
+@click.option("--out", required=True, type=click.Path(), metavar="PATH",
               help="Output: a NetCDF file (.nc), or a Zarr store (.zarr) written tile by tile.")
-@click.option("--plot", "plot_path", type=click.Path(), default=None,
-              help="Also draw the landscape to this PNG.")
-@click.option("--vmax", type=float, default=None,
-              help="Colour-scale ceiling of the plot (default: 10 for the outer loss, none "
-                   "for other measures; for lyapunov, the largest absolute value shown).")
+@click.option("--plot", "plot_path", type=click.Path(), default=None, metavar="PATH",
+              help="Also draw the landscape to this image (.png, .pdf or .svg).")
+@click.option("--vmax", type=float, default=None, metavar="VALUE",
+              show_default="10 for the outer loss, none for other measures",
+              help="Colour-scale ceiling of the plot, in the measure's units (for lyapunov, "
+                   "the largest absolute exponent shown).")
 @click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
-              default=None,
-              help="Arithmetic of the inner runs (default: JAX's, float32 unless x64 is on). "
+              default=None, metavar="PRECISION", show_default="JAX's: float32 unless x64 is on",
+              help="Arithmetic of the inner runs: float32, float64 or double-double. "
                    "double-double carries ~32 digits (lin axes keep every digit of A and B; "
                    "outer loss only, in memory) and reports the share of points whose "
                    "diverged flag float64 gets right.")
@@ -210,7 +217,7 @@ def _tile(spec: str | None):
             from None
 
 
-@click.command(epilog="\n\n\b\nExample:\n  metaloss export big.zarr --out big.nc")
+@click.command(cls=Command, epilog="\n\n\b\nExample:\n  metaloss export big.zarr --out big.nc")
 @click.argument("store", type=click.Path())
 @click.argument("old_out", metavar="", required=False, default=None, type=click.Path())
 @click.option("--out", type=click.Path(), default=None, metavar="PATH.nc",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import click
 
@@ -21,31 +22,104 @@ COUNT = click.IntRange(None, 2**31 - 1)
 (the commands check their own lower bounds and tighter limits)."""
 
 
+METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(?:[=:,][A-Z][A-Z0-9_]*)*(?:\.[a-z]+)?")
+"""The one metavar style: the value named in capitals, its structure spelled out
+(``N``, ``PATH``, ``NAME=VALUE``, ``NAME=KIND:A:B:N``, ``HOST:PORT``), a file's
+suffix in lower case where the option takes one kind of file (``PATH.zarr``)."""
+
+
+_UNSET = getattr(click.core, "UNSET", None)
+"""How click (from 8.3) marks an option without a default."""
+
+
+def default_text(param: click.Parameter, ctx: click.Context) -> str | None:
+    """What ``[default: ...]`` says for ``param``, or ``None`` for nothing.
+
+    The one way a default is shown: ``show_default="..."`` where the default is
+    ``None`` but means something (``chosen per device``, ``64; 8 with --quick``),
+    else the default value itself; nothing for a flag or an empty default."""
+    if isinstance(param.show_default, str):
+        return param.show_default
+    if getattr(param, "is_flag", False):
+        return None
+    value = param.get_default(ctx, call=False)
+    if value is None or value is _UNSET or callable(value) or value in ((), ""):
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    """An option's line in ``--help``: spellings and metavar, its help, then
+    ``[default: ...]`` and ``[required]`` as :func:`default_text` says. Ranges are
+    not shown (a bound that matters is said in the help, in words)."""
+    if not isinstance(param, click.Option):
+        return param.get_help_record(ctx)
+    if param.hidden:
+        return None
+    spec = click.formatting.join_options(param.opts)[0]
+    if not param.is_flag and not param.count:
+        spec += f" {param.make_metavar(ctx)}"
+    extra = []
+    default = default_text(param, ctx)
+    if default is not None:
+        extra.append(f"default: {default}")
+    if param.required:
+        extra.append("required")
+    text = param.help or ""
+    if extra:
+        text = f"{text}  [{'; '.join(extra)}]"
+    return spec, text
+
+
+class Styled:
+    """Help in one style for a command's options (see :func:`help_record`)."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records = [r for p in self.get_params(ctx) if not isinstance(p, click.Argument)
+                   if (r := help_record(p, ctx)) is not None]
+        if records:
+            with formatter.section("Options"):
+                formatter.write_dl(records)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+
+class Command(Styled, click.Command):
+    """Every ``metaloss`` command: ``@click.command(cls=Command)``."""
+
+
+class Group(Styled, click.Group):
+    """The ``metaloss`` group itself."""
+
+
 def problem_options(fn):
     """``--problem --optimizer --steps --objective --divergence --set --seed``."""
     opts = [
-        click.option("--problem", type=PROBLEM, default="wavy1d", show_default=True,
+        click.option("--problem", type=PROBLEM, default="wavy1d",
                      help=f"Inner problem: NAME, NAME(key=value, ...) or module:attribute. "
                           f"Names: {PROBLEM.choices()}; e.g. 'quadratic(dim=20)'."),
         click.option("--optimizer", type=OPTIMIZER, default=None,
-                     help=f"Inner optimizer, a spec like --problem (default: sgdm; none for a "
-                          f"system, such as influence_balancing, which steps itself). Names: "
+                     show_default="sgdm; none for a system",
+                     help=f"Inner optimizer, a spec like --problem; a system, such as "
+                          f"influence_balancing, steps itself and takes none. Names: "
                           f"{OPTIMIZER.choices()}."),
-        click.option("--steps", type=STEPS, default=50, show_default=True,
-                     help="Inner steps per run (the unroll length)."),
-        click.option("--objective", type=OBJECTIVE, default="mean", show_default=True,
+        click.option("--steps", type=STEPS, default=50, metavar="N",
+                     help="Inner steps per run (the unroll length), at most 10^7."),
+        click.option("--objective", type=OBJECTIVE, default="mean",
                      help=f"Outer objective: {OBJECTIVE.choices()}."),
-        click.option("--divergence", type=float, default=1e3, show_default=True,
-                     metavar="FACTOR",
-                     help="A run diverges once its loss exceeds FACTOR * (|L0| + 1) or is not "
-                          "finite; it is then frozen and records that cap. 0: no detection, "
-                          "inf/NaN kept as they come."),
+        click.option("--divergence", type=float, default=1e3, metavar="FACTOR",
+                     help="A run diverges once its loss exceeds FACTOR * (|L0| + 1), L0 its "
+                          "initial loss, or is not finite; it is then frozen and records that "
+                          "cap. 0: no detection, inf/NaN kept as they come."),
         click.option("--set", "sets", type=Assignment(), multiple=True, metavar="NAME=VALUE",
-                     help="Hold a hyperparameter fixed, e.g. --set momentum=0.9, --set "
-                          "lr/layer1=0.5 or a problem's own, --set delta=0.2 (repeatable)."),
-        click.option("--seed", type=SEED, default=0, show_default=True,
+                     help="Hold a hyperparameter fixed at a hyperparameter value (not an outer "
+                          "coordinate), e.g. --set momentum=0.9, --set lr/layer1=0.5 or a "
+                          "problem's own, --set delta=0.2 (repeatable)."),
+        click.option("--seed", type=SEED, default=0, metavar="SEED",
                      help="PRNG seed of the inner runs (minibatches, random starts) and of "
-                          "any sampling."),
+                          "any sampling: an integer from -2^31 to 2^32 - 1."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)

@@ -9,6 +9,7 @@ import click
 
 from metaloss._src.cli.options import (
     COUNT,
+    Command,
     build_meta,
     build_space,
     describe_point,
@@ -20,9 +21,12 @@ from metaloss._src.errors import InputError
 from metaloss._src.spec import REGISTRY
 
 
-@click.command(epilog="\n\n\b\nExamples:\n  metaloss reproduce --out results\n"
-                      "  metaloss reproduce --out quick/ --quick")
-@click.option("--out", required=True, type=click.Path(), help="Output directory.")
+@click.command(cls=Command, epilog="\n\n\b\nExamples:\n  metaloss reproduce --out results\n"
+                                 "  metaloss reproduce --out quick/ --quick")
+@click.option("--out", required=True, type=click.Path(), metavar="DIR",
+              help="Output directory: the figures (*.png), the landscapes (landscape.nc, "
+                   "mlp_digits_landscape.nc), the comparison's tables and data (compare*.csv, "
+                   "compare*.nc), report.md and report.html.")
 @click.option("--quick", is_flag=True, help="Reduced sizes (about 30 s), for tests.")
 @click.option("--quiet", is_flag=True,
               help="Print only the report's path at the end (no stages, bars or summary).")
@@ -85,45 +89,55 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
     return box
 
 
-@click.command(epilog=COMPARE_EXAMPLES)
+@click.command(cls=Command, epilog=COMPARE_EXAMPLES)
 @problem_options
 @click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
-              help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
-                   "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
+              show_default="every hyperparameter not --set; lr log, momenta 1mlog",
+              help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable.")
 @click.option("--box", "boxes", multiple=True, metavar="NAME=LOW:HIGH",
+              show_default="the study's: log -3:2, 1mlog -3:0; lin has none",
               help="Range of random starts per outer parameter, in outer coordinates "
-                   "(default: log -3:2, 1mlog -3:0, the study's; lin needs one).")
+                   "(log10(lr) for a log parameter); repeatable.")
 @click.option("--starts", type=COUNT, default=None, metavar="N",
-              help="Number of random starts in the box [default: 64; 8 with --quick], plus "
-                   "the study's "
-                   "two starts when training the study's (lr, momentum).")
+              show_default="64; 8 with --quick",
+              help="Random starts, uniform in the box, plus the study's two starts when "
+                   "training the study's (lr, momentum).")
 @click.option("--estimators", "spec", default=None, metavar="SPECS",
+              show_default="backprop, forward, truncated(K=10), es(pairs=1), es(pairs=16), "
+                           "pes(K=10); with --quick backprop, es(pairs=1), pes(K=10)",
               help="Comma-separated estimator specs, NAME or NAME(key=value, ...), NAME one of "
-                   f"{', '.join(REGISTRY.names('estimator'))}; or 'all'. Default: backprop, "
-                   "forward, truncated(K=10), es(pairs=1), es(pairs=16), pes(K=10); 'all' "
-                   "adds nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4).")
-@click.option("--budget", type=COUNT, default=None,
-              help="Inner steps per run [default: 100000; 5000 with --quick].")
+                   f"{', '.join(REGISTRY.names('estimator'))}; or 'all', which adds "
+                   "nres(K=10), guided_es(alpha=0.5), hybrid(pairs=4) to the default six.")
+@click.option("--budget", type=COUNT, default=None, metavar="STEPS",
+              show_default="100000; 5000 with --quick",
+              help="Inner steps each training run may spend: an estimator that spends more "
+                   "inner steps per outer step takes fewer outer steps.")
 @click.option("--outer-step", type=float, default=None, metavar="STEP",
-              help="Step of the outer SGD (gradients clipped to [-10, 10]) [default: 0.01, "
-                   "the study's].")
+              show_default="0.01, the study's",
+              help="Step size of the outer SGD, in outer coordinates (gradients clipped to "
+                   "[-10, 10]).")
 @click.option("--maps", "maps", is_flag=True,
               help="Also judge every estimator against its truth on a grid over the box: "
                    "compare_maps.nc and one figure per quantity (bias, variance, cosine, "
                    "dominance). Needs a problem that draws no random numbers.")
 @click.option("--size", "map_size", type=COUNT, default=None, metavar="N",
-              help="Grid points per axis of the maps [default: 32; 6 with --quick].")
+              show_default="32; 6 with --quick", help="Grid points per axis of the maps.")
 @renamed_option("--seeds", "--starts", "starts", type=COUNT)
 @renamed_option("--map-size", "--size", "map_size", type=COUNT)
-@click.option("--map-samples", type=COUNT, default=None,
-              help="Estimates per pixel and estimator [default: 64; 4 with --quick].")
-@click.option("--out", required=True, type=click.Path(), help="Output directory.")
-@click.option("--quick", is_flag=True, help="Few seeds, three estimators, small sweep (seconds).")
+@click.option("--map-samples", type=COUNT, default=None, metavar="N",
+              show_default="64; 4 with --quick", help="Estimates per pixel and estimator.")
+@click.option("--out", required=True, type=click.Path(), metavar="DIR",
+              help="Output directory: the table (compare.csv, compare.md), every run "
+                   "(compare_runs.csv), the gradient sweep (compare_sweep.nc), the figures "
+                   "(compare_*.png), with --maps compare_maps.nc, and report.md, report.html.")
+@click.option("--quick", is_flag=True,
+              help="Reduced sizes, for tests: 8 random starts, three estimators, a budget of "
+                   "5000 inner steps, a two-length gradient sweep and 6 x 6 maps.")
 @click.option("--quiet", is_flag=True,
               help="Print only the table and the output path (no stages or bars).")
 def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, starts,
             spec, budget, outer_step, maps, map_size, map_samples, out, quick, quiet):
-    """Compare outer-gradient estimators over many seeds: table, figures, report."""
+    """Compare outer-gradient estimators from many random starts: table, figures, report."""
     import jax
 
     from metaloss._src import plot

@@ -10,6 +10,7 @@ import click
 from metaloss._src.cli.options import (
     COUNT,
     STEPS,
+    Command,
     build_meta,
     build_space,
     describe_point,
@@ -64,38 +65,37 @@ def build_estimator(spec: str, flags: dict[str, object]):
     return build("estimator", name, options, spec)
 
 
-@click.command(epilog=EXAMPLES)
+@click.command(cls=Command, epilog=EXAMPLES)
 @problem_options
-@click.option("--estimator", default="backprop", show_default=True,
+@click.option("--estimator", default="backprop", metavar="ESTIMATOR",
               help="The outer-gradient estimator: NAME or NAME(key=value, ...), NAME one of "
                    f"{', '.join(REGISTRY.names('estimator'))}; e.g. 'es(std=0.05, pairs=8)'.")
 @click.option("--std", type=float, default=None, metavar="STD",
-              help="Shorthand for the estimator's std option (ES, PES, NRES, Guided ES, "
-                   "hybrid).")
+              help="Shorthand for the estimator's std option, the perturbations' standard "
+                   "deviation in outer coordinates (ES, PES, NRES, Guided ES, hybrid).")
 @click.option("--pairs", type=COUNT, default=None, metavar="N",
-              help="Shorthand for the estimator's pairs option (ES, PES, NRES, Guided ES, "
-                   "hybrid).")
+              help="Shorthand for the estimator's pairs option, antithetic perturbation "
+                   "pairs per estimate (ES, PES, NRES, Guided ES, hybrid).")
 @click.option("--K", "K", type=COUNT, default=None, metavar="STEPS",
               help="Shorthand for the estimator's K, its window in inner steps (truncated, "
                    "PES, NRES; Guided ES: its surrogate's horizon).")
 @renamed_option("--truncation", "--K", "K", type=COUNT)
 @click.option("--param", "params", type=ParamKind(), multiple=True, metavar="NAME=KIND",
-              help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable. "
-                   "Default: every hyperparameter not --set, lr log, momenta 1mlog.")
+              show_default="every hyperparameter not --set; lr log, momenta 1mlog",
+              help="Outer parameter and its parametrization (log, lin, 1mlog); repeatable.")
 @click.option("--init", "inits", type=Assignment(), multiple=True, metavar="NAME=VALUE",
-              help="Start as a hyperparameter value, e.g. --init lr=0.01 (repeatable). "
-                   "Default: the study's lr 0.01, momentum 0.684; other hyperparameters "
-                   "start at the optimizer's default.")
+              show_default="the study's lr 0.01, momentum 0.684; others the optimizer's",
+              help="Start as a hyperparameter value (not an outer coordinate), e.g. --init "
+                   "lr=0.01 (repeatable).")
 @click.option("--init-coord", "init_coords", type=Assignment(), multiple=True,
               metavar="NAME=U",
               help="Start in outer coordinates (not hyperparameter values) instead, e.g. "
                    "--init-coord lr=-2 for log10(lr) = -2 (repeatable).")
-@click.option("--outer-steps", type=STEPS, default=100, show_default=True,
-              metavar="N", help="Outer training steps.")
-@click.option("--step-size", type=float, default=0.01, show_default=True, metavar="STEP",
+@click.option("--outer-steps", type=STEPS, default=100, metavar="N",
+              help="Outer training steps (one estimate and one update each), at most 10^7.")
+@click.option("--step-size", type=float, default=0.01, metavar="STEP",
               help="Outer SGD step size, in outer coordinates.")
-@click.option("--clip", type=float, default=10.0, show_default=True,
-              metavar="C",
+@click.option("--clip", type=float, default=10.0, metavar="C",
               help="Clip outer gradients (with respect to outer coordinates) to [-C, C].")
 @click.option("--out", required=True, type=click.Path(), metavar="DIR",
               help="Output directory; train writes run.npz (outer loss and trajectory in "

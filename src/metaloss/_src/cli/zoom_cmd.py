@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import COUNT, build_meta, colour_ceiling, problem_options
+from metaloss._src.cli.options import COUNT, Command, build_meta, colour_ceiling, problem_options
 from metaloss._src.cli.types import Assignment, Spec, unique
 from metaloss._src.errors import InputError
 
@@ -24,46 +24,49 @@ Examples:
 """
 
 
-@click.command(epilog=EXAMPLES)
+@click.command(cls=Command, epilog=EXAMPLES)
 @problem_options
 @click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B",
+              show_default="the study's lr=log:1e-3:1e2 and momentum=1mlog:1e-3:1",
               help="An axis of the starting view (give two, in order), in the landscape's "
-                   "grammar without N: KIND log, lin or 1mlog. Default: the study's "
-                   "lr=log:1e-3:1e2 and momentum=1mlog:1e-3:1.")
+                   "grammar without N: KIND log, lin or 1mlog; A and B hyperparameter values.")
 @click.option("--center", "centers", type=Assignment(), multiple=True, metavar="NAME=VALUE",
-              help="The zoom's centre, a hyperparameter value per axis (repeat per axis).")
+              help="The zoom's centre, a hyperparameter value (not an outer coordinate) per "
+                   "axis (repeat per axis).")
 @click.option("--auto", is_flag=True,
               help="Centre on the divergence boundary: the boundary cell of the first level "
                    "nearest its middle.")
-@click.option("--factor", type=float, default=4.0, show_default=True,
-              help="Each level is FACTOR times narrower on every axis (> 1).")
-@click.option("--levels", type=COUNT, default=5, show_default=True,
+@click.option("--factor", type=float, default=4.0, metavar="FACTOR",
+              help="Each level is FACTOR times narrower on every axis, in the axes' outer "
+                   "coordinates (> 1).")
+@click.option("--levels", type=COUNT, default=5, metavar="N",
               help="Levels, the starting view included (>= 1).")
-@click.option("--size", type=COUNT, default=256, show_default=True,
-              help="Points per axis at every level (>= 16, for box counting).")
-@click.option("--chunk", type=COUNT, default=None,
-              help="Grid points per device per compiled call (default: chosen per device).")
-@click.option("--measure", type=Spec("measure"), default="loss", show_default=True,
+@click.option("--size", type=COUNT, default=256, metavar="N",
+              help="Grid points per axis at every level (>= 16, for box counting).")
+@click.option("--chunk", type=COUNT, default=None, metavar="POINTS",
+              show_default="chosen per device",
+              help="Grid points per device per compiled call.")
+@click.option("--measure", type=Spec("measure"), default="loss",
               help="What each level computes (as for landscape), e.g. trainability: its "
                    "'diverged' mask (not converged) is then the boundary measured.")
 @click.option("--float64", "float64", is_flag=True,
               help="Compute every level in float64 (by default only levels whose cells "
                    "float32 cannot resolve).")
 @click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
-              default=None,
-              help="The lowest precision of any level (default float32; float64 is "
-                   "--float64; double-double computes every level in double-double, the "
-                   "outer loss only). Deeper levels still move up by themselves.")
+              default=None, metavar="PRECISION", show_default="float32",
+              help="The lowest precision of any level: float32, float64 (the same as "
+                   "--float64) or double-double (every level in double-double, the outer "
+                   "loss only). Deeper levels still move up by themselves.")
 @click.option("--determined", is_flag=True,
               help="Recompute each level at the next precision (float32 -> float64 -> "
                    "double-double where supported), grey the pixels whose diverged flag "
                    "changes and report their share.")
-@click.option("--vmax", type=float, default=None,
-              help="Colour-scale ceiling of the level images (default: 10 for the outer "
-                   "loss, none for other measures).")
+@click.option("--vmax", type=float, default=None, metavar="VALUE",
+              show_default="10 for the outer loss, none for other measures",
+              help="Colour-scale ceiling of the level images, in the measure's units.")
 @click.option("--resume", is_flag=True,
               help="Continue an unfinished zoom in --out (finished levels are only read).")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="Output directory: zoom.zarr, level<k>.png, zoom.gif, dimensions.csv/.md/.png.")
 def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, centers, auto,
          factor, levels, size, chunk, measure, float64, precision, determined, vmax, resume,
