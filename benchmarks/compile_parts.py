@@ -60,8 +60,8 @@ def child_sweep(one_copy: bool) -> dict:
 
     from metaloss._src.analysis.gradients import LENGTHS, _sweep
     from metaloss._src.fastrng import straight_threefry_on_cpu
-    from metaloss._src.study.compare import default_estimators
     from metaloss._src.study.settings import study_setup
+    from metaloss._src.workflows.compare_settings import default_estimators
 
     straight_threefry_on_cpu()
     meta, space = study_setup()

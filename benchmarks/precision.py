@@ -1,11 +1,16 @@
 """Double-double against float64 on cosine_quadratic and meanfield_mlp, in one run
 (issue 24's speed target: at most 15x the float64 cost).
 
-    nice .venv/bin/python benchmarks/precision.py [--repeats 3]
+    nice .venv/bin/python benchmarks/precision.py [--repeats 3] [--check-fma]
 
 Each case computes the same landscape with ``precision="float64"`` and
 ``precision="double-double"``; times are the median of warm calls (compilation
 excluded, reported apart), on whatever device JAX uses.
+
+``--check-fma`` first measures, on the current backend, whether jit contracts
+``a * b + c`` into a fused multiply-add and whether Dekker's two-product written
+without optimization barriers stays exact (against exact rationals): the evidence for
+which of ``precision.dd``'s barriers a backend needs.
 """
 
 from __future__ import annotations
@@ -42,10 +47,43 @@ def timed(fn, repeats):
     return first, statistics.median(runs)
 
 
+def check_fma(n=20000, seed=0):
+    """Print the FMA-contraction and barrier-free two-product checks."""
+    from fractions import Fraction
+
+    import jax.numpy as jnp
+
+    splitter = 134217729.0
+
+    def bare_two_prod(a, b):
+        p, ta, tb = a * b, splitter * a, splitter * b
+        ah, bh = ta - (ta - a), tb - (tb - b)
+        al, bl = a - ah, b - bh
+        return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+    def wrong(a, b, p, e):
+        exact = [Fraction(float(x)) * Fraction(float(y)) for x, y in zip(a, b, strict=True)]
+        got = [Fraction(float(u)) + Fraction(float(v)) for u, v in zip(p, e, strict=True)]
+        return sum(x != y for x, y in zip(exact, got, strict=True))
+
+    rng = np.random.default_rng(seed)
+    with jax.enable_x64(True):
+        a = rng.standard_normal(n) * np.exp(rng.uniform(-20, 20, n))
+        b = rng.standard_normal(n) * np.exp(rng.uniform(-20, 20, n))
+        fused = np.asarray(jax.jit(lambda a, b, c: a * b + c)(a, b, -(a * b)))
+        p, e = jax.jit(bare_two_prod)(jnp.asarray(a), jnp.asarray(b))
+        print(f"fma check ({jax.default_backend()}, {n} random pairs over 35 decades): "
+              f"a*b + c contracted on {int((fused != 0).sum())}; barrier-free two-product "
+              f"inexact on {wrong(a, b, np.asarray(p), np.asarray(e))}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--check-fma", action="store_true")
     args = ap.parse_args()
+    if args.check_fma:
+        check_fma()
     print(f"device: {jax.devices()[0].device_kind}; JAX {jax.__version__}")
     print("| case | float64 warm | double-double warm | ratio | first call f64 / dd | "
           "flags equal |")

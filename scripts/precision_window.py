@@ -4,15 +4,17 @@
 diverged flags of 60-digit mpmath.
 
     .venv/bin/python scripts/precision_window.py [--points 64] [--width 1e-20]
-        [--roughness 1.5] [--steps 300] [--x0 10] [--out /tmp/window.nc]
+        [--roughness 1.5] [--steps 300] [--x0 10] [--low 0.98 --high 1.06]
+        [--split 16] [--beam 8] [--out /tmp/window.nc]
 
-Finds boundary points by zooming in double-double: a 64-point scan of [0.98, 1.06],
-then repeatedly a 64-point scan of the cell around a label change (of up to 8 such
-cells, the one whose own scan has most changes), down to the window's width. Every
-coarse change is followed, and the window with the most label changes is checked:
-the script runs the CLI on it, then recomputes each point's flag in mpmath at --dps
-digits and prints the agreement, the label changes and what float64 makes of the
-window.
+Finds the window by a beam descent in double-double (`descend`): each level splits
+every kept window into --split blocks, scans each block on --points points and keeps
+the --beam blocks with the most label changes, down to blocks --width wide. Following
+only one crossing tends to land on the smooth main edge of the boundary, where a 1e-20
+window holds a single change; the beam stays in the fractal part, where the changes
+persist at every depth. The script then runs the CLI on the best window, recomputes
+each point's flag in mpmath at --dps digits and prints the agreement, the label
+changes and what float64 makes of the window.
 """
 
 from __future__ import annotations
@@ -60,25 +62,42 @@ def grid(a: Fraction, b: Fraction, n: int) -> list[Fraction]:
     return [a + (b - a) * i / (n - 1) for i in range(n)]
 
 
-def changes(meta, a, b, n) -> tuple[list[Fraction], np.ndarray]:
-    pts = grid(a, b, n)
-    f = dd_flags(meta, pts)
-    return pts, np.flatnonzero(f[1:] != f[:-1])
+def block_changes(flags: np.ndarray, blocks: int, n: int) -> np.ndarray:
+    """Label changes inside each of ``blocks`` consecutive scans of ``n`` points."""
+    f = np.asarray(flags).reshape(blocks, n)
+    return (f[:, 1:] != f[:, :-1]).sum(axis=1)
 
 
-def zoom(meta, a, b, width, n, tries=8):
-    """A window ``width`` wide around a label change: at each level, of up to ``tries``
-    cells that hold a change (evenly picked), the one whose own scan changes most."""
-    while b - a > width:
-        pts, ch = changes(meta, a, b, n)
-        if ch.size == 0:
+def descend(meta, a: Fraction, b: Fraction, width: Fraction, n: int, split: int = 16,
+            beam: int = 8, log=print):
+    """A window ``width`` wide inside [a, b] with many label changes, found by a beam
+    descent in double-double.
+
+    Each level scans every kept window on ``split`` blocks of ``n`` points (the block
+    is the next level's candidate window, ``split`` times narrower, never narrower
+    than ``width``) and keeps the ``beam`` blocks with the most label changes, over
+    all kept windows. A boundary whose fine structure dies out along one path
+    (the smooth main edge: one crossing per window) is abandoned for the fractal
+    part, where the changes persist. Returns (changes, low, high) of the best
+    final window, or None when no block holds a change.
+    """
+    kept = [(a, b)]
+    while True:
+        h = max((kept[0][1] - kept[0][0]) / split, width)
+        cands = []
+        for lo, hi in kept:
+            k = max(1, int(round((hi - lo) / h)))
+            pts = [p for j in range(k) for p in grid(lo + j * h, lo + (j + 1) * h, n)]
+            counts = block_changes(dd_flags(meta, pts), k, n)
+            cands += [(int(c), lo + j * h, lo + (j + 1) * h) for j, c in enumerate(counts) if c]
+        if not cands:
             return None
-        picks = ch[np.linspace(0, ch.size - 1, min(tries, ch.size)).round().astype(int)]
-        counts = [changes(meta, pts[i], pts[i + 1], n)[1].size for i in picks]
-        i = picks[int(np.argmax(counts))]
-        a, b = pts[i], pts[i + 1]
-    centre = (a + b) / 2
-    return centre - width / 2, centre + width / 2
+        cands.sort(key=lambda c: -c[0])
+        kept = [(lo, hi) for _, lo, hi in cands[:beam]]
+        log(f"  width {float(h):.2e}: best {beam} windows hold "
+            f"{[c[0] for c in cands[:beam]]} label changes")
+        if h == width:
+            return cands[0]
 
 
 def main():
@@ -89,29 +108,24 @@ def main():
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--dps", type=int, default=60)
     ap.add_argument("--x0", type=float, default=10.0)
+    ap.add_argument("--low", default="0.98")
+    ap.add_argument("--high", default="1.06")
+    ap.add_argument("--split", type=int, default=16)
+    ap.add_argument("--beam", type=int, default=8)
     ap.add_argument("--out", default="/tmp/precision_window.nc")
     args = ap.parse_args()
     jax.config.update("jax_enable_x64", True)
     delta = args.roughness * CRITICAL_ROUGHNESS
     meta = MetaLoss(CosineQuadratic(delta=delta, x0=args.x0), "sgd", steps=args.steps)
     width, n = Fraction(args.width), args.points
-    coarse = grid(Fraction("0.98"), Fraction("1.06"), n)
-    f = dd_flags(meta, coarse)
-    changes = np.flatnonzero(f[1:] != f[:-1])
-    print(f"coarse scan of [0.98, 1.06]: {changes.size} label changes")
-    best = None
-    for i in changes:
-        win = zoom(meta, coarse[i], coarse[i + 1], width, n)
-        if win is None:
-            continue
-        fl = dd_flags(meta, grid(*win, n))
-        k = int((fl[1:] != fl[:-1]).sum())
-        print(f"  change near lr {float(coarse[i]):.5f}: {k} label changes in the window")
-        if best is None or k > best[0]:
-            best = (k, win)
+    print(f"beam descent from [{args.low}, {args.high}] to windows {args.width} wide "
+          f"({args.split} blocks per window, beam {args.beam}):")
+    best = descend(meta, Fraction(args.low), Fraction(args.high), width, n, args.split,
+                   args.beam)
     if best is None:
-        raise SystemExit("no label change in [0.98, 1.06] at these settings")
-    a, b = best[1]
+        raise SystemExit(f"no label change in [{args.low}, {args.high}] at these settings")
+    print(f"chosen window: {best[0]} label changes in double-double")
+    a, b = best[1], best[2]
     sa, sb = exact.decimal(float(a), float(a - Fraction(float(a))), 34), \
         exact.decimal(float(b), float(b - Fraction(float(b))), 34)
     cmd = [sys.executable, "-m", "metaloss", "landscape", "--problem",
@@ -126,6 +140,10 @@ def main():
            for h, lo in zip(da["lr"].values, da["lr_lo"].values, strict=True)]
     with mpmath.workdps(args.dps):
         want = np.array([mp_diverged(delta, q, args.steps, args.x0) for q in pts])
+    with mpmath.workdps(args.dps + 20):
+        more = np.array([mp_diverged(delta, q, args.steps, args.x0) for q in pts])
+    print(f"mpmath {args.dps + 20} digits agrees with {args.dps} on "
+          f"{int((more == want).sum())}/{n} flags")
     print(f"window [{sa}, {sb}]: {n} points, {len(np.unique(da['lr'].values))} distinct "
           f"float64 values")
     print(f"mpmath {args.dps} digits: {int(want.sum())} diverged, "

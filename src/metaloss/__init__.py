@@ -1,10 +1,10 @@
 """metaloss: hyperparameter meta-loss landscapes of unrolled optimization, in JAX.
 
 The library: problems, optimizers, the unroll, objectives, the meta-loss,
-outer spaces, estimators, outer training, the grid engine (``ml.landscape``)
-and analysis. The applications built on it (the study and its report, the
-command line) live in :mod:`metaloss._src.study` and :mod:`metaloss.cli` and are not
-imported here.
+outer spaces, estimators, outer training, the grid engine (``ml.landscape``),
+analysis, and the workflows built on them (``ml.workflows``). The applications
+built on it (the study and its report, the command line) live in
+:mod:`metaloss._src.study` and :mod:`metaloss.cli` and are not imported here.
 """
 
 from metaloss import (
@@ -17,6 +17,7 @@ from metaloss import (
     schedules,
     spec,
     systems,
+    workflows,
 )
 from metaloss._src.errors import InputError
 from metaloss._src.estimators.estimate import Estimate, estimate
@@ -65,4 +66,5 @@ __all__ = [
     "schedules",
     "spec",
     "systems",
+    "workflows",
 ]

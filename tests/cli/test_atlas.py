@@ -22,12 +22,14 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     sd = by_paper["Sohl-Dickstein 2024"]
     assert len(sd) == 12 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
     assert sum(r["method"].startswith("box") for r in sd) == 6
-    # Liu: Fig. 2a and 2b by both estimators, and the sweep per ratio by both
+    # Liu: Fig. 2a and 2b by three estimators, and the sweep per ratio by two
     liu_rows = by_paper["Liu 2024"]
     sweep = [r for r in liu_rows if r["finding"].startswith("sweep")]
     assert len(sweep) == 2 * len(liu.QUICK.ratios)
     assert {r["method"].split()[0] for r in sweep} == {"crossings", "box"}
-    assert sum("Fig. 2" in r["finding"] for r in liu_rows) == 4
+    assert sum("Fig. 2" in r["finding"] for r in liu_rows) == 6
+    unc = [r for r in liu_rows if r["finding"].endswith("uncertainty exponent")]
+    assert len(unc) == 2 and all(0 < r["value"] < 1.5 for r in unc)
     assert len(by_paper["seed study"]) == 2
     assert any(p.startswith("Vicol") for p in by_paper), set(by_paper)
     assert len(numbers["liu"]["sweep"]) == len(liu.QUICK.ratios) * len(liu.QUICK.lams)

@@ -64,3 +64,85 @@ def test_explorer_views_at_a_precision():
     assert view.attrs["precision"] == "double-double" and view.values.shape == (9,)
     with pytest.raises(InputError, match="unknown precision"):
         parse_landscape([("axis", WINDOW), ("precision", "quad")])
+
+
+# The window scripts/precision_window.py's beam descent picks at roughness 1.5x the
+# onset (x0 = 10, 300 steps): 1e-20 wide, inside the fractal part of Liu's boundary.
+DEEP = "lr=lin:1.018028181057647891666340100869093:1.018028181057647891676340100869093:64"
+DELTA = 1.5 / (2 * np.pi**2)
+
+
+def _mp_diverged(lr, steps=300, x0=10, factor=1e3):
+    import mpmath
+
+    delta, k, x = mpmath.mpf(DELTA), 2 * mpmath.pi, mpmath.mpf(x0)
+    threshold = factor * (abs(x * x + delta * mpmath.cos(k * x)) + 1)
+    for _ in range(steps):
+        loss = x * x + delta * mpmath.cos(k * x)
+        if abs(loss) > threshold:
+            return True
+        x = x - lr * (2 * x - delta * k * mpmath.sin(k * x))
+    return False
+
+
+def test_deep_window_flags_match_mpmath(tmp_path, capsys):
+    """Issue 24's done-when, at full size: the 64 diverged flags in a 1e-20 window
+    of Liu's boundary (one float64 value) against 60-digit mpmath."""
+    import mpmath
+
+    out = tmp_path / "deep.nc"
+    code, _, err = run(["landscape", "--problem", f"cosine_quadratic(delta={DELTA!r}, x0=10.0)",
+                        "--optimizer", "sgd", "--steps", "300", "--precision",
+                        "double-double", "--axis", DEEP, "--out", out], capsys)
+    assert code == 0, err
+    da = ml.load_netcdf(out)
+    assert len(set(da.lr.values)) == 1
+    got = np.asarray(da["diverged"])
+    with mpmath.workdps(60):
+        want = np.array([_mp_diverged(mpmath.mpf(float(h)) + mpmath.mpf(float(lo)))
+                         for h, lo in zip(da.lr.values, da.lr_lo.values, strict=True)])
+    assert (want[1:] != want[:-1]).sum() >= 5          # several label changes
+    assert (got == want).mean() >= 0.95
+
+
+ZOOM = ["zoom", "--problem", "cosine_quadratic", "--optimizer", "sgd", "--steps", "30",
+        "--axis", "lr=lin:0.98:1.06", "--axis", "delta=lin:0.1:0.15", "--center", "lr=1.0228",
+        "--center", "delta=0.1266", "--factor", "1000", "--levels", "2", "--size", "16"]
+
+
+def test_zoom_precision_option(tmp_path, capsys):
+    code, stdout, err = run([*ZOOM, "--precision", "double-double", "--out", tmp_path / "dd"],
+                            capsys)
+    assert code == 0, err
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("level ") and "wrote" in ln]
+    assert len(lines) == 2 and all("double-double (--precision)" in ln for ln in lines)
+    code, stdout, err = run([*ZOOM, "--precision", "float64", "--out", tmp_path / "f"], capsys)
+    assert code == 0, err
+    assert "level 0: lr 0.98..1.06, delta 0.1..0.15; float64 (--precision)" in stdout
+    code, _, err = run([*ZOOM, "--precision", "float32", "--float64", "--out", tmp_path / "x"],
+                       capsys)
+    assert code == 2 and "contradicts" in err
+    code, _, err = run([*ZOOM[:4], "adam", *ZOOM[5:], "--precision", "double-double", "--out",
+                        tmp_path / "y"], capsys)
+    assert code == 2 and "supports" in err and len(err.strip().splitlines()) == 1
+
+
+def test_zoom_precision_in_python_matches_float64():
+    import jax
+
+    from metaloss._src.grid.zoom import parse_view_axis
+    from metaloss._src.workflows.zoom import zoom
+
+    meta = ml.MetaLoss("cosine_quadratic", "sgd", steps=30)
+    # below the onset (smooth), where float64 is accurate enough to compare values
+    view = [parse_view_axis("lr=lin:0.5:0.9"), parse_view_axis("delta=lin:0.01:0.03")]
+    centre = {"lr": 0.7, "delta": 0.02}
+    dd = zoom(meta, view, centre, 10, 2, 16, precision="double-double")
+    f64 = zoom(meta, view, centre, 10, 2, 16, precision="float64")
+    assert [lv.dtype for lv, _ in dd] == ["double-double"] * 2
+    assert [lv.dtype for lv, _ in f64] == ["float64"] * 2
+    for (_, a), (_, b) in zip(dd, f64, strict=True):
+        assert a.attrs["precision"] == "double-double"
+        np.testing.assert_allclose(a.values, b.values, rtol=1e-9)
+    default = zoom(meta, view, centre, 10, 1, 16, key=jax.random.key(0))
+    assert default[0][0].dtype == "float32"

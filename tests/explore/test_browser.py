@@ -131,5 +131,44 @@ def test_page(server, tmp_path):
         page.click("#back")
         page.wait_for_function(FULL_VIEW, timeout=120_000)
         assert axes_of(views[-1])["lr"] == start["lr"] and len(views) > n
+
+        # the wheel zooms about the cursor: a narrower lr range holding the cursor's lr
+        n = len(views)
+        page.mouse.move(box["x"] + 300, box["y"] + 300)
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(500)  # the view settles 200 ms after the last notch
+        page.wait_for_function(FULL_VIEW, timeout=120_000)
+        wheeled = axes_of(views[-1])["lr"]
+        assert len(views) > n and decades(wheeled) < decades(start["lr"])
+
+        # the Lyapunov measure switches to a diverging scale; hover names the measure
+        page.select_option("#measure", "lyapunov")
+        assert page.input_value("#scale") == "diverging"
+        page.wait_for_function("() => { const s = document.getElementById('status')"
+                               ".textContent; return s.includes('lyapunov') && "
+                               "s.includes('in all') && !s.includes('preview'); }",
+                               timeout=120_000)
+        page.mouse.move(box["x"] + 310, box["y"] + 310)
+        assert "Lyapunov exponent" in page.text_content("#readout")
+
+        # the estimator picker: the orange arrow from another estimator
+        page.fill("#est-b", "forward")
+        page.dispatch_event("#est-b", "change")
+        page.wait_for_function("() => document.getElementById('grad-info').textContent"
+                               ".includes('forward')", timeout=120_000)
+
+        # greying undetermined pixels shows their share
+        page.check("#determined")
+        page.wait_for_function("() => document.getElementById('status').textContent"
+                               ".includes('undetermined')", timeout=120_000)
+        assert re.search(r"undetermined \d+\.\d% \(float32 vs float64",
+                         page.text_content("#status"))
+
+        # the r key restores the starting view
+        n = len(views)
+        page.keyboard.press("r")
+        page.wait_for_timeout(300)
+        page.wait_for_function(FULL_VIEW, timeout=120_000)
+        assert len(views) > n and axes_of(views[-1])["lr"] == start["lr"]
         browser.close()
     assert not errors, errors

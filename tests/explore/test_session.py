@@ -116,3 +116,50 @@ def test_warm_compiles_the_starting_view(meta, compiles):
         assert compiles.during(lambda q=query: ex.landscape(parse_landscape(q))) == 0
     other = [("axis", "lr=log:1e-2:1e2:100"), ("axis", "momentum=1mlog:1e-2:1:100")]
     assert compiles.during(lambda: ex.landscape(parse_landscape(other))) > 0  # not warmed
+
+
+def test_determined_flags_against_the_next_precision():
+    import jax
+    import numpy as np
+
+    import metaloss as ml
+    from metaloss._src.errors import InputError
+    from metaloss._src.explore.encode import from_f32, to_f32
+    from metaloss._src.explore.requests import parse_landscape
+    from metaloss._src.explore.session import Explorer
+
+    meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=30)
+    ex = Explorer(meta, jax.random.key(0), ("lr=log:1e-1:1e1:16", "momentum=1mlog:1e-3:1:16"))
+    q = [("axis", "lr=log:1e-1:1e1:16"), ("axis", "momentum=1mlog:1e-3:1:16")]
+    view = ex.landscape(parse_landscape([*q, ("determined", "1")]))
+    axes = {"lr": ml.logspace(-1, 1, 16), "momentum": 1 - ml.logspace(-3, 0, 16)}
+    other = ml.landscape(meta, axes, key=jax.random.key(0), precision="float64",
+                         progress=False)
+    expected = np.asarray(view.diverged) == np.asarray(other["diverged"])
+    assert view.determined_against == "float64" and view.precision == "float32"
+    np.testing.assert_array_equal(view.determined, expected)
+    head, _, _ = from_f32(to_f32(view))
+    np.testing.assert_array_equal(head["determined"], expected)
+    assert head["determined_share"] == pytest.approx(expected.mean())
+    with pytest.raises(InputError, match="at most"):
+        parse_landscape([("axis", "lr=log:1e-1:1e1:300"), ("axis", "momentum=1mlog:1e-3:1:300"),
+                         ("determined", "1")])
+
+
+def test_explorer_on_a_system_without_optimizer():
+    import jax
+
+    import metaloss as ml
+    from metaloss._src.explore.requests import parse_gradient, parse_landscape, parse_run
+    from metaloss._src.explore.session import Explorer
+
+    meta = ml.MetaLoss(ml.systems.InfluenceBalancing(), steps=40)
+    ex = Explorer(meta, jax.random.key(0), ("theta=lin:-1:1:9",))
+    ex.check_start()
+    view = ex.landscape(parse_landscape([("axis", "theta=lin:-1:1:9"), ("measure", "lyapunov")]))
+    assert view.values.shape == (9,) and (view.values < 0).all()  # a contracting linear map
+    run = ex.run(parse_run([("theta", "0.5")]))
+    assert run["outer_loss"] > 0 and len(run["losses"]) == 40
+    g = ex.gradient(parse_gradient([("theta", "0.5"), ("param", "theta=lin"),
+                                    ("estimator", "truncated(K=1)")]))
+    assert g["gradient"]["theta"] is not None

@@ -16,6 +16,9 @@ AXES = ["--axis", "lr=log:1e-3:1:3", "--axis", "momentum=lin:0:0.9:3"]
     (["train", "--outer-steps", str(2**70)], "--outer-steps"),
     (["estimate", "--samples", str(2**70), "--at", "lr=0.1"], "--samples"),
     (["estimate", "--samples", "2000000000", "--at", "lr=0.1"], "above the limit of 1000000"),
+    (["landscape", "--problem", "meanfield_mlp(width=100000)", *AXES], "above the limit of"),
+    (["landscape", "--problem", "quadratic(dim=100000,rotate=True)", *AXES],
+     "above the limit of 4096"),
 ])
 def test_huge_values_are_refused_in_one_line(args, words, tmp_path, capsys):
     out = tmp_path / ("o.nc" if args[0] == "landscape" else "o")

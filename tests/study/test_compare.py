@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from metaloss._src.errors import InputError
-from metaloss._src.study import compare as C
-from metaloss._src.study import compare_output
 from metaloss._src.study.settings import BOX, NAMED_STARTS, STUDY_STARTS, study_setup
+from metaloss._src.workflows import compare as C
+from metaloss._src.workflows.compare_settings import Basin, Maps, Sweep, Training
 from metaloss.analysis import evaluate_points
 from metaloss.estimators import ES, PES, Backprop, TruncatedBackprop
 from metaloss.spec import label
@@ -23,8 +23,9 @@ BUDGET, SEEDS, LENGTHS = 1000, 4, (10, 20)
 @pytest.fixture(scope="module")
 def result():
     meta, space = study_setup()
-    return C.compare(meta, space, BOX, estimators=ESTIMATORS, starts=NAMED_STARTS, seeds=SEEDS,
-                     budget=BUDGET, grid=12, lengths=LENGTHS, samples=3, key=jax.random.key(5))
+    return C.compare(meta, space, BOX, estimators=ESTIMATORS, starts=NAMED_STARTS,
+                     training=Training(seeds=SEEDS, budget=BUDGET), basin=Basin(grid=12),
+                     sweep=Sweep(LENGTHS, samples=3), key=jax.random.key(5))
 
 
 def test_initial_points_fill_the_box_and_end_with_the_study_starts():
@@ -80,7 +81,7 @@ def test_sweep_of_exact_gradients_has_no_variance_and_the_true_norm(result):
 
 
 def test_save_writes_table_figures_and_data(result, tmp_path):
-    paths = compare_output.save(result, tmp_path / "out")
+    paths = result.save(tmp_path / "out")
     with open(paths["csv"]) as fh:
         rows = list(csv.DictReader(fh))
     assert [r["estimator"] for r in rows] == [label(e) for e in ESTIMATORS]
@@ -107,10 +108,20 @@ def test_save_writes_table_figures_and_data(result, tmp_path):
 def test_compare_rejects_bad_settings():
     meta, space = study_setup()
     key = jax.random.key(0)
-    cases = [(dict(seeds=1, budget=0), "budget"), (dict(seeds=-1), "seeds"),
-             (dict(estimators=[], seeds=1), "at least one"),
-             (dict(seeds=1, budget=10, estimators=[ES(pairs=16)]), "below one outer step"),
-             (dict(seeds=1, key=None), "needs a key")]
+    for settings, words in ((dict(seeds=1, budget=0), "budget"), (dict(seeds=-1), "seeds")):
+        with pytest.raises(InputError, match=words):
+            Training(**settings)
+    for settings, words in ((dict(grid=1), "grid"), (dict(quantile=1.0), "basin quantile")):
+        with pytest.raises(InputError, match=words):
+            Basin(**settings)
+    with pytest.raises(InputError, match="at least one unroll length"):
+        Sweep(lengths=())
+    one = Training(seeds=1)
+    cases = [(dict(estimators=[], training=one), "at least one"),
+             (dict(training=Training(seeds=1, budget=10), estimators=[ES(pairs=16)]),
+              "below one outer step"),
+             (dict(training=one, key=None), "needs a key"),
+             (dict(training=one, maps=Maps(size=1)), "map size must be")]
     for kwargs, words in cases:
         with pytest.raises(InputError, match=words):
             C.compare(meta, space, BOX, **{"key": key, **kwargs})
@@ -124,13 +135,14 @@ def test_compare_works_for_any_optimizer_and_space(tmp_path):
 
     meta = ml.MetaLoss(ml.problems.Quadratic(dim=4), ml.optimizers.SGD(), steps=20)
     space = ml.Space({"lr": ml.Log10()})
-    cmp = C.compare(meta, space, {"lr": (-3.0, 0.0)}, key=jax.random.key(1), seeds=3,
-                    estimators=[Backprop(), ES(std=0.1, pairs=1)], budget=400, grid=16,
-                    lengths=(5, 10), samples=2)
+    cmp = C.compare(meta, space, {"lr": (-3.0, 0.0)}, key=jax.random.key(1),
+                    estimators=[Backprop(), ES(std=0.1, pairs=1)],
+                    training=Training(seeds=3, budget=400), basin=Basin(grid=16),
+                    sweep=Sweep((5, 10), samples=2))
     rows = cmp.table()
     assert [r["estimator"] for r in rows] == ["backprop", "es(std=0.1, pairs=1)"]
     assert cmp.landscape.dims == ("lr",) and cmp.sweep is not None
-    paths = compare_output.save(cmp, tmp_path)
+    paths = cmp.save(tmp_path)
     assert "trajectories" not in paths and paths["final_loss"].stat().st_size > 0
 
 
@@ -150,12 +162,13 @@ def test_maps_join_the_comparison_and_the_report_states_their_numbers(tmp_path):
     from metaloss._src.study.report.maps import maps_summary
 
     meta, space = study_setup()
-    cmp = C.compare(meta, space, BOX, estimators=ESTIMATORS, seeds=2, budget=BUDGET, grid=6,
-                    lengths=None, maps=3, map_samples=2, key=jax.random.key(1))
+    cmp = C.compare(meta, space, BOX, estimators=ESTIMATORS,
+                    training=Training(seeds=2, budget=BUDGET), basin=Basin(grid=6), sweep=None,
+                    maps=Maps(size=3, samples=2), key=jax.random.key(1))
     ds = cmp.maps
     assert list(ds["estimator"].values) == [label(e) for e in ESTIMATORS]
     assert ds["bias"].shape == (3, 3, 3) and float(ds["bias"][0].max()) < 1e-5
-    paths = compare_output.save(cmp, tmp_path)
+    paths = cmp.save(tmp_path)
     assert paths["maps"].stat().st_size > 0
     for q in ("bias", "variance", "cosine", "dominance"):
         assert paths[f"maps_{q}"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

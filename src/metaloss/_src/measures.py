@@ -48,6 +48,10 @@ class Measure(abc.ABC):
         """Extra NetCDF-safe attributes that say what exactly was computed."""
         return {}
 
+    def live_states(self, steps: int) -> int:
+        """Inner states one point holds at once, by which the grid sizes its batches."""
+        return 4  # state, initial state, gradient, temporaries: 4 measured for the loss
+
     @property
     def name(self) -> str:
         return label(self)
@@ -211,6 +215,9 @@ class Lyapunov(Measure):
                 "lyapunov_tangent": "random unit vector from the key",
                 "lyapunov_renorm": min(self.renorm, meta.steps)}
 
+    def live_states(self, steps):  # the tangent and its image too (5.4 measured)
+        return 6
+
 
 @register("measure", "gradnorm")
 @dataclasses.dataclass(frozen=True)
@@ -239,6 +246,9 @@ class GradNorm(Measure):
 
     def details(self, meta):
         return {"gradnorm_wrt": ", ".join(meta.hparam_names) + " (raw values)"}
+
+    def live_states(self, steps):  # backprop keeps each step's state (15 at 5 steps)
+        return 4 + 2 * steps
 
 
 @register("measure", "trainability")

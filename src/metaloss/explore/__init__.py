@@ -14,9 +14,11 @@ from metaloss._src.explore import (
     create_app,
     serve,
 )
+from metaloss._src.explore.widget import ExplorerWidget  # loads anywidget: not for the CLI
 
 __all__ = [
     "Explorer",
+    "ExplorerWidget",
     "Superseded",
     "View",
     "create_app",

@@ -129,10 +129,10 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
     from metaloss._src import plot
     from metaloss._src.estimators import get_list
     from metaloss._src.grid.io import check_writable_dir
-    from metaloss._src.study.compare import default_estimators
     from metaloss._src.study.report.compare import section_compare
     from metaloss._src.study.report.document import Report
     from metaloss._src.study.settings import NAMED_STARTS
+    from metaloss._src.workflows.compare_settings import default_estimators
 
     if outer_step is not None and not (math.isfinite(outer_step) and outer_step > 0):
         raise InputError(f"--outer-step={outer_step} must be finite and > 0")

@@ -49,6 +49,11 @@ Examples:
 @click.option("--float64", "float64", is_flag=True,
               help="Compute every level in float64 (by default only levels whose cells "
                    "float32 cannot resolve).")
+@click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
+              default=None,
+              help="The lowest precision of any level (default float32; float64 is "
+                   "--float64; double-double computes every level in double-double, the "
+                   "outer loss only). Deeper levels still move up by themselves.")
 @click.option("--determined", is_flag=True,
               help="Recompute each level at the next precision (float32 -> float64 -> "
                    "double-double where supported), grey the pixels whose diverged flag "
@@ -61,7 +66,8 @@ Examples:
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Output directory: zoom.zarr, level<k>.png, zoom.gif, dimensions.csv/.md/.png.")
 def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, centers, auto,
-         factor, levels, size, chunk, measure, float64, determined, vmax, resume, out):
+         factor, levels, size, chunk, measure, float64, precision, determined, vmax, resume,
+         out):
     """Zoom into a 2-D landscape level by level, each recomputed at full resolution.
 
     Level 0 is the starting view; each further level is FACTOR times narrower around
@@ -84,8 +90,11 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
         raise InputError("give either --center NAME=VALUE for each axis or --auto")
     if size < MIN_SIDE:
         raise InputError(f"--size must be >= {MIN_SIDE} (box counting needs it), got {size}")
+    if float64 and precision not in (None, "float64"):
+        raise InputError(f"--float64 contradicts --precision {precision}")
+    floor = "float64" if float64 else (precision or "float32")
     try:
-        plan(view, center, factor, levels, size)  # every check before any computing
+        plan(view, center, factor, levels, size, floor=floor)  # every check before computing
     except InputError as e:
         raise InputError(str(e).replace("the zoom factor", "--factor")
                          .replace("levels must", "--levels must")) from None
@@ -100,16 +109,16 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     vmax = colour_ceiling(measure.variable, vmax)
     outdir = check_writable_dir(out)
     _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
-         measure=measure, float64=float64, determined=determined)
+         measure=measure, float64=float64, determined=determined, precision=precision)
 
 
 def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
-         *, measure, float64, determined=False):
+         *, measure, float64, determined=False, precision=None):
     import jax
 
     from metaloss._src import plot
     from metaloss._src.cli.zoom_report import dimension_rows, write_tables
-    from metaloss._src.grid.zoom import MIN_ULPS
+    from metaloss._src.grid.zoom import EPS, MIN_ULPS
     from metaloss._src.workflows.zoom import zoom as compute
 
     space = meta.default_space([ax.name for ax in view])
@@ -121,6 +130,11 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
                if level.dtype != "float32" else "float32")
         if float64 and level.cell_ulps >= MIN_ULPS:
             why = "float64 (--float64)"
+        rel = level.cell_ulps * EPS["float32"]  # the cells' own need, without the option
+        need = "float32" if level.cell_ulps >= MIN_ULPS else \
+            "float64" if rel >= MIN_ULPS * EPS["float64"] else "double-double"
+        if precision in ("float64", "double-double") and level.dtype == precision != need:
+            why = f"{precision} (--precision)"
         mag = float(factor) ** level.index
         title = f"level {level.index} (x{mag:.3g}, {level.dtype})"
         path = outdir / f"level{level.index}.png"
@@ -136,7 +150,8 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
 
     results = compute(meta, view, center, factor, levels, size, key=jax.random.key(seed),
                       store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report,
-                      measure=measure, float64=float64, determined=determined)
+                      measure=measure, float64=float64, determined=determined,
+                      precision=precision)
     rows = dimension_rows(results, factor)
     for row in rows:
         if row["note"]:

@@ -31,12 +31,53 @@ DIVERGED = "diverged"
 """The pseudo-measure that shows the divergence flag of the outer loss as 0 / 1."""
 
 FORMATS = ("json", "f32")
+MAX_DETERMINED = 256 * 256
+"""The most grid points of a view asked for with ``determined=1``: it is computed a
+second time at a higher precision (double-double costs up to ~15x a float64 view)."""
+
+SCALES = {"outer_loss": "log", "gradnorm": "log", "lyapunov": "diverging",
+          "trainability": "symlog"}
+"""The page's colour scale for each measure's variable (``linear`` otherwise): a
+diverging map centred at 0 for signed measures (the Lyapunov exponent; trainability on
+a symmetric-log scale), a log scale for positive ones."""
 PARAM_KINDS = ("log", "lin", "1mlog")
 
 
 def measure_names() -> tuple[str, ...]:
     """Measures the explorer offers: every registered one, plus ``diverged``."""
     return (*REGISTRY.names("measure"), DIVERGED)
+
+
+def measure_info() -> dict[str, dict[str, str]]:
+    """For each offered measure: ``{"description", "variable", "scale"}`` (the page names
+    the shown measure by its description and picks its colour scale from :data:`SCALES`)."""
+    from metaloss._src.measures import get as get_measure
+
+    out = {}
+    for name in measure_names():
+        if name == DIVERGED:
+            out[name] = {"description": "diverged (1) or not (0)", "variable": "divergence",
+                         "scale": "linear"}
+            continue
+        m = get_measure(name)
+        out[name] = {"description": m.description or m.variable, "variable": m.variable,
+                     "scale": SCALES.get(m.variable, "linear")}
+    return out
+
+
+def estimator_choices() -> tuple[str, ...]:
+    """Estimator specs the page suggests for its arrows: every registered estimator with
+    its defaults (as :func:`metaloss._src.spec.label` writes it), ES with 16 pairs first
+    among the sampling ones. A request may give any other spec of a registered name."""
+    import metaloss._src.estimators  # noqa: F401  (registers them)
+    from metaloss._src.spec import label, parse
+
+    out = ["backprop", "es(std=0.1, pairs=16)"]
+    for name in REGISTRY.names("estimator"):
+        spec = label(parse("estimator", name))
+        if spec not in out:
+            out.append(spec)
+    return tuple(out)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +90,7 @@ class LandscapeRequest:
     format: str
     client: str | None
     precision: str | None = None
+    determined: bool = False
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -90,14 +132,16 @@ def _axis_size(spec: str) -> int | None:
 def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
                     fixed: Sequence[str] = ()) -> LandscapeRequest:
     """``axis=SPEC`` (1 or more, in order), ``measure=``, ``format=``, ``client=``,
-    ``precision=`` (float32, float64 or double-double; default: the session's).
+    ``precision=`` (float32, float64 or double-double; default: the session's),
+    ``determined=1`` (also the flags at the next precision; at most
+    :data:`MAX_DETERMINED` points).
 
     Args:
       query: the query pairs.
       max_points: the most grid points one request may ask for.
       fixed: hyperparameters held fixed at start (they cannot be axes).
     """
-    _unknown(query, ("axis", "measure", "format", "client", "precision"))
+    _unknown(query, ("axis", "measure", "format", "client", "precision", "determined"))
     specs = tuple(v for k, v in query if k == "axis")
     if not specs:
         raise InputError("give at least one axis=NAME=KIND:START:STOP:N, "
@@ -133,7 +177,15 @@ def parse_landscape(query: Query, *, max_points: int = MAX_POINTS,
     if client is not None and not (0 < len(client) <= 64):
         raise InputError("client must be 1 to 64 characters")
     precision = check_precision(_single(query, "precision"))
-    return LandscapeRequest(specs, axes, measure, fmt, client, precision)
+    flag = _single(query, "determined", "0")
+    if flag not in ("0", "1"):
+        raise InputError(f"determined must be 0 or 1, got {flag!r}")
+    determined = flag == "1"
+    if determined and math.prod(sizes) > MAX_DETERMINED:
+        raise InputError(f"determined=1 takes at most {MAX_DETERMINED} points (each is "
+                         f"computed again at a higher precision); this view has "
+                         f"{math.prod(sizes)}: lower the resolution")
+    return LandscapeRequest(specs, axes, measure, fmt, client, precision, determined)
 
 
 def _values(query: Query, skip: Sequence[str]) -> dict[str, float]:

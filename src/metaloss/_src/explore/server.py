@@ -40,7 +40,15 @@ from starlette.staticfiles import StaticFiles
 
 from metaloss._src.errors import InputError, one_line
 from metaloss._src.explore import encode
-from metaloss._src.explore.requests import measure_names, parse_gradient, parse_landscape, parse_run
+from metaloss._src.explore.requests import (
+    MAX_DETERMINED,
+    estimator_choices,
+    measure_info,
+    measure_names,
+    parse_gradient,
+    parse_landscape,
+    parse_run,
+)
 from metaloss._src.explore.session import Explorer, Superseded
 
 STATIC = Path(__file__).parent / "static"
@@ -128,6 +136,9 @@ def create_app(explorer: Explorer, token: str | None = None) -> Starlette:
             "axes": list(explorer.axes),
             "measure": explorer.measure,
             "measures": list(measure_names()),
+            "measure_info": measure_info(),
+            "estimators": list(estimator_choices()),
+            "max_determined": MAX_DETERMINED,
             "max_points": explorer.max_points,
             "meta": meta.describe(),
             "free": free,

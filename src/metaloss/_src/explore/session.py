@@ -9,6 +9,7 @@ one still running stops at its next chunk (:class:`Superseded`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -57,13 +58,27 @@ class View:
     variable: str
     seconds: float
     attrs: dict[str, Any]
+    determined: np.ndarray | None = None
+    """Where asked for (``determined=1``): whether each ``diverged`` flag agrees with the
+    flag at the precision :attr:`determined_against` (zoom's ``--determined``)."""
+    determined_against: str | None = None
+    precision: str | None = None
+    """The precision the view was computed at."""
+
+    @property
+    def determined_share(self) -> float | None:
+        return None if self.determined is None else float(np.mean(self.determined))
 
     def dataarray(self) -> xr.DataArray:
         """The view as a landscape ``DataArray`` (what ``ml.landscape`` returns)."""
-        return xr.DataArray(self.values, dims=self.dims,
-                            coords={**self.coords, "diverged": (self.dims, self.diverged)},
-                            name=self.variable,
-                            attrs=self.attrs)
+        coords = {**self.coords, "diverged": (self.dims, self.diverged)}
+        attrs = dict(self.attrs)
+        if self.determined is not None:
+            coords["determined"] = (self.dims, self.determined)
+            attrs.update(determined_share=self.determined_share,
+                         determined_against=self.determined_against)
+        return xr.DataArray(self.values, dims=self.dims, coords=coords, name=self.variable,
+                            attrs=attrs)
 
 
 @functools.partial(jax.jit, static_argnames=("meta",))
@@ -152,16 +167,55 @@ class Explorer:
             self._check_current(req.client, ticket)
             t0 = time.perf_counter()
             measure = LOSS if req.measure == DIVERGED else get_measure(req.measure)
+            low = req.precision or str(jnp.dtype(jnp.result_type(float)))
+            high = self._check_determined(req, measure, low)
             if req.precision is not None:
-                return self._at_precision(req, measure, t0)
+                view = self._at_precision(req, measure, t0)
+            else:
+                view = self._flags(req, measure, ticket, t0)
+            if high is None:
+                return dataclasses.replace(view, precision=low)
+            other = self._flags(req, measure, ticket, t0, precision=high)
+            same = np.asarray(view.diverged) == np.asarray(other.diverged)
+            return dataclasses.replace(view, determined=same, determined_against=high,
+                                       precision=low,
+                                       seconds=time.perf_counter() - t0)
+
+    def _check_determined(self, req: LandscapeRequest, measure, low: str) -> str | None:
+        """The precision a ``determined=1`` view is checked against (``None`` when not
+        asked for); :class:`InputError` when this meta-loss has none above ``low``."""
+        if not req.determined:
+            return None
+        from metaloss._src.workflows.zoom import higher_precision
+
+        high = higher_precision(self.meta, low)
+        if high is None:
+            raise InputError(f"determined=1: there is no precision above {low} for this "
+                             "problem and optimizer (double-double supports the problems and "
+                             "optimizers metaloss landscape --precision lists)")
+        if high == "double-double" and measure.name != LOSS.name:
+            raise InputError(f"determined=1 at {low} is checked in double-double, which "
+                             f"computes the outer loss only: choose the measure loss or "
+                             f"diverged, not {req.measure!r}")
+        return high
+
+    def _flags(self, req: LandscapeRequest, measure, ticket: int, t0: float,
+               precision: str | None = None) -> View:
+        """The view on the grid engine at ``precision`` (``None``: JAX's default); a
+        superseded view stops at its next chunk and cancels the rest. Double-double
+        goes through :meth:`_at_precision`."""
+        if precision == "double-double":
+            return self._at_precision(dataclasses.replace(req, precision=precision),
+                                      measure, t0)
+        with (jax.enable_x64(precision == "float64") if precision is not None
+              else contextlib.nullcontext()):
             meta, grid, key = prepare(self.meta, req.axes, self.key)
-            # A superseded view stops at its next chunk and cancels the rest.
             out, div = evaluate_grid(meta, grid, key, measure=measure,
                                      each=lambda _n: self._check_current(req.client, ticket))
-            values = div.astype(out.dtype) if req.measure == DIVERGED else out
-            return View(tuple(grid), dict(grid), values, div,
-                        req.measure, "divergence" if req.measure == DIVERGED else measure.variable,
-                        time.perf_counter() - t0, attrs_for(meta, measure))
+        values = div.astype(out.dtype) if req.measure == DIVERGED else out
+        return View(tuple(grid), dict(grid), values, div,
+                    req.measure, "divergence" if req.measure == DIVERGED else measure.variable,
+                    time.perf_counter() - t0, attrs_for(meta, measure))
 
     def _at_precision(self, req: LandscapeRequest, measure, t0: float) -> View:
         """A view at an asked precision (:func:`metaloss._src.grid.landscape`'s

@@ -16,7 +16,7 @@ import xarray as xr
 from metaloss._src.errors import InputError
 from metaloss._src.grid.config import attrs_for
 from metaloss._src.grid.doubled import check_precision, landscape_dd
-from metaloss._src.grid.executor import iter_chunks
+from metaloss._src.grid.executor import available_memory, iter_chunks
 from metaloss._src.grid.points import split_axes
 from metaloss._src.grid.progress import points_bar
 from metaloss._src.grid.sharding import Devices
@@ -163,21 +163,6 @@ def lyapunov(meta: MetaLoss, axes: Mapping[str, Any], *, renorm: int = 1,
         raise InputError("lyapunov() computes the Lyapunov measure: call landscape() for "
                          "another measure")
     return landscape(meta, axes, measure=Lyapunov(renorm=renorm), **landscape_options)
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation (Linux's MemAvailable), if known."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def check_fits_in_memory(shape: Sequence[int], bytes_per_point: int, share: float = 0.5) -> None:

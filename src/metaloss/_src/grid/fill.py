@@ -215,14 +215,15 @@ def _results(meta, grid, layout, call, key, devices, tiles, measure):
     groups = [work[i : i + n] for i in range(0, len(work), n)]
     if not groups:
         return
-    run = chunk_caller(meta, grid, call, key, devs, measure)
+    workers = workers_for(devs)
+    run = chunk_caller(meta, grid, call, key, devs, measure, workers)
 
     def launch(group):
         group_all = group + [group[-1]] * (n - len(group))  # idle devices repeat the last
         return run([part(t, j) for t, j in group_all])
 
     loss_parts, div_parts = [], []
-    for group, (loss, div) in in_order(launch, groups, workers_for(devs)):
+    for group, (loss, div) in in_order(launch, groups, workers):
         for i, (t, j) in enumerate(group):
             loss_parts.append(loss[i * call : (i + 1) * call])
             div_parts.append(div[i * call : (i + 1) * call])

@@ -96,9 +96,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Writes ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+    """Writes ``text`` to ``path`` atomically; a full disk is an :class:`InputError`
+    and leaves no file."""
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text)
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise _disk_full(path) from None
+        raise
     return Path(path)
 
 

@@ -50,6 +50,7 @@ from metaloss._src.grid.tiles import (  # noqa: F401 -- some re-exported for fil
     damage_message,
     default_tile,
     quiet,
+    tile_intact,
     tile_target,
 )
 
@@ -156,29 +157,21 @@ class TileStore:
         self._mask[pos] = True
 
     def damaged(self, tiles=None) -> list[int]:
-        """The finished tiles (of ``tiles``, default all) whose data no longer match the
-        checksum recorded when they were written: a chunk file deleted, truncated or
-        overwritten since. A store from before checksums has none to check."""
-        if self._crc is None:
-            return []
+        """The finished tiles (of ``tiles``, default all) whose data no longer match what
+        was recorded when they were written: a chunk file deleted, truncated or
+        overwritten since. A store from before per-tile checksums is checked as far as
+        it can be: each finished tile's chunk files must exist and decode (an
+        overwritten chunk that still decodes goes unnoticed there)."""
         with quiet():
             return self._damaged(tiles)
 
     def _damaged(self, tiles) -> list[int]:
         done = self.done()
-        sums = np.asarray(self._crc[...], np.uint32).ravel()
-        values, flags = self._group[self.variable], self._group["diverged"]
+        sums = None if self._crc is None else np.asarray(self._crc[...], np.uint32).ravel()
         candidates = np.flatnonzero(done) if tiles is None else [t for t in tiles if done[t]]
-        bad = []
-        for index in candidates:
-            region = self.layout.region(int(index))
-            try:
-                ok = checksum(values[region], flags[region], values.dtype) == sums[index]
-            except Exception:  # noqa: BLE001 -- an undecodable chunk: the file is damaged
-                ok = False
-            if not ok:
-                bad.append(int(index))
-        return bad
+        return [int(t) for t in candidates if not tile_intact(
+            self.path, self._group, self.variable, self.layout, int(t),
+            None if sums is None else int(sums[t]))]
 
     def unmark(self, tiles) -> None:
         """Marks ``tiles`` as not done, so a resume computes them again."""

@@ -9,6 +9,7 @@ import math
 import warnings
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -112,3 +113,32 @@ def damage_message(path, bad: Sequence[int]) -> str:
     return (f"store {str(path)!r} is damaged: {len(bad)} finished tile(s) ({shown}) no longer "
             "match what was written (a chunk file deleted or truncated); recompute them with "
             "resume=True (metaloss landscape --resume)")
+
+
+def chunks_present(path, group, names: Sequence[str], pos: tuple[int, ...]) -> bool:
+    """Whether the chunk files at grid position ``pos`` exist for each array in
+    ``names`` of the Zarr ``group`` stored at ``path``."""
+    for name in names:
+        key = group[name].metadata.encode_chunk_key(pos)
+        if not (Path(path) / name / key).is_file():
+            return False
+    return True
+
+
+def tile_intact(path, group, variable: str, layout: TileLayout, index: int,
+                recorded: int | None) -> bool:
+    """Whether tile ``index`` of the store at ``path`` still holds what was written:
+    its data match the ``recorded`` checksum, or, for a store from before checksums
+    (``recorded`` None), its chunk files exist and decode."""
+    region = layout.region(index)
+    values, flags = group[variable], group["diverged"]
+    try:
+        if recorded is None:
+            pos = tuple(int(i) for i in np.unravel_index(index, layout.counts))
+            if not chunks_present(path, group, (variable, "diverged"), pos):
+                return False
+            _ = values[region], flags[region]
+            return True
+        return checksum(values[region], flags[region], values.dtype) == recorded
+    except Exception:  # noqa: BLE001 -- an undecodable chunk: the file is damaged
+        return False

@@ -129,21 +129,27 @@ def narrowest_exact(values) -> float:
 
 
 def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
-              float64: bool = False, exact: bool = False) -> tuple[str, float]:
+              float64: bool = False, exact: bool = False,
+              floor: str = "float32") -> tuple[str, float]:
     """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64,
-    or with ``exact`` (every axis ``lin``, values carrying their residues) past
-    double-double, where ``"double-double"`` takes over. ``float64`` asks for float64
-    whatever the cells."""
+    or with ``exact`` (axes carrying their residues) past double-double, where
+    ``"double-double"`` takes over. ``floor`` is the lowest precision to use
+    (``float64=True`` is ``floor="float64"``): a level runs at ``floor`` or, where its
+    cells need it, higher."""
+    if floor not in EPS:
+        raise InputError(f"unknown precision {floor!r}: choose one of {', '.join(EPS)}")
     rel = min(narrowest_exact(v) if exact else narrowest_cell(v) for v in axes.values())
-    if exact and rel < min_ulps * EPS["float64"]:
+    if floor == "double-double" or (exact and rel < min_ulps * EPS["float64"]):
         if rel < min_ulps * EPS["double-double"]:
             raise InputError(f"the zoom is deeper than double-double resolves: its narrowest "
                              f"cell is {rel:.3g} of its value; use fewer levels")
-        return "double-double", rel / EPS["float32"]
+        if exact or rel >= min_ulps * EPS["float64"]:  # else values not exact: refused
+            return "double-double", rel / EPS["float32"]
     if rel < min_ulps * EPS["float64"]:
         raise InputError(f"the zoom is deeper than float64 resolves: its narrowest cell is "
                          f"{rel:.3g} of its value, {rel / EPS['float64']:.3g} float64 ulps "
                          f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor")
+    float64 = float64 or floor == "float64"
     dtype = "float64" if float64 or rel < min_ulps * EPS["float32"] else "float32"
     return dtype, rel / EPS["float32"]
 
@@ -191,12 +197,14 @@ def check_zoom(factor: float, levels: int, size: int) -> tuple[float, int, int]:
 
 def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
          levels: int, size: int, *, min_ulps: float = MIN_ULPS,
-         float64: bool = False) -> list[Level]:
+         float64: bool = False, floor: str = "float32") -> list[Level]:
     """Every level's box, grid and float type (all levels when ``center`` is given;
     level 0 alone when it is ``None``, for a centre picked from level 0's result).
 
     Raises :class:`InputError` for a factor <= 1, levels < 1, a size < 2, a centre
-    outside the view, or a zoom deeper than float64 resolves.
+    outside the view, or a zoom deeper than float64 resolves. ``floor`` (or
+    ``float64=True``, floor float64) is the lowest precision of any level (see
+    :func:`precision`).
     """
     factor, levels, size = check_zoom(factor, levels, size)
     if len({ax.name for ax in view}) != len(view) or len(view) != 2:
@@ -210,7 +218,7 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
         if linear and k > 0 and min(narrowest_cell(v) for v in axes.values()) \
                 < min_ulps * EPS["float64"]:
             axes = exact_axes(view, center_u, factor, k, size)
-        dtype, ulps = precision(axes, min_ulps, float64, exact=linear and k > 0)
+        dtype, ulps = precision(axes, min_ulps, float64, exact=linear and k > 0, floor=floor)
         out.append(Level(k, box, axes, dtype, ulps))
     return out
 

@@ -1,4 +1,5 @@
-"""Figures of an estimator comparison (:mod:`metaloss._src.study.compare`), from NumPy/xarray data.
+"""Figures of an estimator comparison (:mod:`metaloss._src.workflows.compare`), from
+NumPy and xarray data.
 
 No JAX compute here: every function takes arrays that the comparison measured.
 """

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import MAX_DIM, InputError, check_int
 from metaloss._src.problems.base import Problem
 from metaloss._src.spec import register
 
@@ -69,6 +69,10 @@ class MeanFieldMLP(Problem):
 
     def __post_init__(self):
         check_int("width", self.width)
+        if self.points * self.width > 10 * MAX_DIM:  # the data set, drawn in float64
+            raise InputError(f"meanfield_mlp width {self.width} needs a data set of "
+                             f"{self.points} x {self.width} values, above the limit of "
+                             f"{10 * MAX_DIM}: use a smaller width (the paper: 16)")
         if self.nonlinearity not in NONLINEARITIES:
             raise InputError(f"nonlinearity must be one of {', '.join(NONLINEARITIES)}, "
                              f"got {self.nonlinearity!r}")

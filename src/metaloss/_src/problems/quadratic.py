@@ -20,6 +20,9 @@ from metaloss._src.errors import MAX_DIM, InputError, check_int
 from metaloss._src.problems.base import Problem
 from metaloss._src.spec import register
 
+MAX_ROTATED_DIM = 4096
+"""Largest ``dim`` with ``rotate=True`` (its rotation: 128 MiB of float64)."""
+
 
 @functools.lru_cache(maxsize=32)
 def _rotation(dim: int, seed: int) -> np.ndarray:
@@ -52,6 +55,10 @@ class Quadratic(Problem):
 
     def __post_init__(self):
         check_int("Quadratic dim", self.dim, limit=MAX_DIM)
+        if self.rotate and self.dim > MAX_ROTATED_DIM:  # a dense dim x dim rotation
+            raise InputError(f"Quadratic dim {self.dim} with rotate=True is above the limit of "
+                             f"{MAX_ROTATED_DIM} (the rotation is a dense dim x dim matrix): "
+                             "use a smaller dim or rotate=False")
         if not (isinstance(self.condition, (int, float)) and self.condition >= 1):
             raise InputError(f"Quadratic condition must be a number >= 1, got {self.condition!r}")
 

@@ -31,6 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from metaloss._src.analysis.uncertainty import uncertainty_dimension
 from metaloss._src.grid.compute import landscape
 from metaloss._src.meta import MetaLoss
 from metaloss._src.problems import CRITICAL_ROUGHNESS, CosineQuadratic, ModulatedQuadratic
@@ -56,6 +57,8 @@ class LiuSettings:
         ``1 / (2 pi^2)``.
       lams: wavelengths of the sweep; ``delta = ratio * lam**2 / (2 pi^2)``.
       reference: also run the transcription of Liu's kernels and count disagreements.
+      uncertainty_samples: learning rates drawn for the uncertainty-exponent dimension
+        of each Fig. 2 boundary (a third estimate of D, beside crossings and boxes).
     """
 
     fig2_level: int = 22
@@ -64,9 +67,10 @@ class LiuSettings:
     ratios: tuple[float, ...] = (0.5, 0.9, 1.1, 1.5, 2.0, 5.0, 20.0, 100.0)
     lams: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     reference: bool = True
+    uncertainty_samples: int = 100000
 
 
-QUICK = LiuSettings(fig2_level=12, sweep_level=10)
+QUICK = LiuSettings(fig2_level=12, sweep_level=10, uncertainty_samples=20000)
 PAPER = LiuSettings(fig2_level=24, sweep_level=20)
 
 
@@ -80,10 +84,9 @@ def sweep_rates(level: int) -> np.ndarray:
     return 1.5 * np.arange(2**level) / (2**level - 1)
 
 
-def _metaloss_diverged(family: str, lrs: np.ndarray, deltas, lam: float, x0: float,
-                       steps: int, bound: float, key) -> np.ndarray:
-    """``(len(lrs), len(deltas))`` diverged flags from metaloss's engine; the learning
-    rate 0 (which never moves) is not computed: metaloss asks for positive rates."""
+def liu_meta(family: str, deltas, lam: float, x0: float, steps: int, bound: float) -> MetaLoss:
+    """Liu's gradient descent on one family as a :class:`MetaLoss` whose divergence
+    flag is Liu's (the loss passing ``bound``)."""
     problem = FAMILIES[family](delta=float(deltas[0]), lam=lam, x0=x0)
     # the engine's threshold is factor * (|L0| + 1), and L0 = f(x0) varies a little with
     # delta: the factor is set from their mean, so every row's threshold is the paper's
@@ -91,8 +94,23 @@ def _metaloss_diverged(family: str, lrs: np.ndarray, deltas, lam: float, x0: flo
     with jax.enable_x64(True):
         loss0 = [abs(float(dataclasses.replace(problem, delta=float(d)).loss(
             jnp.asarray(x0, jnp.float64)))) for d in deltas]
-    meta = MetaLoss(problem, "sgd", steps=steps,
+    return MetaLoss(problem, "sgd", steps=steps,
                     divergence=Divergence(bound / (float(np.mean(loss0)) + 1.0)))
+
+
+def fig2_uncertainty(family: str, steps: int, samples: int, key):
+    """The uncertainty-exponent dimension of Fig. 2's boundary (float64), over Liu's
+    learning rates ``(0, 1.5]`` (from ``1e-4``: rate 0 never moves)."""
+    meta = liu_meta(family, [FIG2["delta"]], FIG2["lam"], FIG2["x0"], steps, FIG2_BOUND)
+    with jax.enable_x64(True):
+        return uncertainty_dimension(meta, {"lr": (1e-4, 1.5)}, samples=samples, key=key)
+
+
+def _metaloss_diverged(family: str, lrs: np.ndarray, deltas, lam: float, x0: float,
+                       steps: int, bound: float, key) -> np.ndarray:
+    """``(len(lrs), len(deltas))`` diverged flags from metaloss's engine; the learning
+    rate 0 (which never moves) is not computed: metaloss asks for positive rates."""
+    meta = liu_meta(family, deltas, lam, x0, steps, bound)
     positive = lrs > 0
     out = np.zeros((lrs.size, len(deltas)), bool)
     with jax.enable_x64(True):

@@ -24,6 +24,7 @@ from metaloss._src.study.liu import (
     delta_for,
     fig2_mask,
     fig2_rates,
+    fig2_uncertainty,
     liu_fit,
     published,
     reference_mask,
@@ -33,6 +34,9 @@ from metaloss._src.study.liu import (
 
 TOLERANCE = 0.05
 """Agreement: within the interval widened by this much on each side (the issue's 0.05)."""
+UNCERTAINTY_TOLERANCE = 0.2
+"""The uncertainty exponent is another estimator of D (not Liu's): it agrees when its
+value is within 0.2 of his value, the criterion of issue 24."""
 
 REFERENCE_LEVEL = 14
 """The transcription of Liu's kernels runs on a nested sub-grid of ``2**14 + 1`` of our
@@ -91,9 +95,15 @@ def fig2_rows(cfg: LiuSettings, key, log: Callable[[str], None]) -> list[dict]:
                                            "break", REFERENCE_LEVEL)
             row.update(reference_mismatch=bad, reference_points=n,
                        reference_crossings=boundary_dimension(ref, method="crossings").dimension)
+        if cfg.uncertainty_samples:
+            u = fig2_uncertainty(family, cfg.steps, cfg.uncertainty_samples, key)
+            row.update(uncertainty=u.dimension, uncertainty_ci=list(u.ci),
+                       uncertainty_samples=u.samples, uncertainty_eps=u.eps.tolist(),
+                       uncertainty_fractions=u.fractions.tolist())
         row["seconds"] = round(time.perf_counter() - t0, 1)
         log(f"      {row['figure']} ({family}): crossings {cross.dimension:.3f}, box "
-            f"{box.dimension:.3f}; Liu's counts give {paper:.3f}; {row['seconds']} s")
+            f"{box.dimension:.3f}, uncertainty {row.get('uncertainty', math.nan):.3f}; "
+            f"Liu's counts give {paper:.3f}; {row['seconds']} s")
         rows.append(row)
     return rows
 
@@ -194,6 +204,19 @@ def findings(fig2: list[dict], summary: list[dict], cfg: LiuSettings) -> list[Fi
             "its end points differ; in the chaotic stretches every fine box holds changes, so "
             "the box count follows the stretches' outline while the crossing count keeps "
             "halving (docs/fractal-dimension.md)."))
+        if "uncertainty" in r:
+            rows.append(Finding(
+                "Liu 2024", f"{r['figure']} dimension ({r['family']}), uncertainty exponent",
+                r["paper"], r["uncertainty"], tuple(r["uncertainty_ci"]),
+                "uncertainty exponent (metaloss), D = 1 - alpha",
+                f"delta {FIG2['delta']}, lam {FIG2['lam']}, x0 {FIG2['x0']:g}, {cfg.steps} "
+                f"steps, float64, {r['uncertainty_samples']} learning rates in (1e-4, 1.5)",
+                within(r["paper"], r["uncertainty"], None, UNCERTAINTY_TOLERANCE),
+                "A third estimate, independent of counting on a grid: the share f of random "
+                "learning rates whose outcome changes when moved by eps falls as eps^alpha "
+                "(Grebogi et al. 1983), here over eps "
+                f"{min(r['uncertainty_eps']):.0e}-{max(r['uncertainty_eps']):.0e} of the "
+                "interval; agreement within 0.2 (another estimator)."))
     for s in summary:
         settings = (f"additive, lam {', '.join(f'{x:g}' for x in cfg.lams)}, x0 {SWEEP_X0:g}, "
                     f"{cfg.steps} steps, 2^{cfg.sweep_level} + 1 learning rates")

@@ -9,14 +9,12 @@ and the sizes of ``metaloss reproduce`` (full and ``--quick``).
 from __future__ import annotations
 
 import dataclasses
-import functools
-
-import optax
 
 from metaloss._src.meta import MetaLoss
 from metaloss._src.optimizers import SGDM
 from metaloss._src.problems import Wavy1D
 from metaloss._src.space import Log10, OneMinusLog10, Space
+from metaloss._src.workflows.compare_settings import clipped_sgd
 
 BOX = {"lr": (-3.0, 2.0), "momentum": (-3.0, 0.0)}
 """The study's box in outer coordinates (log10 lr, log10(1 - momentum))."""
@@ -37,17 +35,6 @@ def study_setup(steps: int = 50) -> tuple[MetaLoss, Space]:
     """The study's meta-loss (Wavy1D, SGDM, mean over ``steps``) and outer space."""
     meta = MetaLoss(Wavy1D(), SGDM(), steps=steps)
     return meta, Space({"lr": Log10(), "momentum": OneMinusLog10()})
-
-
-@functools.lru_cache(maxsize=16)
-def clipped_sgd(step=0.01) -> optax.GradientTransformation:
-    """Outer SGD with gradients clipped to [-10, 10]; ``step`` a number or an optax schedule.
-
-    The same object for the same step, so repeated runs reuse the compiled loops
-    of :func:`metaloss.outer_train` (the optimizer is one of their static arguments,
-    hashed by identity).
-    """
-    return optax.chain(optax.clip(10.0), optax.sgd(step))
 
 
 STUDY_OPTIMIZER = clipped_sgd(0.01)

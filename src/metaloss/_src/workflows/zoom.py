@@ -101,7 +101,7 @@ def add_determined(meta, level: Level, da, key, **options):
 def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
          levels: int, size: int = 256, *, key=None, store=None, resume: bool = False,
          on_level=None, float64: bool = False, determined: bool = False,
-         **options: Any) -> list[tuple[Level, Any]]:
+         precision: str | None = None, **options: Any) -> list[tuple[Level, Any]]:
     """Computes every level of a zoom; returns ``[(Level, DataArray), ...]``.
 
     Args:
@@ -119,6 +119,11 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
       on_level: ``on_level(level, da)`` after each level (for progress reports).
       float64: compute every level in float64 (the default switches only where
         float32 cannot resolve the cells).
+      precision: the lowest precision of any level, ``"float32"`` (the default),
+        ``"float64"`` (as ``float64=True``) or ``"double-double"`` (every level, the
+        outer loss only; the meta-loss must be one :mod:`metaloss._src.precise`
+        supports). Levels whose cells the precision cannot resolve still move up
+        (float32 -> float64 -> double-double), as their ``Level.dtype`` says.
       determined: also compute each level at the next precision (float32 -> float64 ->
         double-double where supported) and add a boolean ``determined`` coordinate
         (the ``diverged`` flags agree) and ``attrs["determined_share"]``; a level with
@@ -126,12 +131,23 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
       options: passed on to :func:`metaloss._src.grid.landscape` (``chunk``, ``progress``,
         ``devices``, ``measure``).
     """
-    planned = plan(view, center, factor, levels, size, float64=float64)
+    from metaloss._src.grid.doubled import check_precision
+
+    floor = check_precision(precision) or "float32"
+    if float64 and floor not in ("float32", "float64"):
+        raise InputError(f"float64=True contradicts precision {floor!r}")
+    if floor == "double-double":
+        from metaloss._src.precise.unroll import check
+
+        check(meta)  # refused before anything is computed
+    planned = plan(view, center, factor, levels, size, float64=float64, floor=floor)
     root = None
     if store is not None:
         config = {"view": [ax.spec() for ax in view], "factor": float(factor),
                   "levels": int(levels), "size": int(size),
                   "center": "auto" if center is None else {k: float(v) for k, v in center.items()}}
+        if floor != "float32":
+            config["precision"] = floor
         root = open_zoom_store(store, config)
     out = []
     k = 0
@@ -147,6 +163,6 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
             on_level(level, da)
         if k == 0 and center is None:
             center = pick_center(np.asarray(da["diverged"]), level.axes)
-            planned = plan(view, center, factor, levels, size, float64=float64)
+            planned = plan(view, center, factor, levels, size, float64=float64, floor=floor)
         k += 1
     return out

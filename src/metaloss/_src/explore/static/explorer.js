@@ -9,7 +9,6 @@
 const MARGIN = { left: 78, right: 12, top: 12, bottom: 52 };
 const CLIENT = Math.random().toString(36).slice(2, 12);
 const COARSE = 64;
-const ES_SPEC = "es(std=0.1, pairs=16)";
 const $ = (id) => document.getElementById(id);
 
 const VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
@@ -24,7 +23,21 @@ const LUT = (() => {
   }
   return lut;
 })();
+// RdBu_r (as ml.plot draws the Lyapunov exponent): blue contracting, red chaotic.
+const RDBU_R = [[5, 48, 97], [32, 101, 171], [67, 147, 195], [144, 196, 221], [209, 229, 240],
+  [247, 246, 246], [253, 219, 199], [243, 164, 129], [214, 96, 77], [177, 24, 43], [103, 0, 31]];
+const DIV_LUT = (() => {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let k = 0; k < 256; k++) {
+    const x = (k / 255) * (RDBU_R.length - 1);
+    const i = Math.min(Math.floor(x), RDBU_R.length - 2);
+    const f = x - i;
+    for (let c = 0; c < 3; c++) lut[3 * k + c] = RDBU_R[i][c] * (1 - f) + RDBU_R[i + 1][c] * f;
+  }
+  return lut;
+})();
 const NON_FINITE = [150, 150, 150];
+const UNDETERMINED = [190, 190, 190];
 const DIVERGED = [205, 45, 45];
 
 const state = {
@@ -78,6 +91,7 @@ function landscapeQuery(axes, extra) {
   const q = new URLSearchParams();
   for (const ax of axes) q.append("axis", specOf(ax));
   q.append("measure", $("measure").value);
+  if ($("determined").checked) q.append("determined", "1");
   for (const [k, v] of Object.entries(extra || {})) q.append(k, v);
   return q.toString();
 }
@@ -96,7 +110,8 @@ function decodeFrame(buf) {
   const size = head.shape.reduce((p, s) => p * s, 1);
   const values = new Float32Array(buf, 4 + n, size);
   const diverged = new Uint8Array(buf, 4 + n + 4 * size, size);
-  return { head, values, diverged };
+  const determined = head.determined ? new Uint8Array(buf, 4 + n + 5 * size, size) : null;
+  return { head, values, diverged, determined };
 }
 
 async function fetchFrame(axes, signal) {
@@ -132,7 +147,7 @@ async function show(axes) {
       const shape = frame.head.shape.join(" × ");
       setStatus(`${shape} ${frame.head.measure}: ${frame.head.seconds.toFixed(3)} s on the ` +
         `server, ${frame.total.toFixed(3)} s in all` + (n < full ? " (preview)" : "") +
-        boundaryText(frame.head.boundary));
+        boundaryText(frame.head.boundary) + determinedText(frame.head));
     }
   } catch (e) {
     if (e.name === "AbortError") return;
@@ -149,7 +164,9 @@ function setStatus(text, error) {
 // ---- drawing the map ---------------------------------------------------------------------
 
 function scaleOf(frame) {
-  const log = $("scale").value === "log";
+  const mode = $("scale").value;
+  if (mode === "diverging" || mode === "symlog") return divergingScale(frame, mode === "symlog");
+  const log = mode === "log";
   let lo = Infinity, hi = -Infinity;
   const { values, diverged } = frame;
   for (let k = 0; k < values.length; k++) {
@@ -165,7 +182,29 @@ function scaleOf(frame) {
   if (!(lo < hi)) hi = log ? lo * 10 : lo + 1;
   const tf = log ? (v) => Math.log10(Math.max(v, lo)) : (v) => v;
   const [tlo, thi] = [tf(lo), tf(hi)];
-  return { lo, hi, log, frac: (v) => Math.min(1, Math.max(0, (tf(v) - tlo) / (thi - tlo))) };
+  return { lo, hi, log, lut: LUT, name: log ? "log" : "linear",
+    frac: (v) => Math.min(1, Math.max(0, (tf(v) - tlo) / (thi - tlo))) };
+}
+
+// Centred at 0 with symmetric limits +-L (L: the largest |value|, or the clip given);
+// symlog: sign(v) log10(1 + |v| / c) with c = L / 100, linear within +-c.
+function divergingScale(frame, symlog) {
+  let L = 0;
+  const { values, diverged } = frame;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (Number.isFinite(v) && !diverged[k]) L = Math.max(L, Math.abs(v));
+  }
+  const given = ["vmin", "vmax"].map((id) => Math.abs(Number($(id).value.trim() || NaN)))
+    .filter(Number.isFinite);
+  if (given.length) L = Math.max(...given);
+  if (!(L > 0)) L = 1;
+  const c = L / 100;
+  const tf = symlog ? (v) => Math.sign(v) * Math.log10(1 + Math.abs(v) / c) : (v) => v;
+  const T = tf(L);
+  return { lo: -L, hi: L, log: false, symlog, tf, lut: DIV_LUT,
+    name: symlog ? `symlog, linear within ±${fmt(c)}` : "diverging, centred at 0",
+    frac: (v) => Math.min(1, Math.max(0, (tf(v) + T) / (2 * T))) };
 }
 
 function draw() {
@@ -188,11 +227,12 @@ function draw() {
       const k = i * ny + j;
       const v = frame.values[k];
       let rgb;
-      if (frame.diverged[k]) rgb = DIVERGED;
+      if (frame.determined && !frame.determined[k]) rgb = UNDETERMINED;
+      else if (frame.diverged[k]) rgb = DIVERGED;
       else if (!Number.isFinite(v)) rgb = NON_FINITE;
       else {
         const c = Math.round(255 * scale.frac(v));
-        rgb = [LUT[3 * c], LUT[3 * c + 1], LUT[3 * c + 2]];
+        rgb = [scale.lut[3 * c], scale.lut[3 * c + 1], scale.lut[3 * c + 2]];
       }
       const p = 4 * ((ny - 1 - j) * nx + i); // first axis along x, second upwards
       img.data[p] = rgb[0]; img.data[p + 1] = rgb[1]; img.data[p + 2] = rgb[2];
@@ -302,23 +342,32 @@ function drawColorbar(scale) {
   const top = MARGIN.top, h = c.height - MARGIN.top - MARGIN.bottom, w = 16;
   for (let y = 0; y < h; y++) {
     const k = Math.round(255 * (1 - y / (h - 1)));
-    ctx.fillStyle = `rgb(${LUT[3 * k]},${LUT[3 * k + 1]},${LUT[3 * k + 2]})`;
+    const lut = scale.lut;
+    ctx.fillStyle = `rgb(${lut[3 * k]},${lut[3 * k + 1]},${lut[3 * k + 2]})`;
     ctx.fillRect(2, top + y, w, 1);
   }
   ctx.strokeStyle = "#333"; ctx.strokeRect(2, top, w, h);
   ctx.fillStyle = "#222"; ctx.font = "11px system-ui"; ctx.textAlign = "left";
-  const tf = scale.log ? Math.log10 : (v) => v;
-  const inv = scale.log ? (t) => 10 ** t : (t) => t;
-  const [tlo, thi] = [tf(scale.lo), tf(scale.hi)];
-  const ticks = scale.log && thi - tlo < 2
-    ? niceTicks(scale.lo, scale.hi, 5).filter((v) => v > 0).map(Math.log10)
-    : niceTicks(tlo, thi, 6);
-  for (const t of ticks) {
-    const y = top + h * (1 - (t - tlo) / (thi - tlo));
-    ctx.fillRect(2 + w, y, 4, 1);
-    ctx.fillText(fmt(inv(t)), 24, y + 4);
+  if (scale.symlog) {
+    for (const v of [-scale.hi, -scale.hi / 10, 0, scale.hi / 10, scale.hi]) {
+      const y = top + h * (1 - scale.frac(v));
+      ctx.fillRect(2 + w, y, 4, 1);
+      ctx.fillText(fmt(v), 24, y + 4);
+    }
+  } else {
+    const tf = scale.log ? Math.log10 : (v) => v;
+    const inv = scale.log ? (t) => 10 ** t : (t) => t;
+    const [tlo, thi] = [tf(scale.lo), tf(scale.hi)];
+    const ticks = scale.log && thi - tlo < 2
+      ? niceTicks(scale.lo, scale.hi, 5).filter((v) => v > 0).map(Math.log10)
+      : niceTicks(tlo, thi, 6);
+    for (const t of ticks) {
+      const y = top + h * (1 - (t - tlo) / (thi - tlo));
+      ctx.fillRect(2 + w, y, 4, 1);
+      ctx.fillText(fmt(inv(t)), 24, y + 4);
+    }
   }
-  ctx.fillText(scale.log ? "log" : "linear", 2, top + h + 16);
+  ctx.fillText(scale.name.split(",")[0], 2, top + h + 16);
   ctx.fillStyle = `rgb(${DIVERGED})`; ctx.fillRect(2, top + h + 24, 10, 10);
   ctx.fillStyle = "#222"; ctx.fillText("diverged", 15, top + h + 33);
 }
@@ -391,7 +440,9 @@ function onHover(ev) {
   const f = state.frame;
   const names = f.head.dims.map((d, a) => `${d} = ${fmt(cell.coords[a])}`).join("   ");
   const v = f.values[cell.k];
-  $("readout").textContent = `${names}\n${f.head.measure} = ${Number.isFinite(v) ? fmt(v) : v}` +
+  const info = (state.info || {})[f.head.measure];
+  const what = info ? `${f.head.measure} (${info.description})` : f.head.measure;
+  $("readout").textContent = `${names}\n${what} = ${Number.isFinite(v) ? fmt(v) : v}` +
     (f.diverged[cell.k] ? "  (diverged)" : "");
 }
 
@@ -417,6 +468,29 @@ function onUp(ev) {
   state.history.push(state.axes);
   state.picked = null; state.arrows = null;
   show(next);
+}
+
+// Wheel: zoom about the cursor (each notch 15%); the view settles 200 ms after the last.
+function onWheel(ev) {
+  if (!state.frame || !cellAt(ev.offsetX, ev.offsetY)) return;
+  ev.preventDefault();
+  const f = Math.exp(Math.sign(ev.deltaY) * Math.min(Math.abs(ev.deltaY), 200) * 0.0015);
+  const [fx, fy] = pixelToFrac(ev.offsetX, ev.offsetY);
+  const n = Number($("resolution").value);
+  const zoom = (ax, frac) => {
+    const [l, r] = uEdges(ax);
+    const c = l + frac * (r - l);
+    const [l2, r2] = [c - (c - l) * f, c + (r - c) * f];
+    const du = (r2 - l2) / n;
+    return { ...ax, n, a: fromU(ax, l2 + du / 2), b: fromU(ax, r2 - du / 2) };
+  };
+  const axes = state.axes;
+  const next = [zoom(axes[0], fx)];
+  if (axes.length > 1) next.push(zoom(axes[1], fy));
+  if (!state.wheel) state.history.push(axes);
+  state.axes = next;
+  clearTimeout(state.wheel);
+  state.wheel = setTimeout(() => { state.wheel = null; show(state.axes); }, 200);
 }
 
 function back() {
@@ -448,14 +522,23 @@ async function pick(cell) {
   }
   const coords = new URLSearchParams();
   axes.forEach((ax, a) => { coords.append(ax.name, String(u[a])); coords.append("param", `${ax.name}=${ax.kind}`); });
+  state.gradCoords = coords;
+  await gradients();
+}
+
+// The arrows' estimators, as picked (an empty picker draws no arrow).
+async function gradients() {
+  const axes = state.frame.axes, coords = state.gradCoords;
+  if (!coords) return;
   const first = axes.length > 1 ? ["#ffffff", "white"] : ["#222222", "black"];
-  const wanted = [["backprop", first[0]], [ES_SPEC, "#ff9f1c"]];
+  const wanted = [[$("est-a").value.trim(), first[0]], [$("est-b").value.trim(), "#ff9f1c"]]
+    .filter(([spec]) => spec !== "");
   try {
     const grads = await Promise.all(wanted.map(([spec]) =>
       getJSON(`/api/gradient?${coords}&estimator=${encodeURIComponent(spec)}`)));
     state.arrows = grads.map((g, k) => ({ color: wanted[k][1],
       g: axes.map((ax) => (g.gradient[ax.name] === null ? NaN : g.gradient[ax.name])) }));
-    $("grad-info").textContent = grads.map((g, k) => `${k ? "orange" : first[1]} arrow, ` +
+    $("grad-info").textContent = grads.map((g, k) => `${wanted[k][1] === "#ff9f1c" ? "orange" : first[1]} arrow, ` +
       `${g.estimator}:\n  ` + axes.map((ax) => `d/du ${ax.name} = ${fmt(g.gradient[ax.name] ?? NaN)}`)
       .join("   ")).join("\n") + "\narrows: downhill directions (-gradient) in the map's coordinates";
     drawOverlay();
@@ -537,12 +620,35 @@ async function main() {
   $("reset").addEventListener("click", () => { state.history.push(state.axes);
     show(withResolution(state.start, Number(res.value))); });
   res.addEventListener("change", () => show(withResolution(state.axes, Number(res.value))));
-  $("measure").addEventListener("change", () => show(state.axes));
+  state.info = cfg.measure_info || {};
+  const scaleFor = (m) => (state.info[m] || {}).scale || "linear";
+  $("scale").value = scaleFor(cfg.measure);
+  for (const spec of cfg.estimators || []) $("estimator-specs").append(new Option(spec, spec));
+  for (const id of ["est-a", "est-b"]) $(id).addEventListener("change", () => gradients());
+  $("determined").addEventListener("change", () => show(state.axes));
+  window.addEventListener("keydown", (ev) => {
+    const t = ev.target;  // typing in a text field or a select is not a command
+    if ((t.tagName === "INPUT" && t.type !== "checkbox") || ["SELECT", "TEXTAREA"].includes(t.tagName)) return;
+    if (ev.key === "r" || ev.key === "0") $("reset").click();
+    else if (ev.key === "b" || ev.key === "Backspace") back();
+  });
+  $("measure").addEventListener("change", () => {
+    $("scale").value = scaleFor($("measure").value);
+    show(state.axes);
+  });
+  overlay.addEventListener("wheel", onWheel, { passive: false });
   for (const id of ["scale", "vmin", "vmax"]) $(id).addEventListener("change", () => state.frame && draw());
   await show(state.start);
 }
 
 main().catch((e) => setStatus(e.message, true));
+
+// The share of undetermined pixels (their diverged flag differs at the next precision).
+function determinedText(head) {
+  if (head.determined_share === undefined) return "";
+  return ` · undetermined ${(100 * (1 - head.determined_share)).toFixed(1)}% ` +
+    `(${head.precision} vs ${head.determined_against}, grey)`;
+}
 
 // The divergence boundary's dimension by each estimator that applies to the view, named
 // as in ml.analysis.boundary_dimension(method=...) (the atlas and the report use them).

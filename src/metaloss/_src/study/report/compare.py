@@ -7,15 +7,27 @@ from typing import Any
 import jax
 
 from metaloss._src.estimators import ES, PES, Backprop
-from metaloss._src.study import compare_output
-from metaloss._src.study.compare import compare, default_estimators
 from metaloss._src.study.report.document import Report
 from metaloss._src.study.report.maps import maps_summary
 from metaloss._src.study.settings import BOX, NAMED_STARTS, StudySettings, study_setup
+from metaloss._src.workflows import compare_files
+from metaloss._src.workflows.compare import compare
+from metaloss._src.workflows.compare_settings import (
+    Basin,
+    Maps,
+    Sweep,
+    Training,
+    default_estimators,
+)
+
+FLAT = {"seeds": "training", "budget": "training", "optimizer": "training",
+        "grid": "basin", "basin_quantile": "basin", "lengths": "sweep", "samples": "sweep",
+        "maps": "maps", "map_samples": "maps"}
+"""Flat argument names (a command line's) -> the :func:`compare` setting they belong to."""
 
 
 def study_comparison(quick: bool = False) -> dict[str, Any]:
-    """:func:`~metaloss._src.study.compare.compare`'s arguments for the study: its meta-loss,
+    """The comparison's arguments for the study, flat (see :data:`FLAT`): its meta-loss,
     space, box and two starts, at full size or reduced (``quick``, seconds)."""
     meta, space = study_setup()
     args = {"meta": meta, "space": space, "box": BOX, "starts": NAMED_STARTS,
@@ -27,6 +39,28 @@ def study_comparison(quick: bool = False) -> dict[str, Any]:
     else:  # the report shows every estimator, with its maps
         args.update(estimators=default_estimators(every=True), maps=32, map_samples=64)
     return args
+
+
+def grouped(args: dict[str, Any]) -> dict[str, Any]:
+    """Flat arguments as :func:`compare`'s: ``seeds``, ``budget`` and ``optimizer`` into a
+    :class:`Training`, ``grid`` and ``basin_quantile`` into a :class:`Basin`, ``lengths``
+    and ``samples`` into a :class:`Sweep` (``lengths=None``: none), ``maps`` (points per
+    axis, or ``None``) and ``map_samples`` into :class:`Maps`."""
+    out = {k: v for k, v in args.items() if k not in FLAT}
+    flat = {k: v for k, v in args.items() if k in FLAT}
+    out["training"] = Training(**{k: flat[k] for k in ("seeds", "budget", "optimizer")
+                                  if k in flat})
+    out["basin"] = Basin(**{name: flat[k] for k, name in (("grid", "grid"),
+                                                          ("basin_quantile", "quantile"))
+                            if k in flat})
+    if flat.get("lengths", True) is None:
+        out["sweep"] = None
+    else:
+        out["sweep"] = Sweep(**{k: flat[k] for k in ("lengths", "samples") if k in flat})
+    if flat.get("maps") is not None:
+        out["maps"] = Maps(flat["maps"], **({"samples": flat["map_samples"]}
+                                            if "map_samples" in flat else {}))
+    return out
 
 
 def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) -> None:
@@ -41,11 +75,11 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
     n_est = len(args.get("estimators") or default_estimators())
     steps = n_est + (1 if args.get("lengths", True) else 0) + (1 if args.get("maps") else 0)
     with rep.stage("estimator comparison", total=steps, unit="steps") as st:
-        cmp = compare(**args, log=lambda what: st.advance(1, what))
+        cmp = compare(**grouped(args), log=lambda what: st.advance(1, what))
     with rep.stage("comparison figures"):
-        paths = compare_output.save(cmp, rep.out)
+        paths = cmp.save(rep.out)
     rows = cmp.table()
-    sec.tables.append((compare_output.headers(rows), compare_output.format_rows(rows)))
+    sec.tables.append((compare_files.headers(rows), compare_files.format_rows(rows)))
     for key, caption in (
         ("final_loss", "Final true outer loss per estimator over all starts: box and every "
                        "run as a point; red markers: the study's two starts; dashed: the "

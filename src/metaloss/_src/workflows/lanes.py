@@ -2,7 +2,7 @@
 
 Most of an estimator comparison's time goes to compiling a dozen programs, and XLA
 releases the GIL while it compiles and runs: work started in another thread overlaps
-the caller's on a machine with two or more cores. :func:`~metaloss._src.study.compare.compare`
+the caller's on a machine with two or more cores. :func:`~metaloss._src.workflows.compare.compare`
 runs its gradient sweep and its maps this way, beside the training runs. Threads, not
 processes: they share the compilation cache and the device, and results need no pickling.
 """

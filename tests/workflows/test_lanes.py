@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from metaloss._src.study.lanes import Lanes
+from metaloss._src.workflows.lanes import Lanes
 
 
 def test_a_lane_computes_with_the_callers_x64_setting():

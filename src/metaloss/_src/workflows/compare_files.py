@@ -1,4 +1,5 @@
-"""An estimator comparison written out: the table (CSV, markdown), figures and data."""
+"""An estimator comparison written out: the table (CSV, markdown), figures and data
+(:meth:`~metaloss._src.workflows.comparison.Comparison.save`)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from metaloss._src import plot
 from metaloss._src.analysis.stats import Estimate
 from metaloss._src.grid.io import atomic_path, check_writable_dir, write_text
-from metaloss._src.study.compare import Comparison
+
+if TYPE_CHECKING:
+    from metaloss._src.workflows.comparison import Comparison
 
 HEADERS = {
     "estimator": "estimator", "outer_steps": "outer steps", "inner_steps": "inner steps/run",
@@ -102,7 +105,8 @@ def run_rows(cmp: Comparison) -> list[dict[str, Any]]:
 
 
 def save(cmp: Comparison, out) -> dict[str, Path]:
-    """Writes the table (CSV, markdown), the figures and the sweep data into ``out``."""
+    """Writes the table (CSV, markdown), the figures and the sweep data into ``out``
+    (see :meth:`Comparison.save`)."""
     out = check_writable_dir(out)
     rows = cmp.table()
     paths = {"csv": out / "compare.csv", "markdown": out / "compare.md",
