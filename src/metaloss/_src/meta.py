@@ -187,13 +187,16 @@ class MetaLoss:
 
     def init_state(self, key: jax.Array | None = None,
                    hparams: Mapping[str, Any] | None = None) -> InnerState:
-        """Fresh inner state; the key decides init and minibatches (if any). For a problem
-        whose start depends on its hyperparameters, the start is drawn at ``hparams`` when
-        given, else at the first :meth:`run`'s (the state says its start is pending)."""
+        """Fresh inner state; the key decides init and minibatches (if any).
+
+        For a problem with hyperparameters of its own, the start (its parameters when
+        they depend on them, and always the loss there, which scales the divergence
+        threshold) is drawn at ``hparams`` when given, else at the first :meth:`run`'s:
+        the state says its start is pending. So a run restarted by a truncated or
+        particle estimator is judged by its own hyperparameters, not the defaults."""
         key = self.key_or_default(key)
-        # With hparams the start's loss (and so the divergence threshold) is the run's own.
         problem = self.problem if hparams is None else self.bound(self.hparams(hparams)).problem
-        pending = (hparams is None) if self.problem.init_fields else None
+        pending = (hparams is None) if self.problem.hparam_fields else None
         return init_state(problem, self.optimizer, key, pending=pending)
 
     def with_fixed(self, values: Mapping[str, float]) -> MetaLoss:

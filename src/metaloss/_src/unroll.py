@@ -55,7 +55,8 @@ class InnerState(NamedTuple):
     """Sum of the recorded (capped) training losses so far: the ``mean`` objective's
     numerator, carried so that forward-only callers need not store every step."""
     pending: jax.Array | None = None
-    """For problems whose start depends on their hyperparameters: whether the start is
+    """For problems with hyperparameters of their own (the start's parameters, or its
+    loss and so the divergence threshold, may depend on them): whether the start is
     still to be drawn, with the hyperparameters of the first :func:`begin`.
     ``None`` (no leaf) for every other problem."""
     init_key: jax.Array | None = None
