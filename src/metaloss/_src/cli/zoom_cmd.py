@@ -80,8 +80,9 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     (see --divergence) is the trainability boundary whose box-counting dimension the
     table gives per level.
     """
+    from metaloss._src.analysis.fractal import MIN_SIDE
     from metaloss._src.grid.io import check_writable_dir
-    from metaloss._src.grid.zoom import parse_view_axis
+    from metaloss._src.grid.zoom import parse_view_axis, plan
 
     view = [parse_view_axis(s) for s in (axes or STUDY_VIEW)]
     if len(view) != 2:
@@ -91,6 +92,13 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
         raise InputError("give either --center NAME=VALUE for each axis or --auto")
     if float64 and precision not in (None, "float64"):
         raise InputError(f"--float64 contradicts --precision {precision}")
+    if size < MIN_SIDE:
+        raise InputError(f"--size must be >= {MIN_SIDE} (box counting needs it), got {size}")
+    try:  # every check of the plan before the output directory is made
+        plan(view, center, factor, levels, size,
+             floor="float64" if float64 else (precision or "float32"))
+    except InputError as e:
+        raise InputError(flag_names(str(e))) from None
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     both = sorted({ax.name for ax in view} & {k for k, _ in meta.fixed})
     if both:
@@ -109,7 +117,7 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
 
 
 FLAGS = (("the zoom factor", "--factor"), ("levels must", "--levels must"),
-         ("size must", "--size must"), ("automatic centring (center=None)", "--auto"),
+         ("automatic centring (center=None)", "--auto"),
          ("give center=", "give --center"), ("divergence= factor of the meta-loss",
                                               "--divergence factor"),
          ("choose another store= path", "choose another --out"))
