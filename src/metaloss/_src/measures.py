@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from metaloss._src.errors import check_int
-from metaloss._src.spec import REGISTRY, label, parse, register
+from metaloss._src.spec import REGISTRY, name_of, parse, register
 
 if TYPE_CHECKING:
     from metaloss._src.meta import MetaLoss
@@ -54,7 +54,8 @@ class Measure(abc.ABC):
 
     @property
     def name(self) -> str:
-        return label(self)
+        """The spec that builds this object back (see :func:`metaloss._src.spec.name_of`)."""
+        return name_of(self)
 
 
 @register("measure", "loss")
