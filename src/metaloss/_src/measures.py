@@ -54,8 +54,7 @@ class Measure(abc.ABC):
 
     @property
     def name(self) -> str:
-        """The spec that builds this object back (see :func:`metaloss._src.spec.name_of`)."""
-        return name_of(self)
+        return name_of(self)  # the spec that builds it back
 
 
 @register("measure", "loss")
