@@ -181,8 +181,8 @@ class MetaLoss:
         if key is not None:
             return key
         if self.problem.needs_key:
-            raise InputError(f"{label(self.problem)} draws random numbers: pass a key, "
-                             "e.g. key=jax.random.key(0) (--seed on the command line)")
+            raise InputError(f"{label(self.problem)} draws random numbers: pass a key, e.g. "
+                             "key=jax.random.key(0)", arguments={"key": "key=jax.random.key(0)"})
         return default_key()
 
     def init_state(self, key: jax.Array | None = None,

@@ -175,4 +175,5 @@ def check_fits_in_memory(shape: Sequence[int], bytes_per_point: int, share: floa
         size = " x ".join(str(n) for n in shape)
         raise InputError(f"a {size} grid needs {need / 2**30:.1f} GiB in memory, more than "
                          f"{share:.0%} of the {have / 2**30:.1f} GiB available: write it to a "
-                         "Zarr store instead (store='name.zarr'; --out name.zarr)")
+                         "Zarr store instead (store='name.zarr')",
+                         arguments={"store": "store='name.zarr'"})

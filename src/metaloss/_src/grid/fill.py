@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss._src.errors import InputError, Interrupted
+from metaloss._src.errors import RESUME, InputError, Interrupted
 from metaloss._src.grid import distributed
 from metaloss._src.grid.config import attrs_for, store_config
 from metaloss._src.grid.executor import chunk_caller, chunk_size_for, in_order
@@ -44,7 +44,7 @@ from metaloss._src.grid.store import (
     TileLayout,
     TileStore,
     check_tile,
-    damage_message,
+    damage_error,
     default_tile,
     store_exists,
     tile_target,
@@ -99,14 +99,14 @@ def _inspect(path, config, resume: bool) -> tuple[str, list[int]]:
     store.check(config)
     bad = store.damaged()
     if bad and not resume:
-        raise InputError(damage_message(path, bad))
+        raise damage_error(path, bad)
     done = store.done()
     if done.all() and not bad:
         return "complete", []
     if not resume:
         raise InputError(
             f"store {str(path)!r} is unfinished ({done.sum()} of {done.size} tiles); "
-            "continue it with resume=True (metaloss landscape --resume) or delete it"
+            "continue it with resume=True or delete it", arguments=RESUME
         )
     _warn_versions(store)
     return "partial", bad

@@ -40,14 +40,14 @@ import xarray as xr
 import zarr
 from zarr.codecs import BloscCodec
 
-from metaloss._src.errors import InputError
+from metaloss._src.errors import RESUME, InputError
 from metaloss._src.grid.config import config_hash, difference, keyed
 from metaloss._src.grid.io import check_parent, disk_name, from_disk, save_netcdf
 from metaloss._src.grid.tiles import (  # noqa: F401 -- some re-exported for fill.py
     TileLayout,
     check_tile,
     checksum,
-    damage_message,
+    damage_error,
     default_tile,
     quiet,
     tile_intact,
@@ -276,11 +276,11 @@ def open_store(path: str | os.PathLike, *, incomplete: bool = False) -> xr.DataA
         if not done.all():
             raise InputError(
                 f"store {str(p)!r} is unfinished ({done.sum()} of {done.size} tiles); "
-                "finish it with resume=True (metaloss landscape --resume)"
+                "finish it with resume=True", arguments=RESUME
             )
     bad = store.damaged()
     if bad:
-        raise InputError(damage_message(p, bad))
+        raise damage_error(p, bad)
     return store.dataarray()
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from metaloss._src.errors import InputError, check_int
+from metaloss._src.errors import RESUME, InputError, check_int
 
 TILE_POINTS = 1 << 16
 """Smallest default tile: 256 KiB float32 chunks, big enough that writing a tile
@@ -106,13 +106,13 @@ def checksum(loss, diverged, dtype) -> int:
                       zlib.crc32(data))
 
 
-def damage_message(path, bad: Sequence[int]) -> str:
-    """The one line that names a store's damaged tiles."""
+def damage_error(path, bad: Sequence[int]) -> InputError:
+    """The error (one line) that names a store's damaged tiles."""
     shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10} more" if len(bad) > 10
                                              else "")
-    return (f"store {str(path)!r} is damaged: {len(bad)} finished tile(s) ({shown}) no longer "
-            "match what was written (a chunk file deleted or truncated); recompute them with "
-            "resume=True (metaloss landscape --resume)")
+    return InputError(f"store {str(path)!r} is damaged: {len(bad)} finished tile(s) ({shown}) "
+                      "no longer match what was written (a chunk file deleted or truncated); "
+                      "recompute them with resume=True", arguments=RESUME)
 
 
 def chunks_present(path, group, names: Sequence[str], pos: tuple[int, ...]) -> bool:

@@ -160,8 +160,9 @@ def check_center(view: Sequence[ViewAxis], center: Mapping[str, float]) -> dict[
     names = [ax.name for ax in view]
     extra = [n for n in center if n not in names]
     if extra or len(center) != len(names):
-        raise InputError(f"give one --center NAME=VALUE for each axis ({', '.join(names)}), "
-                         f"got {', '.join(center) or 'none'}")
+        raise InputError(f"center={{NAME: VALUE, ...}} must name each axis once "
+                         f"({', '.join(names)}), got {', '.join(center) or 'none'}",
+                         arguments={"center": "center={NAME: VALUE, ...}"})
     out = {}
     for ax in view:
         value = float(center[ax.name])
