@@ -55,3 +55,22 @@ def test_compare_on_influence_balancing_with_the_paper_s_outer_step(tmp_path, ca
     code, _, err = run(["compare", "--problem", "influence_balancing", "--outer-step", "0",
                         "--out", tmp_path / "x"], capsys)
     assert code == 2 and "--outer-step" in err
+
+
+def test_compare_on_the_toy_regression_with_the_paper_s_outer_adam(tmp_path, capsys):
+    import csv
+
+    code, out, err = run(["compare", "--quick", "--problem", "toy_regression", "--steps", "20",
+                          "--param", "theta0=lin", "--param", "theta1=lin", "--box",
+                          "theta0=-4.1:-3.9", "--box", "theta1=-4.1:-3.9", "--starts", "2",
+                          "--estimators", "truncated(K=10)", "--budget", "10",
+                          "--outer-optimizer", "adam", "--outer-step", "0.1", "--outer-b1",
+                          "0.99", "--out", tmp_path, "--quiet"], capsys)
+    assert code == 0, err
+    assert "Adam step 0.1 (b1 0.99, b2 0.999), no clipping" in (tmp_path / "report.md").read_text()
+    for r in csv.DictReader((tmp_path / "compare_runs.csv").read_text().splitlines()):
+        for k in ("theta0", "theta1"):  # one Adam step: the rate, in each coordinate
+            assert abs(abs(float(r[f"final_{k}"]) - float(r[f"start_{k}"])) - 0.1) < 1e-4
+    code, _, err = run(["compare", "--problem", "toy_regression", "--outer-optimizer", "lbfgs",
+                        "--out", tmp_path / "x"], capsys)
+    assert code == 2 and "lbfgs" in err

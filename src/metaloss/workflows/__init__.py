@@ -5,7 +5,8 @@ writes the files the matching command writes:
 
 - :func:`compare` (``metaloss compare``): every outer-gradient estimator trained from
   the same starts under one budget; a :class:`Comparison`. Its settings come grouped:
-  :class:`Training`, :class:`Basin`, :class:`Sweep`, :class:`Maps`.
+  :class:`Training` (with an :class:`OuterOptimizer`: clipped SGD or Adam), :class:`Basin`,
+  :class:`Sweep`, :class:`Maps`.
 
 ```python
 import jax
@@ -24,6 +25,7 @@ from metaloss._src.workflows.compare import compare
 from metaloss._src.workflows.compare_settings import (
     Basin,
     Maps,
+    OuterOptimizer,
     Sweep,
     Training,
     clipped_sgd,
@@ -35,6 +37,7 @@ __all__ = [
     "Basin",
     "Comparison",
     "Maps",
+    "OuterOptimizer",
     "Runs",
     "Sweep",
     "Training",
