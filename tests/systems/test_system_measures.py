@@ -142,14 +142,12 @@ def test_toy_gradient_norm_explodes_where_training_is_chaotic(toy):
 
 
 def test_zoom_on_the_toy_regression(toy):
-    from metaloss._src.grid.zoom import parse_view_axis
-    from metaloss._src.workflows.zoom import zoom
-
-    view = [parse_view_axis("theta0=lin:-8:4"), parse_view_axis("theta1=lin:-8:4")]
     center = {"theta0": 2.8, "theta1": -3.7}
-    levels = zoom(toy, view, center, 4.0, 2, size=8, key=KEY, progress=False)
-    assert len(levels) == 2
-    (_, first), (level, second) = levels
+    result = workflows.zoom(toy, ["theta0=lin:-8:4", "theta1=lin:-8:4"], center, 4.0, 2,
+                            size=16, key=KEY, progress=False)
+    assert len(result.levels) == len(result.data) == 2
+    first, second = result.data
+    level = result.levels[1]
     # a quarter of the view's 12 around the centre, shifted back inside the view at its edge
     for name, (lo, hi) in (("theta0", (1.0, 4.0)), ("theta1", (-5.2, -2.2))):
         assert np.ptp(first[name].values) == pytest.approx(12.0)
