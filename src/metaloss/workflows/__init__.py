@@ -5,7 +5,8 @@ writes the files the matching command writes:
 
 - :func:`compare` (``metaloss compare``): every outer-gradient estimator trained from
   the same starts under one budget; a :class:`Comparison`. Its settings come grouped:
-  :class:`Training`, :class:`Basin`, :class:`Sweep`, :class:`Maps`.
+  :class:`Training` (with an :class:`OuterOptimizer`: clipped SGD or Adam), :class:`Basin`,
+  :class:`Sweep`, :class:`Maps`.
 - :func:`landscape` (``metaloss landscape``): a grid computed in memory or into a
   resumable store, with its statistics (time, non-finite and diverged points, tiles); a
   :class:`Landscape`. Its ``.data`` is what :func:`metaloss.landscape` returns.
@@ -29,6 +30,7 @@ from metaloss._src.workflows.compare import compare
 from metaloss._src.workflows.compare_settings import (
     Basin,
     Maps,
+    OuterOptimizer,
     Sweep,
     Training,
     clipped_sgd,
@@ -44,6 +46,7 @@ __all__ = [
     "Comparison",
     "Landscape",
     "Maps",
+    "OuterOptimizer",
     "Runs",
     "Sweep",
     "Training",
