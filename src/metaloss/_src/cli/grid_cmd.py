@@ -89,9 +89,9 @@ Examples:
 @click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
               default=None, metavar="PRECISION", show_default="JAX's: float32 unless x64 is on",
               help="Arithmetic of the inner runs: float32, float64 or double-double. "
-                   "double-double carries ~32 digits (lin axes keep every digit of A and B; "
-                   "outer loss only, in memory) and reports the share of points whose "
-                   "diverged flag float64 gets right.")
+                   "double-double carries ~32 digits (axes keep every digit of A and B, "
+                   "stored as NAME_lo beside NAME in .nc and .zarr; outer loss only) and "
+                   "reports the share of points whose diverged flag float64 gets right.")
 @store_options
 def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
               chunk, out, plot_path, vmax, precision, resume, tile, distributed, coordinator,
@@ -125,14 +125,15 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
         from metaloss._src.grid.fill import store_landscape
         from metaloss._src.measures import get as get_measure
 
-        if precision == "double-double":
-            raise InputError("--precision double-double computes in memory: --out PATH.nc")
         x64 = jax.config.jax_enable_x64 if precision is None else precision == "float64"
-        with jax.enable_x64(x64):
-            meta_s, grid_s, key_s = prepare(meta, grid, jax.random.key(seed))
-            da, stats = store_landscape(meta_s, grid_s, out, key=key_s, resume=resume,
-                                        tile=_tile(tile), chunk=chunk,
-                                        measure=get_measure(measure))
+        if precision == "double-double":
+            da, stats = _store_dd(meta, grid, out, seed, resume, _tile(tile), chunk, measure)
+        else:
+            with jax.enable_x64(x64):
+                meta_s, grid_s, key_s = prepare(meta, grid, jax.random.key(seed))
+                da, stats = store_landscape(meta_s, grid_s, out, key=key_s, resume=resume,
+                                            tile=_tile(tile), chunk=chunk,
+                                            measure=get_measure(measure))
     else:
         da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed),
                      precision=precision)
@@ -178,6 +179,24 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
         shared = f", float64 gets {summary['float64_determined']:.1%} of the flags right"
     click.echo(f"wrote {out}: {work}, {best}{int((~finite).sum())} non-finite, "
                f"{div} diverged{shared}; summary in {Path(out).with_suffix('.json')}")
+
+
+def _store_dd(meta, grid, out, seed, resume, tile, chunk, measure):
+    """A double-double landscape into the store ``out``: ``(DataArray, TileStats)``."""
+    import jax
+
+    from metaloss._src.grid.ddstore import store_landscape_dd
+    from metaloss._src.grid.doubled import prepare_dd
+    from metaloss._src.measures import LOSS
+    from metaloss._src.measures import get as get_measure
+
+    if get_measure(measure).name != LOSS.name:
+        raise InputError("--precision double-double computes the outer loss only "
+                         f"(--measure loss), not {get_measure(measure).name!r}")
+    meta_d, grid_d, residues = prepare_dd(meta, grid)
+    return store_landscape_dd(meta_d, grid_d, residues, out,
+                              key=meta_d.key_or_default(jax.random.key(seed)),
+                              resume=resume, tile=tile, chunk=chunk)
 
 
 def _determined_share(meta, grid, da, seed) -> float:
