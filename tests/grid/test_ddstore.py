@@ -138,3 +138,17 @@ def test_exact_coordinates_of_a_float_landscape():
     assert exact_coordinates(da) == {"lr": [Fraction(1, 2), Fraction(1, 4)]}
     with pytest.raises(ValueError, match="kind"):
         exact_coordinates(da, kind="float")
+
+
+def test_per_layer_axis_keeps_its_residues_on_disk(tmp_path):
+    """``lr/layer0`` is spelled ``lr.layer0`` in files, and so is its ``_lo``."""
+    _, lr = parse_axis("lr/layer0=lin:0.1:0.1000000000000000000001:3")
+    m = ml.MetaLoss(ml.problems.MeanFieldMLP(width=2), ml.optimizers.SGD(), steps=3)
+    mem = ml.landscape(m, {"lr/layer0": lr}, precision="double-double")
+    want = exact_coordinates(mem)["lr/layer0"]
+    assert len(set(want)) == 3
+    ml.save_netcdf(mem, tmp_path / "g.nc")
+    store = ml.landscape(m, {"lr/layer0": lr}, precision="double-double",
+                         store=tmp_path / "g.zarr", progress=False)
+    for da in (load_netcdf(tmp_path / "g.nc"), store):
+        assert exact_coordinates(da)["lr/layer0"] == want
