@@ -137,6 +137,8 @@ def test_zoom_precision_option(tmp_path, capsys):
     assert code == 0, err
     lines = [ln for ln in stdout.splitlines() if ln.startswith("level ") and "wrote" in ln]
     assert len(lines) == 2 and all("double-double (--precision)" in ln for ln in lines)
+    level = ml.open_store(tmp_path / "dd" / "zoom.zarr" / "level1")  # stored, residues too
+    assert level.attrs["precision"] == "double-double" and "lr_lo" in level.coords
     code, stdout, err = run([*ZOOM, "--precision", "float64", "--out", tmp_path / "f"], capsys)
     assert code == 0, err
     assert "level 0: lr 0.98..1.06, delta 0.1..0.15; float64 (--precision)" in stdout
