@@ -70,3 +70,28 @@ def test_double_double_log_window_on_netcdf(tmp_path):
                for h, low in zip(back.lr.values, back.lr_lo.values, strict=True)]
         assert max(abs(g - r) / r for g, r in zip(got, ref, strict=True)) < BOUND
     assert len(set(back.lr.values)) < 8
+
+
+def test_log_residues_recomputed_unfused_when_the_program_is_off(monkeypatch):
+    """A compiled program that loses the residues (as XLA's fusion can, contracting a
+    product into an FMA past two_prod's barriers) is caught and recomputed op by op."""
+    from metaloss._src.precision import exact
+
+    real = exact._log_points
+    calls = []
+
+    def lossy(*args):
+        v = real(*args)
+        calls.append(1)
+        if len(calls) == 1:  # the compiled call: drop the residues
+            return v[0], v[1] * 0.0
+        return v
+
+    monkeypatch.setattr(exact, "_log_points", lossy)
+    _, values = parse_axis("lr=log:1e-3:1e2:9")
+    want = _reference("log", "1e-3", "1e2", 9)
+    with mpmath.workdps(40):
+        got = [mpmath.mpf(float(h)) + mpmath.mpf(float(low)) for h, low in zip(*hilo(values),
+                                                                               strict=True)]
+        assert max(abs(g - w) / w for g, w in zip(got, want, strict=True)) < BOUND
+    assert len(calls) == 2
