@@ -162,10 +162,10 @@ def test_zoom_precision_in_python_matches_float64():
     centre = {"lr": 0.7, "delta": 0.02}
     dd = zoom(meta, view, centre, 10, 2, 16, precision="double-double")
     f64 = zoom(meta, view, centre, 10, 2, 16, precision="float64")
-    assert [lv.dtype for lv, _ in dd] == ["double-double"] * 2
-    assert [lv.dtype for lv, _ in f64] == ["float64"] * 2
-    for (_, a), (_, b) in zip(dd, f64, strict=True):
+    assert [lv.dtype for lv in dd.levels] == ["double-double"] * 2
+    assert [lv.dtype for lv in f64.levels] == ["float64"] * 2
+    for a, b in zip(dd.data, f64.data, strict=True):
         assert a.attrs["precision"] == "double-double"
         np.testing.assert_allclose(a.values, b.values, rtol=1e-9)
     default = zoom(meta, view, centre, 10, 1, 16, key=jax.random.key(0))
-    assert default[0][0].dtype == "float32"
+    assert default.levels[0].dtype == "float32"

@@ -17,7 +17,7 @@ import metaloss as ml
 
 SRC = Path(ml.__file__).resolve().parent
 APPLICATIONS = ("metaloss._src.study", "metaloss._src.cli", "metaloss._src.explore",
-                "metaloss.cli", "metaloss.explore", "metaloss.__main__")
+                "metaloss.cli", "metaloss.explore", "metaloss.study", "metaloss.__main__")
 CORE = "metaloss._src"
 LAYERS = (
     ("base", ("errors", "version", "userload", "fastmath", "fastrng", "spec", "precision")),

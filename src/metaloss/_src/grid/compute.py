@@ -16,7 +16,8 @@ import xarray as xr
 from metaloss._src.errors import InputError
 from metaloss._src.grid.config import attrs_for
 from metaloss._src.grid.doubled import check_precision, landscape_dd
-from metaloss._src.grid.executor import available_memory, iter_chunks
+from metaloss._src.grid.executor import iter_chunks
+from metaloss._src.grid.memory import available_memory
 from metaloss._src.grid.points import split_axes
 from metaloss._src.grid.progress import points_bar
 from metaloss._src.grid.sharding import Devices

@@ -35,7 +35,8 @@ import xarray as xr
 from metaloss._src.errors import InputError, Interrupted
 from metaloss._src.grid import distributed
 from metaloss._src.grid.config import attrs_for, store_config
-from metaloss._src.grid.executor import chunk_caller, chunk_size_for, in_order, workers_for
+from metaloss._src.grid.executor import chunk_caller, chunk_size_for, in_order
+from metaloss._src.grid.memory import workers_for
 from metaloss._src.grid.points import box_start
 from metaloss._src.grid.progress import TileBar
 from metaloss._src.grid.sharding import Devices, local_devices
@@ -215,7 +216,7 @@ def _results(meta, grid, layout, call, key, devices, tiles, measure):
     groups = [work[i : i + n] for i in range(0, len(work), n)]
     if not groups:
         return
-    workers = workers_for(devs)
+    workers = workers_for(devs, meta, measure)
     run = chunk_caller(meta, grid, call, key, devs, measure, workers)
 
     def launch(group):

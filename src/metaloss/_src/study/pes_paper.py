@@ -192,22 +192,33 @@ def findings(results: dict[str, Any]) -> list[Finding]:
     return rows
 
 
-def run(s: Settings = FULL, out: Path | None = None) -> tuple[dict[str, Any], list[Finding]]:
-    """Runs every measurement; with ``out``, writes the JSON, the table and the figure."""
+def measure(s: Settings = FULL) -> tuple[dict[str, Any], list[Finding], Any]:
+    """Runs every measurement: ``(results, rows, the toy-regression trajectory figure)``."""
     t0 = time.perf_counter()
     toy, paths = toy_training(s)
     results = {"settings": dataclasses.asdict(s), "influence_estimates": influence_estimates(s),
                "influence_training": influence_training(s), "toy_training": toy}
     results["seconds"] = time.perf_counter() - t0
-    rows = findings(results)
+    return results, findings(results), toy_figure(paths, s)
+
+
+def texts(results: dict[str, Any], rows: list[Finding]) -> dict[str, str]:
+    """File name -> text: ``pes_paper.json`` (the results and the rows) and ``pes_paper.md``."""
+    return {"pes_paper.json": json.dumps({**results, "findings": [r.to_json() for r in rows]},
+                                         indent=1),
+            "pes_paper.md": "\n".join(markdown(rows)) + "\n"}
+
+
+def run(s: Settings = FULL, out: Path | None = None) -> tuple[dict[str, Any], list[Finding]]:
+    """Runs every measurement; with ``out``, writes the JSON, the table and the figure."""
+    results, rows, figure = measure(s)
     if out is not None:
         from metaloss._src import plot
 
         out.mkdir(parents=True, exist_ok=True)
-        (out / "pes_paper.json").write_text(json.dumps(
-            {**results, "findings": [r.to_json() for r in rows]}, indent=1))
-        (out / "pes_paper.md").write_text("\n".join(markdown(rows)) + "\n")
-        plot.save(toy_figure(paths, s), out / "toy_regression.png")
+        for name, text in texts(results, rows).items():
+            (out / name).write_text(text)
+        plot.save(figure, out / "toy_regression.png")
     return results, rows
 
 
