@@ -88,9 +88,9 @@ Examples:
 @click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
               default=None, metavar="PRECISION", show_default="JAX's: float32 unless x64 is on",
               help="Arithmetic of the inner runs: float32, float64 or double-double. "
-                   "double-double carries ~32 digits (lin axes keep every digit of A and B; "
-                   "outer loss only, in memory) and reports the share of points whose "
-                   "diverged flag float64 gets right.")
+                   "double-double carries ~32 digits (axes keep every digit of A and B, "
+                   "stored as NAME_lo beside NAME in .nc and .zarr; outer loss only) and "
+                   "reports the share of points whose diverged flag float64 gets right.")
 @store_options
 def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
               chunk, out, plot_path, vmax, precision, resume, tile, distributed, coordinator,
@@ -109,7 +109,6 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
 
     from metaloss._src.grid import save_netcdf
     from metaloss._src.grid.io import write_text
-    from metaloss._src.workflows.landscape import IN_MEMORY
     from metaloss._src.workflows.landscape import landscape as compute
 
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
@@ -118,15 +117,9 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     if both:
         raise InputError(f"{both[0]!r} is both an --axis and a --set")
     check_parent(out)
-    try:
-        result = compute(meta, grid, key=jax.random.key(seed), store=out if store else None,
-                         resume=resume, tile=_tile(tile), chunk=chunk, measure=measure,
-                         precision=precision)
-    except InputError as e:
-        if str(e) != IN_MEMORY:
-            raise
-        raise InputError("--precision double-double computes in memory: --out PATH.nc") \
-            from None
+    result = compute(meta, grid, key=jax.random.key(seed), store=out if store else None,
+                     resume=resume, tile=_tile(tile), chunk=chunk, measure=measure,
+                     precision=precision)
     if jax.process_index() != 0:
         return  # process 0 reports for a distributed run
     da, summary, stats = result.data, result.summary, result.tiles

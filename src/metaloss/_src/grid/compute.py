@@ -76,7 +76,8 @@ def landscape(
         store's tiling when resuming.
       precision: ``"float32"`` or ``"float64"`` (the call runs in that JAX float
         type), ``"double-double"`` (about 32 digits, see :mod:`metaloss._src.grid.doubled`
-        for what it supports), or ``None`` for JAX's current default.
+        for what it supports; a store keeps the residues as ``NAME_lo``, see
+        :mod:`metaloss._src.grid.ddstore`), or ``None`` for JAX's current default.
 
     Returns:
       ``xarray.DataArray`` named after the measure (``outer_loss``) with dims = the
@@ -87,7 +88,8 @@ def landscape(
     """
     if check_precision(precision) == "double-double":
         return landscape_dd(meta, axes, measure=measure, chunk=chunk, store=store,
-                            resume=resume, tile=tile, devices=devices, key=key)
+                            resume=resume, tile=tile, devices=devices, key=key,
+                            progress=progress)
     if precision is not None:
         with jax.enable_x64(precision == "float64"):
             out = landscape(meta, axes, measure=measure, chunk=chunk, key=key,

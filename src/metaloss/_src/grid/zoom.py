@@ -247,8 +247,10 @@ def compute_level(meta, level: Level, key, *, store=None, resume: bool = False,
 
     from metaloss._src.grid.compute import landscape
 
-    if level.dtype == "double-double":  # computed in memory: no store for these levels
-        return landscape(meta, level.axes, key=key, precision="double-double", **options)
+    if level.dtype == "double-double":  # a store keeps the axes' residues (NAME_lo)
+        da = landscape(meta, level.axes, key=key, precision="double-double", store=store,
+                       resume=resume, **options)
+        return da.load()
     with jax.enable_x64(level.dtype == "float64"):
         da = landscape(meta, level.axes, key=key, store=store, resume=resume, **options)
         return da.load()

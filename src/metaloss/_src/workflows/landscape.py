@@ -20,9 +20,6 @@ from metaloss._src.grid.fill import TileStats
 from metaloss._src.meta import MetaLoss
 from metaloss._src.space import Space
 
-IN_MEMORY = "precision='double-double' computes in memory: give no store="
-"""The refusal of a double-double landscape into a store."""
-
 
 @dataclasses.dataclass(frozen=True)
 class Landscape:
@@ -137,8 +134,8 @@ def landscape(meta: MetaLoss, axes: Mapping[str, Any], *, key=None, store=None,
       tile: the store's tile shape, grid points per axis (default: chosen from the grid).
       chunk: grid points per device per compiled call (default: chosen per device).
       measure: what to compute per point (a :class:`metaloss.Measure` or its name).
-      precision: ``"float32"``, ``"float64"``, ``"double-double"`` (in memory only) or
-        ``None`` for JAX's current default.
+      precision: ``"float32"``, ``"float64"``, ``"double-double"`` (in memory or in a
+        store, which keeps the residues as ``NAME_lo``) or ``None`` for JAX's default.
       progress: show a progress bar; ``None`` shows one when stderr is a terminal.
 
     Returns:
@@ -152,12 +149,23 @@ def landscape(meta: MetaLoss, axes: Mapping[str, Any], *, key=None, store=None,
     from metaloss._src.measures import get as get_measure
 
     precision = check_precision(precision)
-    if store is not None and precision == "double-double":
-        raise InputError(IN_MEMORY)
     measure = get_measure(measure)
     t0 = time.perf_counter()
     tiles = None
-    if store is not None:
+    if store is not None and precision == "double-double":
+        from metaloss._src.grid.ddstore import store_landscape_dd
+        from metaloss._src.grid.doubled import prepare_dd
+        from metaloss._src.measures import LOSS
+
+        if measure.name != LOSS.name:
+            raise InputError("precision 'double-double' computes the outer loss only "
+                             f"(measure 'loss'), not {measure.name!r}")
+        meta_d, grid_d, residues = prepare_dd(meta, axes)
+        da, tiles = store_landscape_dd(meta_d, grid_d, residues, store,
+                                       key=meta_d.key_or_default(key), resume=resume,
+                                       tile=None if tile is None else tuple(tile),
+                                       chunk=chunk, progress=progress)
+    elif store is not None:
         from metaloss._src.grid.fill import store_landscape
 
         x64 = jax.config.jax_enable_x64 if precision is None else precision == "float64"
