@@ -91,7 +91,10 @@ def test_commands_keep_compiled_programs_in_a_persistent_cache(tmp_path):
     import sys
 
     cache = tmp_path / "cache"
-    env = {**os.environ, "METALOSS_CACHE_DIR": str(cache)}
+    # every program cached: train's main program compiles in about 0.2 s, the
+    # command's own threshold, so with that threshold whether it is cached is chance
+    env = {**os.environ, "METALOSS_CACHE_DIR": str(cache),
+           "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
     cmd = [sys.executable, "-m", "metaloss.cli", "train", "--outer-steps", "5",
            "--out", str(tmp_path / "t")]
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)

@@ -154,8 +154,9 @@ def compilation_cache() -> str | None:
 
     Most of a command's time is compilation (a default ``compare`` compiles about a
     dozen programs); with the cache, a second run reuses them. Programs that compile
-    in under 0.2 s are not worth a disk entry. An unusable directory just leaves the
-    cache off.
+    in under 0.2 s are not worth a disk entry (JAX's own
+    ``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS``, when set, decides instead). An
+    unusable directory just leaves the cache off.
     """
     where = os.environ.get(CACHE_ENV, "")
     if where.lower() == "off":
@@ -170,7 +171,8 @@ def compilation_cache() -> str | None:
     import jax
 
     jax.config.update("jax_compilation_cache_dir", where)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     return where
 
 
