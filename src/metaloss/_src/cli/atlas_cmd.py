@@ -127,7 +127,8 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
     pes_numbers, pes_rows = atlas_findings(quick=quick, out=outdir / "pes")
     found += pes_rows
     part("pes_paper")
-    depth, depth_rows = _depth(8 if quick else 12, outdir)
+    depth, depth_rows = _depth(quick, outdir)
+    found += depth_rows
     written.append(outdir / "precision_depth.png")
     part("precision_depth")
 
@@ -139,7 +140,8 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
                "sohl_dickstein": [{k: v for k, v in r.items() if k != "finding"}
                                   for r in table],
                "seed_study": seed_numbers, "pes_paper": pes_numbers,
-               "precision_depth": depth, "precision_findings": depth_rows,
+               "precision_depth": depth,
+               "precision_findings": [f.to_json() for f in depth_rows],
                "seconds": seconds}
     from metaloss._src.grid.io import write_text
 
@@ -152,21 +154,25 @@ def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
                + ", ".join(str(p.relative_to(outdir)) for p in written))
 
 
-def _depth(levels: int, outdir: Path):
-    """Issue 24's rows: Liu's boundary zoomed in double-double (1.5x and 3x the onset)."""
+def _depth(quick: bool, outdir: Path):
+    """Issue 24's rows: Liu's boundary (1.5x and 3x the onset) and the tanh network's,
+    zoomed in double-double."""
     from metaloss._src import plot
-    from metaloss._src.study.depth import depth_figure, depth_findings, depth_zoom
+    from metaloss._src.study import depth, depth_rows
 
     t = time.perf_counter()
+    levels, tanh = (10, dict(levels=2, size=16, tries=1)) if quick else \
+        (13, dict(levels=18, size=32, tries=3))
     click.echo(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
-               f"128 learning rates x 300 steps, double-double ...")
-    rows = [row for r in (1.5, 3.0) for row in depth_zoom(r, levels=levels)]
-    plot.save(depth_figure(rows), outdir / "precision_depth.png")
-    found = [f.to_json() for f in depth_findings(rows, 300)]
+               f"128 learning rates x 300 steps; the tanh network (width "
+               f"{depth.TANH['width']}, {depth.TANH['steps']} steps), {tanh['levels']} levels "
+               f"of {tanh['size']}; double-double ...")
+    rows = [row for r in (1.5, 3.0) for row in depth.depth_zoom(r, levels=levels)]
+    rows += depth.tanh_zoom(**tanh)
+    plot.save(depth_rows.depth_figure(rows), outdir / "precision_depth.png")
+    found = depth_rows.atlas_findings(rows, quick=quick)
     for f in found:
-        deepest = "none" if f["value"] is None else f"{f['value']:.3g} wide"
-        click.echo(f"      {f['finding']}: deepest multi-crossing window {deepest}; "
-                   f"{f['explanation']}")
+        click.echo(f"      {f.finding}: {f.value}")
     click.echo(f"      {time.perf_counter() - t:.1f} s")
     return rows, found
 
