@@ -41,7 +41,8 @@ def _rows(dims, shares, widths):
     return [{"boundary": "b", "roughness": None, "level": i, "width": w, "start": 1.0,
              "relative_width": w, "size": 128, "changes": round(127 ** d),
              "dimension": d, "float64_agrees": 1.0 if w > 1e-14 else None,
-             "determined": s} for i, (d, s, w) in enumerate(zip(dims, shares, widths))]
+             "determined": s}
+            for i, (d, s, w) in enumerate(zip(dims, shares, widths, strict=True))]
 
 
 WIDTHS = [1e-2, 1e-10, 1e-18, 1e-26]

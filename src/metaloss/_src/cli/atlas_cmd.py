@@ -172,7 +172,9 @@ def _depth(quick: bool, outdir: Path):
     plot.save(depth_rows.depth_figure(rows), outdir / "precision_depth.png")
     found = depth_rows.atlas_findings(rows, quick=quick)
     for f in found:
-        click.echo(f"      {f.finding}: {f.value}")
+        click.echo(f"      {f.finding}" + ("" if isinstance(f.value, str) else
+                                              f": {f.value:.3g}" if f.value is not None
+                                              else ": none"))
     click.echo(f"      {time.perf_counter() - t:.1f} s")
     return rows, found
 

@@ -132,7 +132,8 @@ def precision_section(numbers: dict) -> list[str]:
     for f in numbers.get("precision_findings", []):
         value = "-" if f["value"] is None else (f"{f['value']:.3g}" if isinstance(
             f["value"], float) else str(f["value"]))
-        out += ["", f"- {f['finding']}: {value} ({f['explanation']})."]
+        shown = "" if f["finding"].endswith(f": {value}") else f": {value}"
+        out += ["", f"- {f['finding']}{shown} ({f['explanation']})."]
     return out + [""]
 
 

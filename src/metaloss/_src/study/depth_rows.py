@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from metaloss._src.plot.style import new_figure
+from metaloss._src.plot.style import figure
 from metaloss._src.study.findings import Finding
 
 DEEP = 1e-16
@@ -75,8 +75,9 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
     note = (f"deepest level {rows[-1]['width']:.3g} wide; per level log10(width):"
             f"crossing dimension/determined share: {profile(rows)}")
     if f64:
-        note += (f"; float64 flags equal double-double's on {min(f64):.0%} to "
-                 f"{max(f64):.0%} of the points of the {len(f64)} levels it resolves")
+        span = f"{min(f64):.0%}" + ("" if min(f64) == max(f64) else f" to {max(f64):.0%}")
+        note += (f"; float64 flags equal double-double's on {span} of the points of the "
+                 f"{len(f64)} levels it resolves")
     depth = Finding(paper, f"depth of the fractal boundary, {name}",
                     "float64 zooms stop near 1e-14 wide",
                     None if deepest is None else deepest["width"], None,
@@ -116,23 +117,26 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
 
 
 def depth_figure(rows: list[dict]):
-    """Crossing dimension against window width relative to its start, one line per
-    boundary; float64's relative spacing 2^-52 and the narrowest window in which it
-    still holds a level's points marked."""
-    fig, ax = new_figure(6.5, 4)
-    names = list(dict.fromkeys(r["boundary"] for r in rows))
-    for name in names:
+    """Crossing dimension (top) and determined share (bottom) against window width
+    relative to its start, one line per boundary; float64's relative spacing 2^-52 and
+    127 times it (the narrowest window holding 128 distinct float64 points) marked."""
+    fig = figure(6.5, 6)
+    top, bottom = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2, sharex=None)
+    for name in dict.fromkeys(r["boundary"] for r in rows):
         mine = [r for r in rows if r["boundary"] == name]
-        ax.semilogx([r["relative_width"] for r in mine], [r["dimension"] for r in mine],
-                    "o-", label=name)
-    ax.axvline(2.0**-52, color="0.4", lw=0.8, ls="--", label="float64 spacing (2^-52)")
-    ax.axvline(127 * 2.0**-52, color="0.6", lw=0.8, ls=":",
-               label="128 float64 points (127 x 2^-52)")
-    ax.invert_xaxis()
-    ax.set_xlabel("window width / window start (learning rate)")
-    ax.set_ylabel("crossing dimension log(changes) / log(cells)")
-    ax.set_title("Boundaries zoomed in double-double")
-    ax.legend(fontsize=8)
+        x = [r["relative_width"] for r in mine]
+        top.semilogx(x, [r["dimension"] for r in mine], "o-", label=name)
+        bottom.semilogx(x, [r["determined"] for r in mine], "o-", label=name)
+    for ax in (top, bottom):
+        ax.axvline(2.0**-52, color="0.4", lw=0.8, ls="--", label="float64 spacing (2^-52)")
+        ax.axvline(127 * 2.0**-52, color="0.6", lw=0.8, ls=":", label="127 x 2^-52")
+        ax.invert_xaxis()
+    bottom.axhline(MIN_DETERMINED, color="0.7", lw=0.8)
+    bottom.set_xlabel("window width / window start (learning rate)")
+    top.set_ylabel("crossing dimension\nlog(changes) / log(cells)")
+    bottom.set_ylabel("determined share")
+    top.set_title("Boundaries zoomed in double-double")
+    top.legend(fontsize=7)
     return fig
 
 
