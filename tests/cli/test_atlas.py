@@ -5,6 +5,7 @@ import json
 from cli_helpers import run
 from metaloss._src.study import liu, sohl
 
+VERDICTS = ("stays fractal", "undetermined", "smooth", "not past float64")
 KEYS = {"paper", "finding", "paper_value", "value", "ci", "method", "settings", "agrees"}
 
 
@@ -19,7 +20,8 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     for r in rows:
         by_paper.setdefault(r["paper"], []).append(r)
     # all six Sohl-Dickstein configurations, each with the paper's value beside ours
-    sd = by_paper["Sohl-Dickstein 2024"]
+    deep = {r["finding"] for r in numbers["precision_findings"]}  # issue 24's, below
+    sd = [r for r in by_paper["Sohl-Dickstein 2024"] if r["finding"] not in deep]
     assert len(sd) == 12 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
     assert sum(r["method"].startswith("box") for r in sd) == 6
     # Liu: Fig. 2a and 2b by three estimators, and the sweep per ratio by two
@@ -42,9 +44,14 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     assert "findings agree with the paper" in stdout
     # issue 24: how deep the double-double zoom into Liu's boundary went
     depth = numbers["precision_depth"]
-    assert {r["roughness"] for r in depth} == {1.5, 3.0}
-    assert min(r["width"] for r in depth) < 1e-14  # past float64
-    assert len(numbers["precision_findings"]) == 2 and "Deeper than float64" in text
+    assert {r["boundary"] for r in depth} == {"Liu 1.5x onset", "Liu 3x onset", "tanh network"}
+    assert min(r["width"] for r in depth if r["roughness"]) < 1e-14  # past float64
+    assert all(0 <= r["determined"] <= 1 for r in depth)
+    pf = numbers["precision_findings"]
+    assert len(pf) == 6 and "Deeper than float64" in text
+    verdicts = [r["finding"].split(": ")[-1] for r in pf if r["finding"].startswith("past")]
+    assert len(verdicts) == 3 and set(verdicts) <= set(VERDICTS)
+    assert sum(r["finding"].startswith("past float64") for r in rows) == 3  # in the table
 
 
 def test_atlas_bad_input_is_one_line(tmp_path, capsys):

@@ -126,26 +126,33 @@ def atlas(*, quick: bool = False, liu: liu_mod.LiuSettings | None = None,
         found += rows
         part("pes_paper")
     if "precision_depth" in parts:
-        rows, depth_rows, figures["precision_depth.png"] = _depth(8 if quick else 12, log)
-        numbers.update(precision_depth=rows, precision_findings=depth_rows)
+        rows, depth_found, figures["precision_depth.png"] = _depth(quick, log)
+        found += depth_found
+        numbers.update(precision_depth=rows,
+                       precision_findings=[f.to_json() for f in depth_found])
         part("precision_depth")
     seconds["total"] = round(time.perf_counter() - t0, 1)
     numbers["seconds"] = seconds
     return Atlas(found, numbers, figures, texts)
 
 
-def _depth(levels: int, log):
-    """Issue 24's rows: Liu's boundary zoomed in double-double (1.5x and 3x the onset)."""
-    from metaloss._src.study.depth import depth_figure, depth_findings, depth_zoom
+def _depth(quick: bool, log):
+    """Issue 24's rows: Liu's boundary (1.5x and 3x the onset) and the tanh network's,
+    zoomed in double-double."""
+    from metaloss._src.study import depth, depth_rows
 
     t = time.perf_counter()
+    levels, tanh = (10, dict(levels=2, size=16, tries=1)) if quick else \
+        (13, dict(levels=18, size=32, tries=3))
     log(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
-        f"128 learning rates x 300 steps, double-double ...")
-    rows = [row for r in (1.5, 3.0) for row in depth_zoom(r, levels=levels)]
-    found = [f.to_json() for f in depth_findings(rows, 300)]
+        f"128 learning rates x 300 steps; the tanh network (width {depth.TANH['width']}, "
+        f"{depth.TANH['steps']} steps), {tanh['levels']} levels of {tanh['size']}; "
+        "double-double ...")
+    rows = [row for r in (1.5, 3.0) for row in depth.depth_zoom(r, levels=levels)]
+    rows += depth.tanh_zoom(**tanh)
+    found = depth_rows.atlas_findings(rows, quick=quick)
     for f in found:
-        deepest = "none" if f["value"] is None else f"{f['value']:.3g} wide"
-        log(f"      {f['finding']}: deepest multi-crossing window {deepest}; "
-            f"{f['explanation']}")
+        log(f"      {f.finding}" + ("" if isinstance(f.value, str) else
+                                    f": {f.value:.3g}" if f.value is not None else ": none"))
     log(f"      {time.perf_counter() - t:.1f} s")
-    return rows, found, depth_figure(rows)
+    return rows, found, depth_rows.depth_figure(rows)

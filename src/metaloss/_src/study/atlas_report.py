@@ -111,24 +111,29 @@ def seed_section(n: dict) -> list[str]:
 
 
 def precision_section(numbers: dict) -> list[str]:
-    """How deep Liu's boundary stays fractal, zoomed in double-double (issue 24)."""
+    """How deep Liu's and the tanh network's boundaries stay fractal, zoomed in
+    double-double (issue 24)."""
     rows = numbers.get("precision_depth") or []
     if not rows:
         return []
     out = ["## 4. Deeper than float64", "",
-           "Liu's learning-rate boundary zoomed in double-double (~32 digits), 128 learning "
-           "rates per level, each level one cell of the last (127x narrower); crossing "
-           "dimension = log(label changes) / log(127). ![depth](precision_depth.png)", "",
-           "| roughness (x onset) | level | width | label changes | crossing dimension | "
-           "float64 = double-double |", "|---|---|---|---|---|---|"]
+           "Liu's learning-rate boundary and the tanh network's (lr/layer0) zoomed in "
+           "double-double (~32 digits), each level one cell of the last; crossing "
+           "dimension = log(label changes) / log(cells); a point is determined when its "
+           "flag survives moving the learning rate by 4 x 2^-104 (relative) either way. "
+           "![depth](precision_depth.png)", "",
+           "| boundary | level | width | label changes | crossing dimension | determined | "
+           "float64 = double-double |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         f64 = "-" if r["float64_agrees"] is None else f"{r['float64_agrees']:.0%}"
-        out.append(f"| {r['roughness']:g} | {r['level']} | {r['width']:.3g} | {r['changes']} "
-                   f"| {r['dimension']:.2f} | {f64} |")
+        out.append(f"| {r.get('boundary', r.get('roughness'))} | {r['level']} | "
+                   f"{r['width']:.3g} | {r['changes']} | {r['dimension']:.2f} | "
+                   f"{r.get('determined', float('nan')):.0%} | {f64} |")
     for f in numbers.get("precision_findings", []):
-        deepest = "none" if f["value"] is None else f"{f['value']:.3g}"
-        out += ["", f"- {f['finding']}: the narrowest window with more than one crossing is "
-                f"{deepest} wide ({f['explanation']})."]
+        value = "-" if f["value"] is None else (f"{f['value']:.3g}" if isinstance(
+            f["value"], float) else str(f["value"]))
+        shown = "" if f["finding"].endswith(f": {value}") else f": {value}"
+        out += ["", f"- {f['finding']}{shown} ({f['explanation']})."]
     return out + [""]
 
 

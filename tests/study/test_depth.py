@@ -1,0 +1,78 @@
+"""Issue 24's double-double zooms: the tanh network's boundary at tiny size, the
+determined share, and the verdict rows."""
+
+import math
+from fractions import Fraction
+from types import SimpleNamespace
+
+from metaloss._src.study import depth, depth_rows
+
+
+def test_tanh_zoom_narrows_into_its_boundary():
+    meta = depth.tanh_meta(width=2, steps=20)  # float64: changes label near lr/layer0 = 2
+    rows = depth.zoom_line(meta, "lr/layer0", Fraction(1), Fraction(5), levels=2, size=8,
+                           tries=2)
+    assert [r["level"] for r in rows] == [0, 1]
+    assert rows[0]["changes"] >= 1
+    assert math.isclose(rows[1]["width"], rows[0]["width"] / 7)
+    assert rows[0]["start"] <= rows[1]["start"] < rows[0]["start"] + rows[0]["width"]
+    for r in rows:
+        assert r["float64_agrees"] is not None and 0 <= r["determined"] <= 1
+        expect = math.log(r["changes"]) / math.log(7) if r["changes"] > 1 else 0.0
+        assert math.isclose(r["dimension"], expect)
+
+
+def test_points_on_a_crossing_are_undetermined_and_far_ones_determined():
+    meta = depth.liu_meta(1.5, steps=100)
+    pts, flags, ch = depth._scan(meta, "lr", Fraction("0.9"), Fraction("1.1"), 8)
+    assert ch.size >= 1
+    assert depth.determined_share(meta, "lr", pts, flags) == 1.0  # 0.03 apart
+    a, b = pts[ch[0]], pts[ch[0] + 1]
+    while b - a > Fraction(1, 10**35):  # far below the 4 x 2^-104 (2e-31) perturbation
+        pts, flags, ch = depth._scan(meta, "lr", a, b, 8)
+        a, b = pts[ch[0]], pts[ch[0] + 1]
+    pts, flags, _ = depth._scan(meta, "lr", a, b, 8)
+    assert flags.any() and not flags.all()
+    assert depth.determined_share(meta, "lr", pts, flags) == 0.0
+    assert depth.determined_share(meta, "lr", pts, flags, ulps=0) == 1.0
+
+
+def _rows(dims, shares, widths):
+    return [{"boundary": "b", "roughness": None, "level": i, "width": w, "start": 1.0,
+             "relative_width": w, "size": 128, "changes": round(127 ** d),
+             "dimension": d, "float64_agrees": 1.0 if w > 1e-14 else None,
+             "determined": s}
+            for i, (d, s, w) in enumerate(zip(dims, shares, widths, strict=True))]
+
+
+WIDTHS = [1e-2, 1e-10, 1e-18, 1e-26]
+
+
+def test_verdicts_follow_the_deep_levels():
+    assert depth_rows.verdict(_rows([0.8] * 4, [1.0] * 4, WIDTHS)) == "stays fractal"
+    assert depth_rows.verdict(_rows([0.8, 0.8, 0.8, 0.0], [1] * 4, WIDTHS)) == "smooth"
+    assert depth_rows.verdict(_rows([0.8] * 4, [1, 1, 1, 0.5], WIDTHS)) == "undetermined"
+    # the float64 levels do not count
+    assert depth_rows.verdict(_rows([0.0, 0.0, 0.8, 0.8], [0.1, 1, 1, 1], WIDTHS)) == \
+        "stays fractal"
+    assert depth_rows.verdict(_rows([0.8] * 2, [1] * 2, WIDTHS[:2])) == "not past float64"
+
+
+def test_undetermined_rows_carry_the_uncertainty_dimension():
+    rows = _rows([0.8] * 4, [1, 1, 0.95, 0.5], WIDTHS)
+    asked = []
+
+    def uncertainty(low, high):
+        asked.append((low, high))
+        return SimpleNamespace(dimension=0.97, ci=(0.9, 1.0), exponent=0.03, samples=64)
+
+    found = depth_rows.boundary_findings("b", rows, "s", "p", uncertainty)
+    assert [f.finding for f in found] == ["depth of the fractal boundary, b",
+                                         "past float64, b: undetermined"]
+    assert found[0].value == 1e-26 and "-18.0:0.80/0.95" in found[0].explanation
+    assert found[1].value == 0.97 and found[1].ci == (0.9, 1.0)
+    assert asked == [(1.0, 1.0 + 1e-10)]  # the narrowest window float64 resolves well
+    assert "down to 1e-18 wide" in found[1].explanation
+    fine = depth_rows.boundary_findings("b", _rows([0.8] * 4, [1] * 4, WIDTHS), "s", "p",
+                                        uncertainty)
+    assert fine[1].value == "stays fractal" and len(asked) == 1
