@@ -84,6 +84,41 @@ def const(q) -> DD:
     return DD(jnp.float64(hi), jnp.float64(lo))
 
 
+def _is_dd(x) -> bool:
+    return isinstance(x, DD)
+
+
+def materialize(x):
+    """``x`` (a DD or a pytree of DDs and arrays) computed once, as a fusion boundary.
+
+    XLA fuses chains of cheap elementwise operations into every consumer: the ``hi``
+    and the ``lo`` of a result usually land in two fusions that each recompute the
+    whole chain behind them, and a consumer that broadcasts its operand (an outer
+    product) recomputes it per reuse. For double-double, whose every operation is a
+    chain of a dozen additions, that multiplied the cost several times over.
+    Optimization barriers do not prevent it (XLA removes them before fusion); a
+    reduction does: all arrays of one shape go through one variadic sum with zeros,
+    one fusion that computes them together and is not fused into its consumers.
+    Exact (``x + 0 == x``; only ``-0`` becomes ``+0``).
+    """
+    leaves, tree = jax.tree.flatten(x)
+    leaves = [jnp.asarray(a) for a in leaves]
+    groups: dict = {}
+    for i, a in enumerate(leaves):
+        groups.setdefault((a.shape, a.dtype), []).append(i)
+    out = list(leaves)
+    for (shape, dtype), idx in groups.items():
+        if not jnp.issubdtype(dtype, jnp.floating):
+            continue
+        stacked = [jnp.stack([leaves[i], jnp.zeros_like(leaves[i])]) for i in idx]
+        zeros = [jnp.zeros((), dtype) for _ in idx]
+        summed = jax.lax.reduce(stacked, zeros,
+                                lambda a, b: [u + v for u, v in zip(a, b, strict=True)], (0,))
+        for i, r in zip(idx, summed, strict=True):
+            out[i] = r
+    return jax.tree.unflatten(tree, out)
+
+
 # Error-free transformations ------------------------------------------------------------
 
 def two_sum(a, b):
@@ -154,7 +189,7 @@ def div(x: DD, y: DD) -> DD:
     q2 = r.hi / y.hi
     r = sub(r, mul_float(y, q2))
     q3 = r.hi / y.hi
-    return add(DD(*quick_two_sum(q1, q2)), lift(q3))
+    return materialize(add(DD(*quick_two_sum(q1, q2)), lift(q3)))
 
 
 def square(x: DD) -> DD:
@@ -230,7 +265,7 @@ def exp(x: DD) -> DD:
     factor = jnp.ldexp(jnp.float64(1.0), k.astype(jnp.int32))
     out = DD(out.hi * factor, out.lo * factor)
     overflow = jnp.where(x.hi > 0, jnp.inf, 0.0)
-    return DD(jnp.where(big, overflow, out.hi), jnp.where(big, 0.0, out.lo))
+    return materialize(DD(jnp.where(big, overflow, out.hi), jnp.where(big, 0.0, out.lo)))
 
 
 def log(x: DD) -> DD:
@@ -240,7 +275,7 @@ def log(x: DD) -> DD:
     y = jnp.log(safe.hi)
     out = add(lift(y), sub(mul(safe, exp(lift(-y))), lift(1.0)))
     bad = jnp.where(x.hi == 0, -jnp.inf, jnp.nan)
-    return DD(jnp.where(positive, out.hi, bad), jnp.where(positive, out.lo, 0.0))
+    return materialize(DD(jnp.where(positive, out.hi, bad), jnp.where(positive, out.lo, 0.0)))
 
 
 def _sin_cos_reduced(r: DD):
@@ -270,7 +305,7 @@ def sincos(x: DD):
     q = jnp.mod(k, 4.0)
     sin = where(q == 0, s, where(q == 1, c, where(q == 2, -s, -c)))
     cos = where(q == 0, c, where(q == 1, -s, where(q == 2, -c, s)))
-    return sin, cos
+    return materialize((sin, cos))
 
 
 def sin(x: DD) -> DD:
@@ -295,4 +330,4 @@ def tanh(x: DD) -> DD:
     big = jnp.abs(x.hi) > 40.0
     sign = jnp.sign(x.hi)
     out = where(ax.hi <= 0.5, near, far)
-    return DD(jnp.where(big, sign, out.hi), jnp.where(big, 0.0, out.lo))
+    return materialize(DD(jnp.where(big, sign, out.hi), jnp.where(big, 0.0, out.lo)))

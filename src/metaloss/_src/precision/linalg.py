@@ -23,7 +23,7 @@ def sum(x: DD, axis: int = -1) -> DD:  # noqa: A001 - used qualified, linalg.sum
         half = n // 2
         s = dd.add(DD(hi[..., :half], lo[..., :half]), DD(hi[..., half:], lo[..., half:]))
         hi, lo, n = s.hi, s.lo, half
-    return DD(hi[..., 0], lo[..., 0])
+    return dd.materialize(DD(hi[..., 0], lo[..., 0]))
 
 
 def mean(x: DD, axis: int = -1) -> DD:
@@ -33,6 +33,7 @@ def mean(x: DD, axis: int = -1) -> DD:
 
 def matmul(a: DD, b: DD) -> DD:
     """``a @ b`` for 2-D ``a`` (m, k) and ``b`` (k, n)."""
+    a, b = dd.materialize((a, b))
     prod = dd.mul(DD(a.hi[:, :, None], a.lo[:, :, None]), DD(b.hi[None], b.lo[None]))
     return sum(prod, axis=1)
 
@@ -45,6 +46,7 @@ def matmul_float(a, b: DD) -> DD:
     """``a @ b`` for a float64 matrix ``a`` (m, k), exact in double-double, and a DD
     ``b`` (k, n): each product is a two-product plus one float64 product, cheaper than
     a full double-double one."""
+    b = dd.materialize(b)
     a = jnp.asarray(a, jnp.float64)[:, :, None]
     p, e = dd.two_prod(a, b.hi[None])
     prod = DD(*dd.quick_two_sum(p, e + a * b.lo[None]))
