@@ -107,7 +107,7 @@ def materialize(x):
     for i, a in enumerate(leaves):
         groups.setdefault((a.shape, a.dtype), []).append(i)
     out = list(leaves)
-    for (shape, dtype), idx in groups.items():
+    for (_, dtype), idx in groups.items():
         if not jnp.issubdtype(dtype, jnp.floating):
             continue
         stacked = [jnp.stack([leaves[i], jnp.zeros_like(leaves[i])]) for i in idx]
