@@ -74,7 +74,7 @@ BAD = [
     (["landscape", "--axis", "lr=log:1e-3:1:3", "--out", "{tmp}/a.nc", "--plot", "{tmp}/a.jpg"],
      "--plot must end in .png or .pdf or .svg"),
     (["landscape", "--axis", "lr=log:1e-3:1:400000", "--axis", "momentum=lin:0:0.9:400000",
-      "--out", "{tmp}/a.nc"], "write it to a Zarr store instead"),
+      "--out", "{tmp}/a.nc"], "write it to a Zarr store instead (--out NAME.zarr)"),
     (["landscape", "--axis", "lr=log:1e-3:1:3", "--axis", "lr=log:1e-2:1:3", "--out",
       "{tmp}/a.nc"], "--axis 'lr' is given twice"),
     (["export", "{tmp}/a.nc", "--out", "{tmp}/b.nc"], "the store must end in .zarr"),

@@ -4,6 +4,7 @@ import json
 from fractions import Fraction
 
 import numpy as np
+import pytest
 
 import metaloss as ml
 from cli_helpers import run
@@ -32,9 +33,29 @@ def test_double_double_refusals_are_one_line(tmp_path, capsys):
     code, _, err = run(["landscape", "--optimizer", "adam", "--precision", "double-double",
                         "--axis", "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.nc"], capsys)
     assert code == 2 and "supports problems" in err and len(err.strip().splitlines()) == 1
-    code, _, err = run(["landscape", "--precision", "double-double", "--axis",
-                        "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.zarr"], capsys)
-    assert code == 2 and "in memory" in err
+    code, _, err = run(["landscape", "--precision", "double-double", "--measure", "lyapunov",
+                        "--axis", "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.zarr"], capsys)
+    assert code == 2 and "outer loss only" in err and len(err.strip().splitlines()) == 1
+
+
+def test_double_double_store_resumes_and_exports(tmp_path, capsys):
+    out = tmp_path / "w.zarr"
+    args = ["landscape", "--problem", "cosine_quadratic(delta=0.076)", "--optimizer", "sgd",
+            "--steps", "20", "--precision", "double-double", "--axis", WINDOW, "--tile", "3",
+            "--out", out]
+    code, stdout, err = run(args, capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "w.json").read_text())
+    assert (summary["tiles"], summary["tiles_computed"]) == (3, 3)
+    assert 0.0 <= summary["float64_determined"] <= 1.0
+    code, stdout, err = run([*args, "--resume"], capsys)  # finished: opened, not recomputed
+    assert code == 0 and json.loads((tmp_path / "w.json").read_text())["tiles_computed"] == 0
+    code, _, err = run(["export", out, "--out", tmp_path / "w.nc"], capsys)
+    assert code == 0, err
+    got = ml.grid.exact_coordinates(ml.load_netcdf(tmp_path / "w.nc"))["lr"]
+    a = Fraction("1.01969556360106046394952700")
+    # 1e-25 apart, each within a double-double rounding (~1e-32) of the exact point
+    assert [float((q - a) * 10**25) for q in got] == pytest.approx(list(range(9)), abs=1e-6)
 
 
 def test_zoom_reports_and_greys_undetermined_pixels(tmp_path, capsys):
@@ -116,6 +137,8 @@ def test_zoom_precision_option(tmp_path, capsys):
     assert code == 0, err
     lines = [ln for ln in stdout.splitlines() if ln.startswith("level ") and "wrote" in ln]
     assert len(lines) == 2 and all("double-double (--precision)" in ln for ln in lines)
+    level = ml.open_store(tmp_path / "dd" / "zoom.zarr" / "level1")  # stored, residues too
+    assert level.attrs["precision"] == "double-double" and "lr_lo" in level.coords
     code, stdout, err = run([*ZOOM, "--precision", "float64", "--out", tmp_path / "f"], capsys)
     assert code == 0, err
     assert "level 0: lr 0.98..1.06, delta 0.1..0.15; float64 (--precision)" in stdout
@@ -139,10 +162,10 @@ def test_zoom_precision_in_python_matches_float64():
     centre = {"lr": 0.7, "delta": 0.02}
     dd = zoom(meta, view, centre, 10, 2, 16, precision="double-double")
     f64 = zoom(meta, view, centre, 10, 2, 16, precision="float64")
-    assert [lv.dtype for lv, _ in dd] == ["double-double"] * 2
-    assert [lv.dtype for lv, _ in f64] == ["float64"] * 2
-    for (_, a), (_, b) in zip(dd, f64, strict=True):
+    assert [lv.dtype for lv in dd.levels] == ["double-double"] * 2
+    assert [lv.dtype for lv in f64.levels] == ["float64"] * 2
+    for a, b in zip(dd.data, f64.data, strict=True):
         assert a.attrs["precision"] == "double-double"
         np.testing.assert_allclose(a.values, b.values, rtol=1e-9)
     default = zoom(meta, view, centre, 10, 1, 16, key=jax.random.key(0))
-    assert default[0][0].dtype == "float32"
+    assert default.levels[0].dtype == "float32"

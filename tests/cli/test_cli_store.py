@@ -40,7 +40,7 @@ def test_resume_flag_and_export(tmp_path, capsys):
     for t in (2, 5, 7):  # as if the run had been killed: unmarked tiles are redone
         mask[np.unravel_index(t, layout.counts)] = False
     code, _, err = run(args, capsys)
-    assert code == 2 and "unfinished (6 of 9 tiles)" in err and "--resume" in err
+    assert code == 2 and "unfinished (6 of 9 tiles); continue it with --resume or" in err
     code, _, err = run(["export", path, "--out", tmp_path / "x.nc"], capsys)
     assert code == 2 and "unfinished" in err
     code, stdout, err = run([*args, "--resume"], capsys)
@@ -72,7 +72,8 @@ def test_resume_flag_and_export(tmp_path, capsys):
         (["--out", "{tmp}/a.zarr", "--tile", "4,0"], "tile must be 2 integers >= 1"),
         (["--out", "{tmp}/a.zarr", "--process-id", "0"], "need --distributed"),
         (["--out", "{tmp}/a.zarr", "--distributed", "--num-processes", "2"],
-         "outside Slurm or Open MPI"),
+         "outside Slurm or Open MPI needs --coordinator HOST:PORT, --num-processes N and "
+         "--process-id I"),
         (["--out", "{tmp}/a.zarr", "--distributed", "--coordinator", "nohost"], "HOST:PORT"),
     ],
 )

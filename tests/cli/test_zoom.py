@@ -141,7 +141,7 @@ def test_auto_centres_on_the_boundary_and_no_boundary_is_reported(tmp_path, caps
     (["--center", "lr=1", "--center", "momentum=0.9", "--levels", "0"], "--levels must be"),
     (["--center", "lr=1", "--center", "momentum=0.9", "--factor", "1e8", "--levels", "3"],
      "deeper than float64 resolves"),
-    (["--center", "lr=1"], "give one --center NAME=VALUE for each axis"),
+    (["--center", "lr=1"], "--center NAME=VALUE must name each axis once (lr, momentum)"),
     (["--auto", "--center", "lr=1"], "either --center"),
     (["--auto", "--divergence", "1e3"], "no divergence boundary in the first level"),
     (["--auto", "--size", "8"], "--size must be >= 16"),

@@ -9,7 +9,7 @@ from matplotlib.image import imread
 from matplotlib.ticker import FuncFormatter
 
 from metaloss import plot
-from metaloss._src.plot import style
+from metaloss._src.plot import pool, style
 
 pytestmark = pytest.mark.slow  # starts a worker process (a fresh interpreter)
 
@@ -53,7 +53,7 @@ def test_the_caller_draws_what_the_worker_has_not_started(tmp_path):
     assert 0 in by_worker and len(by_worker) < 1 + len(titles)  # the caller took the rest
     for t in titles:
         assert (tmp_path / f"{t}.png").read_bytes() == (tmp_path / f"inline-{t}.png").read_bytes()
-    assert style._background is None
+    assert pool._background is None
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -80,7 +80,7 @@ def test_worker_failure_is_raised_at_the_end(tmp_path):
     assert (tmp_path / "ok.png").exists()  # the other saves finished first
     assert not (tmp_path / "x.png").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["ok.png"]  # no temporary file left
-    assert style._background is None
+    assert pool._background is None
 
 
 def test_missing_directory_is_refused_at_once_naming_the_users_path(tmp_path):
@@ -96,7 +96,7 @@ def test_the_blocks_own_error_wins(tmp_path):
     with pytest.raises(KeyError, match="mine"), plot.in_background(1):
         plot.save(_broken("g"), tmp_path / "x.png")
         raise KeyError("mine")
-    assert style._background is None
+    assert pool._background is None
     assert list(tmp_path.iterdir()) == []
 
 
@@ -115,7 +115,7 @@ def test_the_worker_imports_matplotlib_but_not_metaloss_or_jax(tmp_path):
     import subprocess
     import sys
 
-    probe = style._WORKER.replace(
+    probe = pool._WORKER.replace(
         "jobs, results =",
         "print(sorted(m for m in ('jax', 'metaloss', 'matplotlib') if m in sys.modules))\n"
         "jobs, results =")
@@ -125,7 +125,7 @@ def test_the_worker_imports_matplotlib_but_not_metaloss_or_jax(tmp_path):
 
 
 def test_zero_workers_saves_inline(tmp_path, monkeypatch):
-    monkeypatch.setenv(style.WORKERS_ENV, "0")
+    monkeypatch.setenv(pool.WORKERS_ENV, "0")
     with plot.in_background() as bg:
         assert bg is None
         plot.save(_figure("f"), tmp_path / "f.png")

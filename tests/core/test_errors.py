@@ -85,3 +85,59 @@ def test_windows_longer_than_the_unroll_are_refused_and_uneven_ones_reported():
     note = ml.estimators.TruncatedBackprop(K=7).check(meta)
     assert "do not divide the 50-step unroll" in note and "has 1 step" in note
     assert ml.estimators.TruncatedBackprop(K=50).check(meta) is None
+
+
+def test_an_error_names_its_arguments_and_a_caller_respells_them():
+    e = InputError("store 's' is unfinished; continue it with resume=True",
+                   arguments={"resume": "resume=True"})
+    assert e.spelled({}) == str(e)
+    assert e.spelled({"resume": "--resume"}) == "store 's' is unfinished; continue it with --resume"
+    # an error that rewords another keeps the arguments whose text it kept
+    try:
+        try:
+            raise e
+        except InputError as inner:
+            raise InputError(f"zoom: {inner}") from None
+    except InputError as outer:
+        assert outer.spelled({"resume": "--resume"}) == ("zoom: store 's' is unfinished; "
+                                                         "continue it with --resume")
+
+
+def test_the_command_line_says_its_options_where_the_library_says_arguments():
+    from metaloss._src.cli import supervise
+    from metaloss._src.grid import watchdog
+
+    library = watchdog.lost_process_line("process 1 of 2 stopped responding")
+    assert "resume=True" in library and "--" not in library
+    said = supervise.for_command_line(library + "\n")
+    assert said.startswith("error: process 1 of 2 stopped responding; this process stops")
+    assert said.endswith("run it again with --resume to complete it\n") and "=True" not in said
+    assert supervise.for_command_line("wrote x.zarr\n") == "wrote x.zarr\n"
+
+
+LIBRARY = ("grid", "analysis", "estimators", "problems", "optimizers", "systems", "errors.py",
+           "measures.py", "meta.py", "unroll.py", "space.py", "outer.py", "objectives.py")
+
+
+def test_library_messages_name_no_command_line_flags():
+    """Messages raised by the core library speak Python; the command line spells its flags."""
+    import ast
+    import pathlib
+    import re
+
+    import metaloss._src as src
+
+    root = pathlib.Path(src.__file__).parent
+    files = [f for name in LIBRARY for f in ([root / name] if name.endswith(".py")
+                                             else sorted((root / name).rglob("*.py")))]
+    assert len(files) > 20
+    flag = re.compile(r"(?<![\w-])--[a-z]")
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InputError":
+                for part in ast.walk(node):
+                    if (isinstance(part, ast.Constant) and isinstance(part.value, str)
+                            and flag.search(part.value)):
+                        found.append(f"{path.relative_to(root)}:{part.lineno}: {part.value}")
+    assert not found, found

@@ -38,6 +38,10 @@ def test_space_maps_the_study_start():
     assert back["lr"] == pytest.approx(-2.0) and back["momentum"] == pytest.approx(-0.5)
     with pytest.raises(ValueError, match="outer parameters must be exactly"):
         space.to_hparams({"lr": 1.0})
+    space.check({"momentum": "any value", "lr": None})  # only the names count
+    with pytest.raises(ml.InputError,
+                       match=r"missing \['momentum'\], unexpected \['b1'\]"):
+        space.check({"lr": 0.0, "b1": 0.0})
 
 
 def test_inverse_rejects_out_of_domain():

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ["metaloss"] + [
     f"metaloss.{name}"
     for name in ("problems", "optimizers", "systems", "objectives", "estimators", "schedules",
-                 "grid", "analysis", "plot", "workflows", "spec", "explore", "cli")
+                 "grid", "analysis", "plot", "workflows", "study", "spec", "explore",
+                 "cli")
 ]
 
 

@@ -46,6 +46,8 @@ FINGERPRINT = """() => {
   for (let k = 0; k < d.length; k += 13) h = (h * 31 + d[k]) >>> 0;
   return h;
 }"""
+PLOT_W, PLOT_H = 720 - 78 - 12, 640 - 12 - 52
+"""The map's plot area in pixels (the canvas less explorer.js's MARGIN)."""
 FULL_VIEW = ("() => { const s = document.getElementById('status').textContent;"
              " return s.includes('in all') && !s.includes('preview'); }")
 
@@ -99,13 +101,39 @@ def test_page(server, tmp_path):
         assert start["lr"][3] == "256" and decades(start["lr"]) == pytest.approx(5)
         before = page.evaluate(FINGERPRINT)
 
-        # drag a box: a narrower view is requested (preview, then full) and drawn
+        # a plain drag pans: the image follows the cursor while the button is held, and on
+        # release the window moves against the drag by the dragged fraction of its size
         box = page.locator("#overlay").bounding_box()
         n = len(views)
+        dx, dy = 126, -144  # right and up: a fifth of the plot's width, a quarter of its height
+        page.mouse.move(box["x"] + 300, box["y"] + 300)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 300 + dx / 2, box["y"] + 300 + dy / 2, steps=4)
+        assert page.evaluate(FINGERPRINT) != before, "the image does not follow the drag"
+        page.mouse.move(box["x"] + 300 + dx, box["y"] + 300 + dy, steps=4)
+        page.mouse.up()
+        page.wait_for_function(FULL_VIEW, timeout=120_000)
+        panned = axes_of(views[-1])
+        assert len(views) > n and panned["lr"][3] == "256"
+        for name, frac in (("lr", -dx / PLOT_W), ("momentum", dy / PLOT_H)):
+            was, now = start[name], panned[name]
+            assert decades(now) == pytest.approx(decades(was), rel=1e-6), "the pan zoomed"
+            span = decades(was) * 256 / 255  # cell edge to cell edge
+            for k in (1, 2):
+                moved = math.log10(float(now[k]) / float(was[k]))
+                assert moved == pytest.approx(frac * span, rel=0.02), (name, was, now)
+        page.click("#back")
+        page.wait_for_function(FULL_VIEW, timeout=120_000)
+        assert axes_of(views[-1])["lr"] == start["lr"]
+
+        # shift-drag a box: a narrower view is requested (preview, then full) and drawn
+        n = len(views)
         page.mouse.move(box["x"] + 250, box["y"] + 200)
+        page.keyboard.down("Shift")
         page.mouse.down()
         page.mouse.move(box["x"] + 420, box["y"] + 380, steps=6)
         page.mouse.up()  # the status shows the preview at once, so this waits for the zoom
+        page.keyboard.up("Shift")
         page.wait_for_function(FULL_VIEW, timeout=120_000)
         zoomed = [axes_of(u) for u in views[n:]]
         assert zoomed and zoomed[-1]["lr"][3] == "256"

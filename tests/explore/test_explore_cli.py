@@ -10,7 +10,7 @@ import pytest
 import metaloss as ml
 import metaloss._src.explore
 from cli_helpers import run as run_cli
-from metaloss._src.cli.explore_cmd import STUDY_VIEW
+from metaloss._src.explore.requests import STUDY_VIEW
 
 
 @pytest.fixture
@@ -40,6 +40,14 @@ def test_defaults_serve_the_study_view_on_loopback(served, capsys):
     assert f"http://127.0.0.1:{port}/" in out
     assert explorer.axes == STUDY_VIEW and explorer.max_points == 1024 * 1024
     assert explorer.meta == ml.MetaLoss("wavy1d", "sgdm", steps=50)
+
+
+def test_a_system_gets_its_default_view(served, capsys):
+    code, _, err = run(["--no-open", "--port", "0", "--problem", "influence_balancing"], capsys)
+    assert code == 0 and err == ""
+    explorer = served[0][0]
+    assert explorer.axes == ("theta=lin:-1:1:256",)
+    assert explorer.meta == ml.MetaLoss("influence_balancing", steps=50)
 
 
 def test_problem_options_as_in_landscape(served, capsys):

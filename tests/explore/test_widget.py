@@ -186,3 +186,16 @@ def test_page_in_a_browser_over_the_bridge(meta):
         w.close()
     assert not errors, errors
     assert urls[0] == "/api/config" and any("format=f32" in u for u in urls)
+
+
+def test_a_system_without_axes_starts_at_its_default_view():
+    meta = ml.MetaLoss(ml.systems.InfluenceBalancing(), steps=10)
+    w = ExplorerWidget(meta)
+    try:
+        assert w.explorer.axes == ("theta=lin:-1:1:256",)
+        answer = w.request("/api/landscape?axis=theta=lin:-1:1:256")
+        assert answer.status == 200
+        values = answer.json()["values"]
+        assert len(values) == 256 and all(v is not None for v in values)
+    finally:
+        w.close()

@@ -118,7 +118,8 @@ def test_initialize_needs_flags_outside_a_cluster(monkeypatch):
     for var in ("SLURM_JOB_ID", "OMPI_MCA_orte_hnp_uri"):
         monkeypatch.delenv(var, raising=False)
     assert distributed.cluster_environment() is None
-    with pytest.raises(ValueError, match="--coordinator, --num-processes, --process-id"):
+    with pytest.raises(ValueError,
+                       match="needs coordinator=HOST:PORT, num_processes=N and process_id=I"):
         distributed.initialize(num_processes=2)
 
 

@@ -72,7 +72,7 @@ def test_float64_below_the_threshold_and_refused_past_float64():
     ({"levels": 0}, "levels must be an integer >= 1"),
     ({"center": {"lr": 1e3, "momentum": 0.9}}, "outside the axis' domain"),
     ({"center": {"lr": 1.0, "momentum": 1.0}}, "outside"),
-    ({"center": {"lr": 1.0}}, "one --center"),
+    ({"center": {"lr": 1.0}}, r"center=\{NAME: VALUE, \.\.\.\} must name each axis once"),
 ])
 def test_bad_plans(kwargs, match):
     args = {"center": {"lr": 1.0, "momentum": 0.9}, "factor": 2.0, "levels": 2, **kwargs}

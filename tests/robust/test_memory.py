@@ -9,7 +9,7 @@ import pytest
 import metaloss as ml
 from cli_helpers import run
 from metaloss._src.errors import InputError
-from metaloss._src.grid import executor
+from metaloss._src.grid import memory as executor
 
 
 def test_a_point_too_large_for_memory_is_refused_before_compiling(tmp_path, capsys):
@@ -43,3 +43,18 @@ def test_blocks_shrink_to_fit_and_leave_values_unchanged(monkeypatch):
     monkeypatch.setattr(executor, "available_memory", lambda: per_point)
     with pytest.raises(InputError, match="one grid point"):
         ml.landscape(meta, axes)
+
+
+def test_fewer_workers_when_one_point_blocks_do_not_fit(monkeypatch):
+    meta = ml.MetaLoss(ml.problems.Quadratic(dim=4096), ml.optimizers.SGD(), steps=5)
+    devices = tuple(jax.local_devices())
+    monkeypatch.setattr(executor.os, "sched_getaffinity", lambda _: set(range(8)))
+    assert executor.workers_for(devices) == 8  # without a meta-loss: one per core
+    live = executor.state_bytes(meta) * executor.LOSS.live_states(meta.steps)
+    # room for three points' working sets at once: three of the eight workers
+    monkeypatch.setattr(executor, "available_memory",
+                        lambda: int(3.5 * live / executor.MEMORY_SHARE))
+    assert executor.workers_for(devices, meta) == 3
+    assert executor.cpu_block(meta, devices, workers=3) == 1
+    monkeypatch.setattr(executor, "available_memory", lambda: int(100 * live))
+    assert executor.workers_for(devices, meta) == 8

@@ -55,3 +55,43 @@ def test_compare_on_influence_balancing_with_the_paper_s_outer_step(tmp_path, ca
     code, _, err = run(["compare", "--problem", "influence_balancing", "--outer-step", "0",
                         "--out", tmp_path / "x"], capsys)
     assert code == 2 and "--outer-step" in err
+
+
+def test_compare_on_the_toy_regression_with_the_paper_s_outer_adam(tmp_path, capsys):
+    import csv
+
+    code, out, err = run(["compare", "--quick", "--problem", "toy_regression", "--steps", "20",
+                          "--param", "theta0=lin", "--param", "theta1=lin", "--box",
+                          "theta0=-4.1:-3.9", "--box", "theta1=-4.1:-3.9", "--starts", "2",
+                          "--estimators", "truncated(K=10)", "--budget", "10",
+                          "--outer-optimizer", "adam", "--outer-step", "0.1", "--outer-b1",
+                          "0.99", "--out", tmp_path, "--quiet"], capsys)
+    assert code == 0, err
+    assert "Adam step 0.1 (b1 0.99, b2 0.999), no clipping" in (tmp_path / "report.md").read_text()
+    for r in csv.DictReader((tmp_path / "compare_runs.csv").read_text().splitlines()):
+        for k in ("theta0", "theta1"):  # one Adam step: the rate, in each coordinate
+            assert abs(abs(float(r[f"final_{k}"]) - float(r[f"start_{k}"])) - 0.1) < 1e-4
+    code, _, err = run(["compare", "--problem", "toy_regression", "--outer-optimizer", "lbfgs",
+                        "--out", tmp_path / "x"], capsys)
+    assert code == 2 and "lbfgs" in err
+
+
+def test_landscape_measures_and_zoom_on_systems_from_the_command_line(tmp_path, capsys):
+    import xarray as xr
+
+    out = tmp_path / "ly.nc"
+    code, _, err = run(["landscape", "--problem", "influence_balancing", "--steps", "300",
+                        "--objective", "final", "--axis", "theta=lin:-0.5:0.5:5",
+                        "--measure", "lyapunov", "--out", out], capsys)
+    assert code == 0, err
+    with xr.open_dataset(out, engine="h5netcdf") as ds:  # A's exponent, the same at every theta
+        values = ds["lyapunov"].values
+    assert values.shape == (5,) and abs(values.max() - values.min()) < 1e-6
+    assert -0.6931 < values[0] < 0
+    code, out, err = run(["zoom", "--problem", "toy_regression", "--axis", "theta0=lin:-8:4",
+                          "--axis", "theta1=lin:-8:4", "--center", "theta0=2.8", "--center",
+                          "theta1=-3.7", "--levels", "2", "--size", "16", "--out",
+                          tmp_path / "zoom"], capsys)
+    assert code == 0, err
+    assert "level 1: theta0 1..4, theta1 -5.2..-2.2" in out
+    assert (tmp_path / "zoom" / "level1.png").stat().st_size > 0

@@ -45,4 +45,32 @@ def test_settings_are_checked_when_made():
         workflows.Training(budget=0)
     with pytest.raises(ml.InputError, match="basin quantile"):
         workflows.Basin(quantile=0.0)
-    assert workflows.Training().optimizer is workflows.clipped_sgd(0.01)
+    assert workflows.Training().transform is workflows.clipped_sgd(0.01)
+    with pytest.raises(ml.InputError, match="unknown outer optimizer 'rmsprop'"):
+        workflows.OuterOptimizer("rmsprop")
+    with pytest.raises(ml.InputError, match="outer step"):
+        workflows.OuterOptimizer("adam", 0.0)
+    with pytest.raises(ml.InputError, match="Adam b1"):
+        workflows.OuterOptimizer("adam", b1=1.0)
+
+
+def test_outer_adam_is_one_cached_transformation_that_steps_by_its_rate():
+    adam = workflows.OuterOptimizer("adam", 0.05, b1=0.99)
+    assert adam.transform() is workflows.OuterOptimizer("adam", 0.05, b1=0.99).transform()
+    assert adam.describe() == "Adam step 0.05 (b1 0.99, b2 0.999), no clipping"
+    assert workflows.Training(optimizer=adam).describe() == adam.describe()
+    # One outer step of Adam moves each coordinate by its rate whatever the gradient's size
+    # (the bias-corrected m / sqrt(v) is the gradient's sign); clipped SGD moves by 0.05 * g.
+    meta = ml.MetaLoss(ml.problems.Quadratic(dim=2), ml.optimizers.SGD(), steps=10)
+    space = ml.Space({"lr": ml.Log10()})
+    moved = {}
+    for opt in (adam, workflows.OuterOptimizer("sgd", 0.05)):
+        cmp = workflows.compare(meta, space, {"lr": (-2.0, -1.0)}, key=jax.random.key(1),
+                                estimators=[ml.estimators.Backprop()], sweep=None,
+                                training=workflows.Training(seeds=3, budget=10, optimizer=opt),
+                                basin=workflows.Basin(grid=4))
+        lr = cmp.runs[0].params["lr"]
+        assert lr.shape == (3, 2)
+        moved[opt.name] = np.abs(lr[:, 1] - lr[:, 0])
+    np.testing.assert_allclose(moved["adam"], 0.05, rtol=1e-4)
+    assert not np.allclose(moved["sgd"], 0.05, rtol=1e-2)

@@ -12,6 +12,7 @@ arguments are validated; each returns the value it checked, converted.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -19,8 +20,39 @@ class InputError(ValueError):
     """A mistake in what the user asked for (an argument, a spec, a path).
 
     The message is one line that says what was wrong and, where it helps, what
-    would be accepted.
+    would be accepted, in Python's terms (``resume=True``, ``store='name.zarr'``).
+
+    Args:
+      message: the line.
+      arguments: the keyword arguments the message asks the caller to give, each
+        mapped to the text that spells it in ``message`` (``{"resume": "resume=True"}``).
+        A caller with other spellings (the command line's options) shows its own
+        through :meth:`spelled`.
     """
+
+    def __init__(self, message: str, *, arguments: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.arguments = dict(arguments or {})
+
+    def spelled(self, spellings: Mapping[str, str]) -> str:
+        """The message with each of its arguments that ``spellings`` names written the
+        way ``spellings`` writes it (``{"resume": "--resume"}``).
+
+        An error raised while handling another :class:`InputError` (to reword it)
+        keeps the arguments of the one it rewords, where their text is still in it.
+        """
+        text, error = str(self), self
+        while isinstance(error, InputError):
+            for name, said in error.arguments.items():
+                if name in spellings and said in text:
+                    text = text.replace(said, spellings[name])
+            error = error.__context__
+        return text
+
+
+RESUME = {"resume": "resume=True"}
+"""The ``arguments`` of an :class:`InputError` whose message says to continue a store run
+with ``resume=True``."""
 
 
 MAX_STEPS = 10**7
@@ -66,7 +98,7 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
     so are floats, even integral ones, to catch ``steps=1e3`` style mistakes.
 
     Args:
-      name: how the message names the argument (``"steps"``, ``"--budget"``).
+      name: how the message names the argument (``"steps"``, ``"pairs"``).
       value: the value to check.
       minimum, maximum: inclusive bounds, ``None`` for none.
       limit: a safety ceiling (sizes that would exhaust memory or overflow): a larger

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from metaloss._src.errors import check_int
-from metaloss._src.spec import REGISTRY, label, parse, register
+from metaloss._src.spec import REGISTRY, name_of, parse, register
 
 if TYPE_CHECKING:
     from metaloss._src.meta import MetaLoss
@@ -54,7 +54,7 @@ class Measure(abc.ABC):
 
     @property
     def name(self) -> str:
-        return label(self)
+        return name_of(self)  # the spec that builds it back
 
 
 @register("measure", "loss")

@@ -181,19 +181,16 @@ class MetaLoss:
         if key is not None:
             return key
         if self.problem.needs_key:
-            raise InputError(f"{label(self.problem)} draws random numbers: pass a key, "
-                             "e.g. key=jax.random.key(0) (--seed on the command line)")
+            raise InputError(f"{label(self.problem)} draws random numbers: pass a key, e.g. "
+                             "key=jax.random.key(0)", arguments={"key": "key=jax.random.key(0)"})
         return default_key()
 
     def init_state(self, key: jax.Array | None = None,
                    hparams: Mapping[str, Any] | None = None) -> InnerState:
-        """Fresh inner state; the key decides init and minibatches (if any).
-
-        For a problem with hyperparameters of its own, the start (its parameters when
-        they depend on them, and always the loss there, which scales the divergence
-        threshold) is drawn at ``hparams`` when given, else at the first :meth:`run`'s:
-        the state says its start is pending. So a run restarted by a truncated or
-        particle estimator is judged by its own hyperparameters, not the defaults."""
+        """Fresh inner state; the key decides init and minibatches (if any). A problem with
+        hyperparameters draws its start (parameters that depend on them, and the loss that
+        scales the divergence threshold) at ``hparams`` when given, else at the first
+        :meth:`run`'s, so a restarted run is judged by its own hyperparameters."""
         key = self.key_or_default(key)
         problem = self.problem if hparams is None else self.bound(self.hparams(hparams)).problem
         pending = (hparams is None) if self.problem.hparam_fields else None

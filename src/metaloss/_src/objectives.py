@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from metaloss._src.errors import check_int
-from metaloss._src.spec import REGISTRY, label, parse, register
+from metaloss._src.spec import REGISTRY, name_of, parse, register
 from metaloss._src.unroll import InnerState, StepRecord, final_loss
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ class Objective(abc.ABC):
 
     @property
     def name(self) -> str:
-        return label(self)
+        """The spec that builds this object back (see :func:`metaloss._src.spec.name_of`)."""
+        return name_of(self)
 
     def __str__(self) -> str:
         return self.name

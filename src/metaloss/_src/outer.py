@@ -179,7 +179,7 @@ def _prepare(meta, space, estimator, init, steps, optimizer, key):
                         hint="use fewer steps")
     if not isinstance(estimator, Estimator):
         raise InputError(f"estimator must be a metaloss estimator, got {estimator!r}")
-    space._check(init)
+    space.check(init)
     estimator.check(meta)
     dtype = jnp.result_type(float)
     init = {n: jnp.asarray(init[n], dtype) for n in space.names}

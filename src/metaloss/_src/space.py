@@ -134,7 +134,16 @@ class Space(Mapping[str, Param]):
     def names(self) -> tuple[str, ...]:
         return tuple(n for n, _ in self.items_)
 
-    def _check(self, mapping: Mapping[str, Any]) -> None:
+    def check(self, mapping: Mapping[str, Any]) -> None:
+        """:class:`InputError` unless ``mapping`` (outer coordinates or hyperparameter
+        values) has exactly this space's names as keys.
+
+        Args:
+          mapping: name -> value (any values; only the keys are checked).
+
+        Raises:
+          InputError: naming the missing and the unexpected names.
+        """
         missing = [n for n in self.names if n not in mapping]
         extra = [n for n in mapping if n not in self.names]
         if missing or extra:
@@ -145,12 +154,12 @@ class Space(Mapping[str, Param]):
 
     def to_hparams(self, coords: Mapping[str, Any]) -> dict[str, Any]:
         """Outer coordinates -> hyperparameter values."""
-        self._check(coords)
+        self.check(coords)
         return {n: p.forward(coords[n]) for n, p in self.items_}
 
     def to_coords(self, hparams: Mapping[str, Any]) -> dict[str, Any]:
         """Hyperparameter values -> outer coordinates."""
-        self._check(hparams)
+        self.check(hparams)
         return {n: p.inverse(hparams[n]) for n, p in self.items_}
 
 

@@ -1,8 +1,8 @@
 """Outer-gradient estimators, one module each, one interface. Each registers its spec
 name where it is defined (``backprop``, ``forward``, ``truncated(K=10)``,
 ``es(std=0.1, pairs=1)``, ``pes(...)``, ``nres(...)``, ``guided_es(...)``,
-``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``); :func:`get` and :func:`get_list` build
-them from specs (see :mod:`metaloss.spec`).
+``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``, ``uoro(K=1)``); :func:`get` and
+:func:`get_list` build them from specs (see :mod:`metaloss.spec`).
 """
 
 from metaloss._src.estimators import (
@@ -11,6 +11,7 @@ from metaloss._src.estimators import (
     NRES,
     PES,
     RTRL,
+    UORO,
     Backprop,
     Estimator,
     Forward,
@@ -22,6 +23,7 @@ from metaloss._src.estimators import (
     RTRLState,
     TruncatedBackprop,
     TruncatedES,
+    UOROState,
     annealed_es,
     get,
     get_list,
@@ -50,6 +52,8 @@ __all__ = [
     "RTRLState",
     "TruncatedBackprop",
     "TruncatedES",
+    "UORO",
+    "UOROState",
     "annealed_es",
     "get",
     "get_list",

@@ -9,6 +9,7 @@ store tile by tile, ``distributed`` shares a store's tiles among processes, and
 
 from metaloss._src.grid import (
     atomic_path,
+    exact_coordinates,
     export_netcdf,
     iter_chunks,
     landscape,
@@ -22,6 +23,7 @@ from metaloss._src.grid import (
 
 __all__ = [
     "atomic_path",
+    "exact_coordinates",
     "export_netcdf",
     "iter_chunks",
     "landscape",

@@ -122,7 +122,7 @@ def summarize(g: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _grid(space: Space, axes: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    space._check(axes)
+    space.check(axes)
     values = {n: np.atleast_1d(np.asarray(axes[n], float)) for n in axes}
     for n, v in values.items():
         if v.ndim != 1 or v.size == 0:

@@ -32,7 +32,7 @@ def evaluate_points(
     (for ES, an average over perturbed points), this is the loss at the point itself.
     ``key`` is the inner runs' key, required when the problem draws random numbers.
     """
-    space._check(coords)
+    space.check(coords)
     arrays = {n: np.asarray(coords[n], float) for n in space.names}
     shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     dtype = jnp.result_type(float)

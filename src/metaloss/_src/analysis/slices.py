@@ -39,7 +39,7 @@ def slices(
     n = _check_count(n)
     if not width > 0:
         raise InputError(f"slice width must be positive, got {width!r}")
-    space._check(point)
+    space.check(point)
     center = {k: float(np.asarray(point[k])) for k in space.names}
     shifts = np.linspace(-width, width, n)
     out = {}

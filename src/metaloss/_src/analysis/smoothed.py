@@ -122,7 +122,7 @@ def smoothed(
     See :func:`smoothed_gradient` for the arguments.
     """
     check_positive("std", std)
-    space._check(coords)
+    space.check(coords)
     d = len(space)
     z, w, inner = _rule(d, nodes, samples, key)
     arrays = [np.asarray(coords[n], float) for n in space.names]

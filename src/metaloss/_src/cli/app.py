@@ -64,6 +64,19 @@ USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROF
 """File-system errors that say something about the user's paths or disk, not about us."""
 
 
+OPTIONS = {
+    "resume": "--resume",
+    "store": "--out NAME.zarr",
+    "key": "--seed SEED",
+    "center": "--center NAME=VALUE",
+    "coordinator": "--coordinator HOST:PORT",
+    "num_processes": "--num-processes N",
+    "process_id": "--process-id I",
+}
+"""How the command line spells the library's keyword arguments that an
+:class:`InputError` asks for (its ``arguments``)."""
+
+
 def _fail(message: str) -> int:
     click.echo(f"error: {one_line(message)}", err=True)
     return 2
@@ -89,7 +102,7 @@ def main(argv=None) -> int:
         click.echo("error: aborted", err=True)
         return 130
     except InputError as e:
-        return _fail(str(e))
+        return _fail(e.spelled(OPTIONS))
     except Interrupted as e:
         again = args if "--resume" in args else [*args, "--resume"]
         click.echo(f"error: {one_line(e)}; continue with: metaloss {shlex.join(again)}", err=True)

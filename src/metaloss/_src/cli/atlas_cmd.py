@@ -5,10 +5,6 @@ study's findings as numbers, and one table of findings."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import time
-from pathlib import Path
 
 import click
 
@@ -63,119 +59,10 @@ def atlas(out, quick, paper, width, size, steps, levels, seed):
             check_int(names.get(name, f"--{name}"), value, 16 if name == "resolution" else 1)
     sd_cfg = dataclasses.replace(sd_cfg, **{k: v for k, v in given.items() if v is not None})
     outdir = check_writable_dir(out)
-    _run(liu_cfg, sd_cfg, quick, seed, outdir)
+    from metaloss._src.study.atlas import atlas as compute
 
-
-def _run(liu_cfg, sd_cfg, quick: bool, seed: int, outdir: Path) -> None:
-    import jax
-
-    from metaloss._src import plot
-    from metaloss._src.cli.atlas_report import write_report
-    from metaloss._src.study import liu_rows, sohl
-    from metaloss._src.study.seed_rows import seed_findings
-    from metaloss._src.study.sohl_frames import frame_findings
-
-    key = jax.random.key(seed)
-    seconds, t0 = {}, time.perf_counter()
-    written = []
-
-    def part(name):
-        seconds[name] = round(time.perf_counter() - tick[0], 1)
-        tick[0] = time.perf_counter()
-
-    tick = [t0]
-    click.echo(f"[1/4] Liu (2024) Fig. 2a/2b: 2^{liu_cfg.fig2_level} + 1 learning rates x "
-               f"{liu_cfg.steps} steps, float64 ...")
-    fig2 = liu_rows.fig2_rows(liu_cfg, key, click.echo)
-    plot.save(plot.liu_counts(fig2), outdir / "liu_counts.png")
-    part("liu_fig2")
-    click.echo(f"[2/4] Liu (2024) sweep: {len(liu_cfg.ratios)} roughness values x "
-               f"{len(liu_cfg.lams)} wavelengths x 2^{liu_cfg.sweep_level} + 1 learning rates "
-               "...")
-    sweep = liu_rows.sweep_rows(liu_cfg, key, click.echo)
-    summary = liu_rows.sweep_summary(sweep, liu_cfg)
-    cells = liu_rows.paper_sweep(liu_cfg.sweep_level)
-    plot.save(plot.liu_sweep(summary, cells), outdir / "liu_sweep.png")
-    found = liu_rows.findings(fig2, summary, liu_cfg) + liu_rows.onset_findings(summary, liu_cfg)
-    written += [outdir / "liu_counts.png", outdir / "liu_sweep.png"]
-    part("liu_sweep")
-
-    click.echo(f"[3/4] Sohl-Dickstein (2024) Table 1: {len(sd_cfg.configs)} configurations, "
-               f"{sd_cfg.describe()} ...")
-    frames: dict[str, list] = {}
-
-    def on_frame(cfg, k, bounds, img):
-        frames.setdefault(cfg.name, []).append(img)
-        click.echo(f"      {cfg.name}: frame {k} done")
-
-    table = sohl.table1(sd_cfg, on_frame=on_frame)
-    for r in table:
-        click.echo(f"      {r['title']}: {r['dimension']:.3f} (paper {r['paper_value']}); "
-                   f"{r['seconds']:.1f} s")
-    found += frame_findings(table, frames, sd_cfg.describe())
-    plot.save(plot.sd_frames(frames, table), outdir / "sd_frames.png")
-    written.append(outdir / "sd_frames.png")
-    part("sohl_dickstein")
-
-    click.echo("[4/4] the seed study's findings: gradient and ES runs ...")
-    seed_numbers, seed_rows = seed_findings(quick=quick)
-    found += seed_rows
-    part("seed_study")
-    click.echo("[+] Vicol et al. (2021, PES): influence balancing and the toy regression ...")
-    from metaloss._src.study.pes_paper import atlas_findings
-
-    pes_numbers, pes_rows = atlas_findings(quick=quick, out=outdir / "pes")
-    found += pes_rows
-    part("pes_paper")
-    depth, depth_rows = _depth(8 if quick else 12, outdir)
-    written.append(outdir / "precision_depth.png")
-    part("precision_depth")
-
-    seconds["total"] = round(time.perf_counter() - t0, 1)
-    numbers = {"settings": {"liu": dataclasses.asdict(liu_cfg), "sohl_dickstein":
-                            sd_cfg.describe(), "quick": quick}, "seed": seed,
-               "findings": [f.to_json() for f in found],
-               "liu": {"fig2": fig2, "sweep": sweep, "summary": summary, "paper_cells": cells},
-               "sohl_dickstein": [{k: v for k, v in r.items() if k != "finding"}
-                                  for r in table],
-               "seed_study": seed_numbers, "pes_paper": pes_numbers,
-               "precision_depth": depth, "precision_findings": depth_rows,
-               "seconds": seconds}
-    from metaloss._src.grid.io import write_text
-
-    written.append(write_text(outdir / "atlas.json", json.dumps(numbers, indent=1,
-                                                                 default=_jsonable)))
-    written.append(write_report(numbers, found, outdir))
-    agree = sum(f.agrees is True for f in found)
-    click.echo(f"{agree} of {len(found)} findings agree with the paper; wrote {len(written)} "
-               f"files to {outdir} in {seconds['total']} s: "
+    result = compute(quick=quick, liu=liu_cfg, sohl=sd_cfg, seed=seed, log=click.echo)
+    written = [p for name, p in result.save(outdir).items() if not name.startswith("pes/")]
+    click.echo(f"{result.agree} of {len(result.findings)} findings agree with the paper; wrote "
+               f"{len(written)} files to {outdir} in {result.numbers['seconds']['total']} s: "
                + ", ".join(str(p.relative_to(outdir)) for p in written))
-
-
-def _depth(levels: int, outdir: Path):
-    """Issue 24's rows: Liu's boundary zoomed in double-double (1.5x and 3x the onset)."""
-    from metaloss._src import plot
-    from metaloss._src.study.depth import depth_figure, depth_findings, depth_zoom
-
-    t = time.perf_counter()
-    click.echo(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
-               f"128 learning rates x 300 steps, double-double ...")
-    rows = [row for r in (1.5, 3.0) for row in depth_zoom(r, levels=levels)]
-    plot.save(depth_figure(rows), outdir / "precision_depth.png")
-    found = [f.to_json() for f in depth_findings(rows, 300)]
-    for f in found:
-        deepest = "none" if f["value"] is None else f"{f['value']:.3g} wide"
-        click.echo(f"      {f['finding']}: deepest multi-crossing window {deepest}; "
-                   f"{f['explanation']}")
-    click.echo(f"      {time.perf_counter() - t:.1f} s")
-    return rows, found
-
-
-def _jsonable(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, tuple):
-        return list(value)
-    return str(value)

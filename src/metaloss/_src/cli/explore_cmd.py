@@ -9,9 +9,6 @@ import click
 from metaloss._src.cli.options import COUNT, Command, build_meta, problem_options, renamed_option
 from metaloss._src.errors import InputError, check_int
 
-STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
-"""The starting view when no --axis is given and lr and momentum are free."""
-
 EXAMPLES = """
 
 \b
@@ -28,7 +25,8 @@ PROBLEM_FLAGS = ("problem", "optimizer", "steps", "objective", "divergence", "se
 @click.command(cls=Command, epilog=EXAMPLES)
 @problem_options
 @click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B:N",
-              show_default="the study's lr x momentum view at 256 x 256",
+              show_default="the study's lr x momentum view at 256 x 256; for a "
+                           "system, its hyperparameters around their defaults",
               help="An axis of the starting view (repeatable, in order), as in metaloss "
                    "landscape: A and B hyperparameter values, N grid points.")
 @click.option("--measure", default="loss", metavar="MEASURE",
@@ -53,7 +51,7 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
     import jax
 
     from metaloss._src.explore import Explorer, serve
-    from metaloss._src.explore.requests import measure_names
+    from metaloss._src.explore.requests import default_view, measure_names
     from metaloss._src.explore.server import bind, token_for, url_of
 
     check_int("--max-size", max_points)
@@ -75,12 +73,8 @@ def explore(ctx, problem, optimizer, steps, objective, divergence, sets, seed, a
     else:
         meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
         key = jax.random.key(seed)
-        free = [n for n in meta.hparam_names if n not in dict(meta.fixed)]
         if not axes:
-            if not {"lr", "momentum"} <= set(free):
-                raise InputError(f"give the starting view with --axis (hyperparameters: "
-                                 f"{', '.join(free)})")
-            axes = STUDY_VIEW
+            axes = default_view(meta)
     explorer = Explorer(meta, key, tuple(axes), measure=measure, max_points=max_points)
     explorer.check_start()  # fail here, not in the browser
     sock = bind(host, port)

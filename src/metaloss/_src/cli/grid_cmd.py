@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -89,9 +88,9 @@ Examples:
 @click.option("--precision", type=click.Choice(["float32", "float64", "double-double"]),
               default=None, metavar="PRECISION", show_default="JAX's: float32 unless x64 is on",
               help="Arithmetic of the inner runs: float32, float64 or double-double. "
-                   "double-double carries ~32 digits (lin axes keep every digit of A and B; "
-                   "outer loss only, in memory) and reports the share of points whose "
-                   "diverged flag float64 gets right.")
+                   "double-double carries ~32 digits (axes keep every digit of A and B, "
+                   "stored as NAME_lo beside NAME in .nc and .zarr; outer loss only) and "
+                   "reports the share of points whose diverged flag float64 gets right.")
 @store_options
 def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes, measure,
               chunk, out, plot_path, vmax, precision, resume, tile, distributed, coordinator,
@@ -108,9 +107,9 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     import jax
     import numpy as np
 
-    from metaloss._src.grid import landscape as compute
     from metaloss._src.grid import save_netcdf
     from metaloss._src.grid.io import write_text
+    from metaloss._src.workflows.landscape import landscape as compute
 
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     grid = unique(axes, "--axis")
@@ -118,51 +117,23 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     if both:
         raise InputError(f"{both[0]!r} is both an --axis and a --set")
     check_parent(out)
-    t0 = time.perf_counter()
-    stats = None
-    if store:
-        from metaloss._src.grid.compute import prepare
-        from metaloss._src.grid.fill import store_landscape
-        from metaloss._src.measures import get as get_measure
-
-        if precision == "double-double":
-            raise InputError("--precision double-double computes in memory: --out PATH.nc")
-        x64 = jax.config.jax_enable_x64 if precision is None else precision == "float64"
-        with jax.enable_x64(x64):
-            meta_s, grid_s, key_s = prepare(meta, grid, jax.random.key(seed))
-            da, stats = store_landscape(meta_s, grid_s, out, key=key_s, resume=resume,
-                                        tile=_tile(tile), chunk=chunk,
-                                        measure=get_measure(measure))
-    else:
-        da = compute(meta, grid, measure=measure, chunk=chunk, key=jax.random.key(seed),
+    result = compute(meta, grid, key=jax.random.key(seed), store=out if store else None,
+                     resume=resume, tile=_tile(tile), chunk=chunk, measure=measure,
                      precision=precision)
-    elapsed = time.perf_counter() - t0
     if jax.process_index() != 0:
         return  # process 0 reports for a distributed run
+    da, summary, stats = result.data, result.summary, result.tiles
     if not store:
         save_netcdf(da, out)
     if plot_path:
         from metaloss._src import plot
 
-        vmax = colour_ceiling(da.name, vmax)
-        if da.ndim == 2:
-            fig = plot.heatmap(da, params=meta.default_space(list(da.dims)), vmax=vmax)
-        else:
-            fig = plot.sweep(da)
-        plot.save(fig, plot_path)
+        plot.save(result.figure(colour_ceiling(da.name, vmax)), plot_path)
     finite = np.isfinite(da.values)
-    div = int(np.asarray(da["diverged"]).sum())
-    summary = {"seconds": elapsed, "points": int(da.size),
-               "non_finite": int((~finite).sum()), "diverged": div}
-    if precision is not None:
-        summary["precision"] = precision
-    if precision == "double-double":
-        summary["float64_determined"] = _determined_share(meta, grid, da, seed)
+    elapsed = result.seconds
     if stats is None:
         work = f"{da.size} points in {elapsed:.2f} s"
     else:
-        summary.update(tiles=stats.total, tiles_reused=stats.resumed,
-                       tiles_computed=stats.computed, tiles_repaired=stats.repaired)
         work = (f"{da.size} points; {stats.computed} of {stats.total} tiles computed in "
                 f"{elapsed:.2f} s" + (f", {stats.resumed} reused from before" if stats.resumed
                                       else "")
@@ -176,19 +147,9 @@ def landscape(problem, optimizer, steps, objective, divergence, sets, seed, axes
     shared = ""
     if "float64_determined" in summary:
         shared = f", float64 gets {summary['float64_determined']:.1%} of the flags right"
-    click.echo(f"wrote {out}: {work}, {best}{int((~finite).sum())} non-finite, "
-               f"{div} diverged{shared}; summary in {Path(out).with_suffix('.json')}")
-
-
-def _determined_share(meta, grid, da, seed) -> float:
-    """Share of points whose float64 diverged flag equals the double-double one."""
-    import jax
-    import numpy as np
-
-    from metaloss._src.grid import landscape as compute
-
-    low = compute(meta, grid, key=jax.random.key(seed), precision="float64")
-    return float((np.asarray(low["diverged"]) == np.asarray(da["diverged"])).mean())
+    click.echo(f"wrote {out}: {work}, {best}{summary['non_finite']} non-finite, "
+               f"{summary['diverged']} diverged{shared}; summary in "
+               f"{Path(out).with_suffix('.json')}")
 
 
 def _store_mode(out, store_flags, coordinator, num_processes, process_id) -> bool:

@@ -112,10 +112,17 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
               show_default="100000; 5000 with --quick",
               help="Inner steps each training run may spend: an estimator that spends more "
                    "inner steps per outer step takes fewer outer steps.")
-@click.option("--outer-step", type=float, default=None, metavar="STEP",
-              show_default="0.01, the study's",
-              help="Step size of the outer SGD, in outer coordinates (gradients clipped to "
-                   "[-10, 10]).")
+@click.option("--outer-optimizer", type=click.Choice(["sgd", "adam"]), default="sgd",
+              metavar="NAME", show_default=True,
+              help="Outer optimizer of every estimator: sgd (gradients clipped to [-10, 10], "
+                   "the study's) or adam (optax.adam, no clipping).")
+@click.option("--outer-step", type=float, default=0.01, metavar="STEP", show_default=True,
+              help="Step size of the outer optimizer (Adam's learning rate), in outer "
+                   "coordinates per outer step.")
+@click.option("--outer-b1", type=float, default=0.9, metavar="B1", show_default=True,
+              help="Adam's first-moment decay, the share of the running mean of gradients "
+                   "kept over outer steps (adam only; the PES paper's toy regression uses "
+                   "0.99).")
 @click.option("--maps", "maps", is_flag=True,
               help="Also judge every estimator against its truth on a grid over the box: "
                    "compare_maps.nc and one figure per quantity (bias, variance, cosine, "
@@ -136,7 +143,8 @@ def _box(specs, space) -> dict[str, tuple[float, float]]:
 @click.option("--quiet", is_flag=True,
               help="Print only the table and the output path (no stages or bars).")
 def compare(problem, optimizer, steps, objective, divergence, sets, seed, params, boxes, starts,
-            spec, budget, outer_step, maps, map_size, map_samples, out, quick, quiet):
+            spec, budget, outer_optimizer, outer_step, outer_b1, maps, map_size, map_samples,
+            out, quick, quiet):
     """Compare outer-gradient estimators from many random starts: table, figures, report."""
     import jax
 
@@ -146,9 +154,9 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
     from metaloss._src.study.report.compare import section_compare
     from metaloss._src.study.report.document import Report
     from metaloss._src.study.settings import NAMED_STARTS
-    from metaloss._src.workflows.compare_settings import default_estimators
+    from metaloss._src.workflows.compare_settings import OuterOptimizer, default_estimators
 
-    if outer_step is not None and not (math.isfinite(outer_step) and outer_step > 0):
+    if not (math.isfinite(outer_step) and outer_step > 0):
         raise InputError(f"--outer-step={outer_step} must be finite and > 0")
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     space = build_space(meta, params)
@@ -161,11 +169,7 @@ def compare(problem, optimizer, steps, objective, divergence, sets, seed, params
                         ("map_samples", map_samples)):
         if value is not None:
             overrides[name] = value
-    if outer_step is not None:
-        from metaloss._src.study.settings import clipped_sgd
-
-        overrides["optimizer"] = clipped_sgd(outer_step)
-        overrides["outer_step"] = outer_step
+    overrides["optimizer"] = OuterOptimizer(outer_optimizer, outer_step, b1=outer_b1)
     if not maps:
         if map_size is not None or map_samples is not None:
             raise InputError("--size and --map-samples need --maps")

@@ -3,7 +3,8 @@
 JAX's coordination client reacts to a lost coordinator (process 0 killed, its host
 gone) with a fatal log line and a C++ abort, in a thread Python cannot intercept.
 So a distributed command runs its work in a child: stdout passes straight through,
-stderr is forwarded without the runtime's log lines, and a child that dies by a
+stderr is forwarded without the runtime's log lines (and with the watchdog's
+``resume=True`` said as ``--resume``), and a child that dies by a
 signal after the runtime reported the coordinator lost becomes one line and exit
 code 3 here. (Processes other than the coordinator are watched from inside, by
 :mod:`metaloss._src.grid.watchdog`, which also exits with 3.)
@@ -17,7 +18,7 @@ import signal
 import subprocess
 import sys
 
-from metaloss._src.grid.watchdog import EXIT_LOST_PROCESS, lost_process_line
+from metaloss._src.grid.watchdog import EXIT_LOST_PROCESS, kept_notice, lost_process_line
 
 CHILD = "METALOSS_DISTRIBUTED_CHILD"
 """Set in the child's environment: it does the work instead of supervising."""
@@ -40,6 +41,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def for_command_line(line: str) -> str:
+    """A line of the child's: the watchdog's ``resume=True`` becomes ``--resume``."""
+    return line.replace(kept_notice(), kept_notice("--resume"))
 
 
 def needed(argv: list[str]) -> bool:
@@ -74,7 +80,7 @@ def supervise(argv: list[str]) -> int:
             runtime_said.append(line)  # a continuation of the runtime's message
             continue
         in_runtime_message = False
-        sys.stderr.write(line)
+        sys.stderr.write(for_command_line(line))
         sys.stderr.flush()
     code = child.wait()
     if code >= 0:
@@ -82,7 +88,8 @@ def supervise(argv: list[str]) -> int:
     said = "".join(runtime_said)
     if any(word in said for word in _LOST_COORDINATOR):
         print(lost_process_line(f"lost contact with the coordinator (process 0 of "
-                                f"{_process_count(argv)})"), file=sys.stderr, flush=True)
+                                f"{_process_count(argv)})", resume="--resume"),
+              file=sys.stderr, flush=True)
         return EXIT_LOST_PROCESS
     last = said.strip().splitlines()[-1][:200] if said.strip() else ""
     print(f"error: the distributed run's worker process ended by signal {-code}"

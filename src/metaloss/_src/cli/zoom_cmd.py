@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
@@ -91,16 +90,15 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     center = unique(centers, "--center") or None
     if auto == (center is not None):
         raise InputError("give either --center NAME=VALUE for each axis or --auto")
-    if size < MIN_SIDE:
-        raise InputError(f"--size must be >= {MIN_SIDE} (box counting needs it), got {size}")
     if float64 and precision not in (None, "float64"):
         raise InputError(f"--float64 contradicts --precision {precision}")
-    floor = "float64" if float64 else (precision or "float32")
-    try:
-        plan(view, center, factor, levels, size, floor=floor)  # every check before computing
+    if size < MIN_SIDE:
+        raise InputError(f"--size must be >= {MIN_SIDE} (box counting needs it), got {size}")
+    try:  # every check of the plan before the output directory is made
+        plan(view, center, factor, levels, size,
+             floor="float64" if float64 else (precision or "float32"))
     except InputError as e:
-        raise InputError(str(e).replace("the zoom factor", "--factor")
-                         .replace("levels must", "--levels must")) from None
+        raise InputError(flag_names(str(e))) from None
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     both = sorted({ax.name for ax in view} & {k for k, _ in meta.fixed})
     if both:
@@ -111,18 +109,35 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     measure = get_measure(measure)
     vmax = colour_ceiling(measure.variable, vmax)
     outdir = check_writable_dir(out)
-    _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
-         measure=measure, float64=float64, determined=determined, precision=precision)
+    try:
+        _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
+             measure=measure, float64=float64, determined=determined, precision=precision)
+    except InputError as e:
+        raise InputError(flag_names(str(e))) from None
+
+
+FLAGS = (("the zoom factor", "--factor"), ("levels must", "--levels must"),
+         ("automatic centring (center=None)", "--auto"),
+         ("give center=", "give --center"), ("divergence= factor of the meta-loss",
+                                              "--divergence factor"),
+         ("choose another store= path", "choose another --out"))
+"""The library's words for the zoom's arguments -> the command's flags, in its errors."""
+
+
+def flag_names(message: str) -> str:
+    """``message`` (the library's :class:`InputError`) in the command's vocabulary."""
+    for words, flag in FLAGS:
+        message = message.replace(words, flag)
+    return message
 
 
 def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
          *, measure, float64, determined=False, precision=None):
     import jax
 
-    from metaloss._src import plot
-    from metaloss._src.cli.zoom_report import dimension_rows, write_tables
     from metaloss._src.grid.zoom import EPS, MIN_ULPS
     from metaloss._src.workflows.zoom import zoom as compute
+    from metaloss._src.workflows.zoom_result import save_level
 
     space = meta.default_space([ax.name for ax in view])
 
@@ -138,38 +153,23 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
             "float64" if rel >= MIN_ULPS * EPS["float64"] else "double-double"
         if precision in ("float64", "double-double") and level.dtype == precision != need:
             why = f"{precision} (--precision)"
-        mag = float(factor) ** level.index
-        title = f"level {level.index} (x{mag:.3g}, {level.dtype})"
-        path = outdir / f"level{level.index}.png"
-        shown, settled = da, ""
-        if "determined" in da.coords:  # undetermined pixels grey (as non-finite ones)
-            det = da["determined"]
-            shown = da.where(det).assign_coords(diverged=da["diverged"] & det)
+        path = save_level(outdir, level, da, space, factor, vmax)
+        settled = ""
+        if "determined" in da.coords:
             settled = (f"; {da.attrs['determined_share']:.1%} determined against "
                        f"{da.attrs['determined_against']}")
-        plot.save(plot.heatmap(shown, params=space, vmax=vmax, title=title), path)
         click.echo(f"level {level.index}: {box}; {why}; "
                    f"{int(da['diverged'].sum())} of {da.size} diverged{settled}; wrote {path}")
 
-    results = compute(meta, view, center, factor, levels, size, key=jax.random.key(seed),
-                      store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report,
-                      measure=measure, float64=float64, determined=determined,
-                      precision=precision)
-    rows = dimension_rows(results, factor)
-    for row in rows:
+    result = compute(meta, view, center, factor, levels, size, key=jax.random.key(seed),
+                     store=outdir / "zoom.zarr", resume=resume, chunk=chunk, on_level=report,
+                     measure=measure, float64=float64, determined=determined,
+                     precision=precision)
+    for row in result.table():
         if row["note"]:
             click.echo(f"level {row['level']}: {row['note']}")
-    written = write_tables(rows, outdir)
-    frames = [outdir / f"level{level.index}.png" for level, _ in results]
-    written.append(plot.animate(frames, outdir / "zoom.gif"))
-    if plot.can_write_mp4():
-        written.append(plot.animate(frames, outdir / "zoom.mp4"))
-    depth = [row["depth"] for row in rows]
-    nan = lambda v: math.nan if v == "" else v  # noqa: E731
-    fig = plot.dimension_depth(depth, [nan(r["dimension"]) for r in rows],
-                               [nan(r["ci_low"]) for r in rows], [nan(r["ci_high"]) for r in rows])
-    plot.save(fig, outdir / "dimensions.png")
-    written.append(outdir / "dimensions.png")
-    dims = ", ".join(f"{r['dimension']:.3f}" if r["dimension"] != "" else "none" for r in rows)
-    click.echo(f"boundary dimension per level: {dims}; wrote {outdir / 'zoom.zarr'}, "
-               + ", ".join(str(p.name) for p in written))
+    written = result.save(outdir, vmax=vmax, images=False)
+    written = {k: p for k, p in written.items() if not k.startswith("level")}
+    dims = ", ".join("none" if d is None else f"{d:.3f}" for d in result.dimensions)
+    click.echo(f"boundary dimension per level: {dims}; wrote {result.store}, "
+               + ", ".join(p.name for p in written.values()))

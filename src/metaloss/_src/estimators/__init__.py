@@ -1,8 +1,8 @@
 """Outer-gradient estimators, one module each, one interface. Each registers its spec
 name where it is defined (``backprop``, ``forward``, ``truncated(K=10)``,
 ``es(std=0.1, pairs=1)``, ``pes(...)``, ``nres(...)``, ``guided_es(...)``,
-``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``); :func:`get` and :func:`get_list` build
-them from specs (see :mod:`metaloss._src.spec`)."""
+``hybrid(...)``, ``truncated_es(...)``, ``rtrl(K=1)``, ``uoro(K=1)``); :func:`get` and
+:func:`get_list` build them from specs (see :mod:`metaloss._src.spec`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from metaloss._src.estimators.truncated import (
     windows_per_run,
 )
 from metaloss._src.estimators.truncated_es import TruncatedES
+from metaloss._src.estimators.uoro import UORO, UOROState
 from metaloss._src.spec import REGISTRY, parse_list, parse_one
 from metaloss._src.unroll import tree_where
 
@@ -64,6 +65,8 @@ __all__ = [
     "RTRLState",
     "TruncatedBackprop",
     "TruncatedES",
+    "UORO",
+    "UOROState",
     "annealed_es",
     "get",
     "get_list",

@@ -16,7 +16,7 @@ import jax
 
 from metaloss._src.meta import MetaLoss
 from metaloss._src.space import Space
-from metaloss._src.spec import REGISTRY, label
+from metaloss._src.spec import REGISTRY, name_of
 
 Coords = Mapping[str, jax.Array]
 
@@ -92,8 +92,8 @@ class Estimator(abc.ABC):
 
     @property
     def name(self) -> str:
-        """The estimator's spec (see :mod:`metaloss._src.spec`)."""
-        return label(self)
+        """The spec that builds this object back (see :func:`metaloss._src.spec.name_of`)."""
+        return name_of(self)
 
 
 REGISTRY.define("estimator", Estimator)

@@ -41,6 +41,44 @@ SCALES = {"outer_loss": "log", "gradnorm": "log", "lyapunov": "diverging",
 diverging map centred at 0 for signed measures (the Lyapunov exponent; trainability on
 a symmetric-log scale), a log scale for positive ones."""
 PARAM_KINDS = ("log", "lin", "1mlog")
+STUDY_VIEW = ("lr=log:1e-3:1e2:256", "momentum=1mlog:1e-3:1:256")
+"""The starting view when lr and momentum are free: the study's landscape."""
+VIEW_SIZE = 256
+
+
+def default_view(meta) -> tuple[str, ...]:
+    """The starting view for ``meta`` (a :class:`~metaloss.MetaLoss`) when none is given.
+
+    With ``lr`` and ``momentum`` free, the study's :data:`STUDY_VIEW`. For a system (no
+    optimizer), its first one or two free declared hyperparameters around their
+    defaults ``d``: ``lin`` from ``-2|d|`` to ``2|d|`` (``-1`` to ``1`` when ``d`` is 0),
+    so that both signs show (influence balancing: theta from -1 to 1, holding the
+    paper's start 0.5 and the optimum -1/6), or ``log`` from ``d / 100`` to ``100 d``
+    for one that must be positive; :data:`VIEW_SIZE` points per axis. Otherwise
+    :class:`InputError`: the view must be given."""
+    from metaloss._src.systems.base import System
+
+    fixed = dict(meta.fixed)
+    free = [n for n in meta.hparam_names if n not in fixed]
+    if {"lr", "momentum"} <= set(free):
+        return STUDY_VIEW
+    system = meta.problem
+    names = [n for n in system.hparam_fields if n not in fixed] \
+        if isinstance(system, System) else []
+    if not names:
+        raise InputError(f"no default starting view for {meta.problem.name} with "
+                         f"{meta.optimizer.name}: give its axes as NAME=KIND:A:B:N (--axis; "
+                         f"hyperparameters: {', '.join(free) or 'none free'})")
+    defaults = system.hparam_defaults
+
+    def around(name: str) -> str:
+        d = float(defaults[name])
+        if name in system.positive and d > 0:
+            return f"{name}=log:{d / 100:.12g}:{d * 100:.12g}:{VIEW_SIZE}"
+        w = 2 * abs(d) if math.isfinite(d) and d != 0 else 1.0
+        return f"{name}=lin:{-w:.12g}:{w:.12g}:{VIEW_SIZE}"
+
+    return tuple(around(n) for n in names[:2])
 
 
 def measure_names() -> tuple[str, ...]:

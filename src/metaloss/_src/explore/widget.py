@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from metaloss._src.errors import InputError, one_line
-from metaloss._src.explore.requests import MAX_POINTS
+from metaloss._src.explore.requests import MAX_POINTS, default_view
 from metaloss._src.explore.server import STATIC, create_app
 from metaloss._src.explore.session import Explorer
 
@@ -138,7 +138,9 @@ class ExplorerWidget(_Base):
     Args:
       meta: the meta-loss every view evaluates (problem, optimizer, steps, fixed values).
       axes: the starting view, axis specs in order in the ``--axis`` grammar, e.g.
-        ``("lr=log:1e-3:1e2:128", "momentum=1mlog:1e-3:1:128")`` (one spec: a curve).
+        ``("lr=log:1e-3:1e2:128", "momentum=1mlog:1e-3:1:128")`` (one spec: a curve);
+        ``None``: the default view of ``metaloss explore`` (the study's, or a system's
+        hyperparameters around their defaults).
       key: the inner runs' key (``None`` for a problem that draws no random numbers).
         Views equal ``ml.landscape(meta, axes, key=key)``.
       measure: the starting measure (``loss``, ``diverged`` or another registered one).
@@ -156,10 +158,11 @@ class ExplorerWidget(_Base):
         html = traitlets.Unicode("").tag(sync=True)
         height = traitlets.Int(720).tag(sync=True)
 
-    def __init__(self, meta: MetaLoss, axes: str | Sequence[str], *,
+    def __init__(self, meta: MetaLoss, axes: str | Sequence[str] | None = None, *,
                  key: jax.Array | None = None, measure: str = "loss",
                  max_points: int = MAX_POINTS, height: int = 720):
-        specs = (axes,) if isinstance(axes, str) else tuple(axes)
+        specs = (default_view(meta) if axes is None
+                 else (axes,) if isinstance(axes, str) else tuple(axes))
         explorer = Explorer(meta, key, specs, measure=measure, max_points=max_points)
         explorer.check_start()
         super().__init__(html=page(), height=int(height))

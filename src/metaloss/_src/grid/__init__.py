@@ -8,6 +8,7 @@ store tile by tile, ``distributed`` shares a store's tiles among processes, and
 """
 
 from metaloss._src.grid.compute import landscape, lyapunov
+from metaloss._src.grid.doubled import exact_coordinates
 from metaloss._src.grid.executor import iter_chunks
 from metaloss._src.grid.io import atomic_path, load_netcdf, save_netcdf, write_text
 from metaloss._src.grid.points import split_axes
@@ -15,6 +16,7 @@ from metaloss._src.grid.store import export_netcdf, open_store
 
 __all__ = [
     "atomic_path",
+    "exact_coordinates",
     "export_netcdf",
     "iter_chunks",
     "landscape",

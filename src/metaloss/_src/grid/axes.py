@@ -4,9 +4,11 @@
 from START to STOP, both > 0), ``lin`` (evenly spaced) or ``1mlog`` (values
 ``1 - v`` with v log-spaced from START to STOP, for momenta:
 ``momentum=1mlog:1e-3:1:2000`` is the study's momentum axis).
-A ``lin`` axis keeps every digit of START and STOP (up to ~32 significant
-digits): its values are float64 arrays carrying double-double residues
-(:mod:`metaloss._src.precision.exact`), which ``precision="double-double"`` uses.
+Every axis keeps every digit of START and STOP (up to ~32 significant digits):
+its values are float64 arrays carrying double-double residues
+(:mod:`metaloss._src.precision.exact`), which ``precision="double-double"`` uses; a
+``log`` axis's residues are those of ``exp`` of evenly spaced double-double logs
+(``1 -`` those for ``1mlog``), computed only when read.
 ``NAME=VALUE`` holds a hyperparameter at one value.
 """
 
@@ -66,7 +68,10 @@ def parse_axis(spec: str) -> tuple[str, np.ndarray]:
         raise InputError(f"bad axis {spec!r}: a log axis needs positive values, "
                          f"got {a:g}, {b:g}")
     values = logspace(np.log10(a), np.log10(b), n)
-    return name, (1.0 - values if kind == "1mlog" else values)
+    # the residues of the double-double points, computed only when read
+    one_minus = kind == "1mlog"
+    return name, exact.log_residues(1.0 - values if one_minus else values, parts[1], parts[2],
+                                    one_minus=one_minus)
 
 
 def parse_axes(specs: Iterable[str]) -> dict[str, np.ndarray]:

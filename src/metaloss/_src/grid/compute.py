@@ -16,7 +16,8 @@ import xarray as xr
 from metaloss._src.errors import InputError
 from metaloss._src.grid.config import attrs_for
 from metaloss._src.grid.doubled import check_precision, landscape_dd
-from metaloss._src.grid.executor import available_memory, iter_chunks
+from metaloss._src.grid.executor import iter_chunks
+from metaloss._src.grid.memory import available_memory
 from metaloss._src.grid.points import split_axes
 from metaloss._src.grid.progress import points_bar
 from metaloss._src.grid.sharding import Devices
@@ -75,7 +76,8 @@ def landscape(
         store's tiling when resuming.
       precision: ``"float32"`` or ``"float64"`` (the call runs in that JAX float
         type), ``"double-double"`` (about 32 digits, see :mod:`metaloss._src.grid.doubled`
-        for what it supports), or ``None`` for JAX's current default.
+        for what it supports; a store keeps the residues as ``NAME_lo``, see
+        :mod:`metaloss._src.grid.ddstore`), or ``None`` for JAX's current default.
 
     Returns:
       ``xarray.DataArray`` named after the measure (``outer_loss``) with dims = the
@@ -86,7 +88,8 @@ def landscape(
     """
     if check_precision(precision) == "double-double":
         return landscape_dd(meta, axes, measure=measure, chunk=chunk, store=store,
-                            resume=resume, tile=tile, devices=devices, key=key)
+                            resume=resume, tile=tile, devices=devices, key=key,
+                            progress=progress)
     if precision is not None:
         with jax.enable_x64(precision == "float64"):
             out = landscape(meta, axes, measure=measure, chunk=chunk, key=key,
@@ -174,4 +177,5 @@ def check_fits_in_memory(shape: Sequence[int], bytes_per_point: int, share: floa
         size = " x ".join(str(n) for n in shape)
         raise InputError(f"a {size} grid needs {need / 2**30:.1f} GiB in memory, more than "
                          f"{share:.0%} of the {have / 2**30:.1f} GiB available: write it to a "
-                         "Zarr store instead (store='name.zarr'; --out name.zarr)")
+                         "Zarr store instead (store='name.zarr')",
+                         arguments={"store": "store='name.zarr'"})

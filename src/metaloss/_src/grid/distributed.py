@@ -71,8 +71,10 @@ def initialize(
     env = cluster_environment()
     if not all(given) and env is None:
         raise InputError(
-            "a distributed run needs coordinator, num_processes and process_id "
-            "(--coordinator, --num-processes, --process-id) outside Slurm or Open MPI"
+            "a distributed run outside Slurm or Open MPI needs coordinator=HOST:PORT, "
+            "num_processes=N and process_id=I",
+            arguments={"coordinator": "coordinator=HOST:PORT", "num_processes": "num_processes=N",
+                       "process_id": "process_id=I"},
         )
     try:
         jax.distributed.initialize(

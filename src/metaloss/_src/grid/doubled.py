@@ -2,7 +2,8 @@
 double-double (:mod:`metaloss._src.precise`), whose axes keep the residues of their
 exact decimal values (:mod:`metaloss._src.precision.exact`) and are stored beside the
 float64 coordinates as ``NAME_lo``, so ``NAME + NAME_lo`` is each value to ~32 digits
-in NetCDF as in memory."""
+in memory, in NetCDF and in Zarr stores (:mod:`metaloss._src.grid.ddstore`); the outer
+loss's residues are ``outer_loss_lo``. :func:`exact_coordinates` reads the sums back."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from metaloss._src.grid.points import split_axes
 from metaloss._src.measures import LOSS
 from metaloss._src.measures import get as get_measure
 from metaloss._src.precise import unroll as precise
-from metaloss._src.precision.exact import hilo
+from metaloss._src.precision.dd import to_fraction
+from metaloss._src.precision.exact import decimal, hilo
 
 if TYPE_CHECKING:
     from metaloss._src.meta import MetaLoss
@@ -32,34 +34,70 @@ def check_precision(precision: str | None) -> str | None:
     return precision
 
 
-def landscape_dd(meta: MetaLoss, axes: Mapping[str, Any], *, measure=LOSS,
-                 chunk: int | None = None, store=None, resume: bool = False,
-                 tile=None, devices=None, key=None, progress=None) -> xr.DataArray:
-    """:func:`~metaloss._src.grid.compute.landscape` in double-double (the outer loss
-    only, in memory; see :mod:`metaloss._src.precise.unroll` for what is supported)."""
-    if get_measure(measure).name != LOSS.name:
-        raise InputError("precision 'double-double' computes the outer loss only "
-                         f"(measure 'loss'), not {get_measure(measure).name!r}")
-    if store is not None or resume or tile is not None:
-        raise InputError("precision 'double-double' landscapes are computed in memory: write "
-                         "a NetCDF file (.nc), not a store")
-    if devices not in (None, 1):
-        raise InputError("precision 'double-double' runs on one device")
+def prepare_dd(meta: MetaLoss, axes: Mapping[str, Any]):
+    """``(meta with the scalar axes fixed, grid axes' float64 values, their residues)``,
+    everything checked, for the double-double route."""
     precise.check(meta)
     pairs = {n: hilo(v) for n, v in axes.items() if np.ndim(v) == 1}
     grid, scalars = split_axes(meta, axes)
     both = sorted(set(grid) & {k for k, _ in meta.fixed})
     if both:
         raise InputError(f"{both[0]!r} is both a grid axis and fixed in the meta-loss")
-    meta = meta.with_fixed(scalars)
-    his = np.meshgrid(*(pairs[n][0] for n in grid), indexing="ij")
-    los = np.meshgrid(*(pairs[n][1] for n in grid), indexing="ij")
+    return meta.with_fixed(scalars), {n: pairs[n][0] for n in grid}, \
+        {n: pairs[n][1] for n in grid}
+
+
+def landscape_dd(meta: MetaLoss, axes: Mapping[str, Any], *, measure=LOSS,
+                 chunk: int | None = None, store=None, resume: bool = False,
+                 tile=None, devices=None, key=None, progress=None) -> xr.DataArray:
+    """:func:`~metaloss._src.grid.compute.landscape` in double-double (the outer loss
+    only; see :mod:`metaloss._src.precise.unroll` for what is supported), in memory or,
+    with ``store``, in a resumable Zarr store (:mod:`metaloss._src.grid.ddstore`)."""
+    if get_measure(measure).name != LOSS.name:
+        raise InputError("precision 'double-double' computes the outer loss only "
+                         f"(measure 'loss'), not {get_measure(measure).name!r}")
+    if store is None and (resume or tile is not None):
+        raise InputError("resume and tile apply to a store: pass store='path.zarr'")
+    if devices not in (None, 1):
+        raise InputError("precision 'double-double' runs on one device")
+    meta, grid, residues = prepare_dd(meta, axes)
+    if store is not None:
+        from metaloss._src.grid.ddstore import store_landscape_dd
+
+        return store_landscape_dd(meta, grid, residues, store, key=meta.key_or_default(key),
+                                  resume=resume, tile=tile, chunk=chunk,
+                                  progress=progress)[0]
+    his = np.meshgrid(*grid.values(), indexing="ij")
+    los = np.meshgrid(*residues.values(), indexing="ij")
     points = {n: (h, lo) for n, h, lo in zip(grid, his, los, strict=True)}
     hi, lo, div = precise.evaluate(meta, points, chunk=chunk)
     dims = tuple(grid)
-    coords = {n: pairs[n][0] for n in grid}
-    coords.update({f"{n}_lo": (n, pairs[n][1]) for n in grid})
+    coords = dict(grid)
+    coords.update({f"{n}_lo": (n, residues[n]) for n in grid})
     coords["diverged"] = (dims, div)
     attrs = {**attrs_for(meta, LOSS), "precision": "double-double"}
-    out = xr.DataArray(hi + lo, dims=dims, coords=coords, name=LOSS.variable, attrs=attrs)
-    return out.assign_coords(outer_loss_lo=(dims, lo - ((hi + lo) - hi)))
+    value, value_lo = hi + lo, lo - ((hi + lo) - hi)
+    out = xr.DataArray(value, dims=dims, coords=coords, name=LOSS.variable, attrs=attrs)
+    return out.assign_coords({f"{LOSS.variable}_lo": (dims, value_lo)})
+
+
+def exact_coordinates(da: xr.DataArray, *, kind: str = "fraction",
+                      digits: int = 34) -> dict[str, list]:
+    """Each grid axis of a landscape as exact values: ``hi + lo`` from its float64
+    coordinate and its ``NAME_lo`` residues (zero where it has none), as
+    :class:`~fractions.Fraction` (``kind="fraction"``, exactly the stored sum) or as
+    decimal strings of ``digits`` significant digits (``kind="decimal"``). Works on what
+    :func:`landscape`, :func:`~metaloss._src.grid.io.load_netcdf` and
+    :func:`~metaloss._src.grid.store.open_store` return."""
+    if kind not in ("fraction", "decimal"):
+        raise InputError(f"kind must be 'fraction' or 'decimal', got {kind!r}")
+    out = {}
+    for dim in da.dims:
+        hi = np.asarray(da[dim].values, np.float64)
+        name = f"{dim}_lo"
+        lo = np.asarray(da[name].values, np.float64) if name in da.coords else np.zeros_like(hi)
+        if kind == "fraction":
+            out[str(dim)] = [to_fraction(h, low) for h, low in zip(hi, lo, strict=True)]
+        else:
+            out[str(dim)] = [decimal(h, low, digits) for h, low in zip(hi, lo, strict=True)]
+    return out

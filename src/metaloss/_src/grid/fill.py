@@ -32,10 +32,11 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss._src.errors import InputError, Interrupted
+from metaloss._src.errors import RESUME, InputError, Interrupted
 from metaloss._src.grid import distributed
 from metaloss._src.grid.config import attrs_for, store_config
-from metaloss._src.grid.executor import chunk_caller, chunk_size_for, in_order, workers_for
+from metaloss._src.grid.executor import chunk_caller, chunk_size_for, in_order
+from metaloss._src.grid.memory import workers_for
 from metaloss._src.grid.points import box_start
 from metaloss._src.grid.progress import TileBar
 from metaloss._src.grid.sharding import Devices, local_devices
@@ -43,7 +44,7 @@ from metaloss._src.grid.store import (
     TileLayout,
     TileStore,
     check_tile,
-    damage_message,
+    damage_error,
     default_tile,
     store_exists,
     tile_target,
@@ -98,14 +99,14 @@ def _inspect(path, config, resume: bool) -> tuple[str, list[int]]:
     store.check(config)
     bad = store.damaged()
     if bad and not resume:
-        raise InputError(damage_message(path, bad))
+        raise damage_error(path, bad)
     done = store.done()
     if done.all() and not bad:
         return "complete", []
     if not resume:
         raise InputError(
             f"store {str(path)!r} is unfinished ({done.sum()} of {done.size} tiles); "
-            "continue it with resume=True (metaloss landscape --resume) or delete it"
+            "continue it with resume=True or delete it", arguments=RESUME
         )
     _warn_versions(store)
     return "partial", bad
@@ -215,7 +216,7 @@ def _results(meta, grid, layout, call, key, devices, tiles, measure):
     groups = [work[i : i + n] for i in range(0, len(work), n)]
     if not groups:
         return
-    workers = workers_for(devs)
+    workers = workers_for(devs, meta, measure)
     run = chunk_caller(meta, grid, call, key, devs, measure, workers)
 
     def launch(group):

@@ -119,14 +119,17 @@ def disk_name(name: str) -> str:
 
 
 def to_disk(da: xr.DataArray) -> xr.DataArray:
-    """``da`` with its dimensions renamed by :func:`disk_name`."""
+    """``da`` with its dimensions (and their ``NAME_lo`` residues, in a double-double
+    landscape) renamed by :func:`disk_name`."""
     names = {d: disk_name(d) for d in da.dims if disk_name(d) != d}
+    names.update({f"{d}_lo": f"{n}_lo" for d, n in names.items() if f"{d}_lo" in da.coords})
     return da.rename(names) if names else da
 
 
 def from_disk(da: xr.DataArray) -> xr.DataArray:
     """Undoes :func:`to_disk`."""
     names = {d: str(d).replace(DISK_SEP, "/") for d in da.dims if DISK_SEP in str(d)}
+    names.update({f"{d}_lo": f"{n}_lo" for d, n in names.items() if f"{d}_lo" in da.coords})
     return da.rename(names) if names else da
 
 

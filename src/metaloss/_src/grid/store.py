@@ -10,6 +10,8 @@ Layout of ``path.zarr``::
     tile_crc          uint32, one element and one chunk per tile: the CRC-32 of the
                       tile's values and flags as written, so a chunk deleted or
                       damaged later is found (:meth:`TileStore.damaged`)
+    lr_lo, ...        a double-double store only (:mod:`metaloss._src.grid.ddstore`):
+    outer_loss_lo     the residues of the coordinates and of the values (in the CRC)
 
 A tile is written in two steps: its data region (an xarray region write aligned
 to chunk boundaries), then its ``tile_done`` entry. Zarr writes each chunk to a
@@ -38,24 +40,23 @@ from typing import Any
 import numpy as np
 import xarray as xr
 import zarr
-from zarr.codecs import BloscCodec
 
-from metaloss._src.errors import InputError
+from metaloss._src.errors import RESUME, InputError
 from metaloss._src.grid.config import config_hash, difference, keyed
 from metaloss._src.grid.io import check_parent, disk_name, from_disk, save_netcdf
 from metaloss._src.grid.tiles import (  # noqa: F401 -- some re-exported for fill.py
+    CRC,
+    MASK,
     TileLayout,
     check_tile,
     checksum,
-    damage_message,
+    damage_error,
     default_tile,
     quiet,
     tile_intact,
     tile_target,
+    write_empty,
 )
-
-MASK = "tile_done"
-CRC = "tile_crc"
 
 
 class TileStore:
@@ -89,6 +90,8 @@ class TileStore:
             raise InputError(f"store {str(self.path)!r} is damaged: its {MASK} array is "
                              "missing; delete it and compute it again") from None
         self._crc = group.get(CRC, None)  # stores from before checksums have none
+        lo = f"{self.variable}_lo"  # the values' residues, in a double-double store
+        self.lo_name = lo if lo in group else None
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> TileStore:
@@ -103,11 +106,14 @@ class TileStore:
         attrs: Mapping[str, Any],
         dtype: np.dtype,
         variable: str = "outer_loss",
+        residues: Mapping[str, np.ndarray] | None = None,
     ) -> TileStore:
         """Builds the empty store beside ``path``, then renames it into place.
 
         A store is therefore either absent or complete in its metadata. If another
-        process created ``path`` first, its store is opened instead.
+        process created ``path`` first, its store is opened instead. ``residues``
+        (axis name -> the ``lo`` parts of its values) makes a double-double store:
+        ``NAME_lo`` coordinates and a ``VARIABLE_lo`` array beside the values.
         """
         dest = Path(path)
         check_parent(dest)
@@ -115,7 +121,8 @@ class TileStore:
             shutil.rmtree(stale, ignore_errors=True)
         tmp = dest.parent / f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp"
         try:
-            _write_empty(tmp, grid, config, {**attrs, "variable": variable}, dtype, variable)
+            write_empty(tmp, grid, config, {**attrs, "variable": variable}, dtype, variable,
+                        residues)
             try:
                 os.rename(tmp, dest)
             except OSError:
@@ -140,10 +147,16 @@ class TileStore:
         """Flat bool mask of finished tiles, in C order."""
         return np.asarray(self._mask[...], bool).ravel()
 
-    def write_tile(self, index: int, loss: np.ndarray, diverged: np.ndarray) -> None:
-        """Writes one tile's values, then marks it done: a tile is never marked early."""
+    def write_tile(self, index: int, loss: np.ndarray, diverged: np.ndarray,
+                   lo: np.ndarray | None = None) -> None:
+        """Writes one tile's values (and their residues ``lo`` in a double-double
+        store), then marks it done: a tile is never marked early."""
         region = self.layout.region(index)
         tile = xr.Dataset({self.variable: (self.dims, loss), "diverged": (self.dims, diverged)})
+        if (lo is None) != (self.lo_name is None):
+            raise ValueError("residues are written to a double-double store, and only there")
+        if lo is not None:
+            tile[self.lo_name] = (self.dims, lo)
         tile.to_zarr(
             self.path,
             region=dict(zip(self.dims, region, strict=True)),
@@ -153,7 +166,7 @@ class TileStore:
         )
         pos = np.unravel_index(index, self.layout.counts)
         if self._crc is not None:
-            self._crc[pos] = checksum(loss, diverged, self._group[self.variable].dtype)
+            self._crc[pos] = checksum(loss, diverged, self._group[self.variable].dtype, lo)
         self._mask[pos] = True
 
     def damaged(self, tiles=None) -> list[int]:
@@ -171,7 +184,7 @@ class TileStore:
         candidates = np.flatnonzero(done) if tiles is None else [t for t in tiles if done[t]]
         return [int(t) for t in candidates if not tile_intact(
             self.path, self._group, self.variable, self.layout, int(t),
-            None if sums is None else int(sums[t]))]
+            None if sums is None else int(sums[t]), self.lo_name)]
 
     def unmark(self, tiles) -> None:
         """Marks ``tiles`` as not done, so a resume computes them again."""
@@ -193,7 +206,8 @@ class TileStore:
                 use_zarr_fill_value_as_mask=False,
             )
         da = from_disk(ds[self.variable])
-        da.attrs = {k: v for k, v in self.attrs.items()}
+        # "coordinates" lists a double-double store's NAME_lo (xarray's, not ours)
+        da.attrs = {k: v for k, v in self.attrs.items() if k != "coordinates"}
         return da
 
 
@@ -209,45 +223,6 @@ def _is_store(path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return "store_config" in meta.get("attributes", {})
-
-
-def _write_empty(tmp: Path, grid, config, attrs, dtype, variable: str) -> None:
-    """The store's metadata, coordinates and empty arrays. Tiles are compressed with
-    Blosc's LZ4 after a byte shuffle (bit shuffle for the bool mask): a 1024 x 1024
-    float32 tile of the study's landscape encodes in about half the CPU time of Zarr's
-    default Zstandard and to a smaller size (2.6 against 3.4 MiB), and that CPU time
-    competes with the computation.
-    """
-    grid = {disk_name(name): values for name, values in grid.items()}  # "/" is a path
-    dims = tuple(grid)
-    attrs = {
-        **attrs,
-        "store_config": json.dumps(config, sort_keys=True),
-        "config_hash": config_hash(config),
-        "zarr_version": zarr.__version__,
-    }
-    xr.Dataset(coords=dict(grid), attrs=attrs).to_zarr(
-        tmp, mode="w-", zarr_format=3, consolidated=False
-    )
-    layout = TileLayout(tuple(len(v) for v in grid.values()), tuple(config["tile"]))
-    group = zarr.open_group(tmp, mode="r+", zarr_format=3)
-    group.create_array(
-        variable, shape=layout.shape, chunks=layout.tile, dtype=dtype, fill_value=np.nan,
-        dimension_names=dims, attributes={"coordinates": "diverged"},
-        compressors=BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"),
-    )
-    group.create_array(
-        "diverged", shape=layout.shape, chunks=layout.tile, dtype=bool, fill_value=False,
-        dimension_names=dims, compressors=BloscCodec(cname="lz4", clevel=5, shuffle="bitshuffle"),
-    )
-    group.create_array(
-        MASK, shape=layout.counts, chunks=(1,) * len(dims), dtype=bool, fill_value=False,
-        dimension_names=tuple(f"{d}_tile" for d in dims), compressors=None,
-    )
-    group.create_array(
-        CRC, shape=layout.counts, chunks=(1,) * len(dims), dtype=np.uint32, fill_value=0,
-        dimension_names=tuple(f"{d}_tile" for d in dims), compressors=None,
-    )
 
 
 def _reason(e: OSError) -> str:
@@ -276,11 +251,11 @@ def open_store(path: str | os.PathLike, *, incomplete: bool = False) -> xr.DataA
         if not done.all():
             raise InputError(
                 f"store {str(p)!r} is unfinished ({done.sum()} of {done.size} tiles); "
-                "finish it with resume=True (metaloss landscape --resume)"
+                "finish it with resume=True", arguments=RESUME
             )
     bad = store.damaged()
     if bad:
-        raise InputError(damage_message(p, bad))
+        raise damage_error(p, bad)
     return store.dataarray()
 
 

@@ -9,7 +9,7 @@ the others' counters. A counter that has not moved for :data:`TIMEOUT_S` seconds
 (measured on the watcher's own clock, so hosts' clocks need not agree), or a
 coordination service that stops answering, ends the survivor at once: one line
 naming the lost process, exit code :data:`EXIT_LOST_PROCESS`. Every tile finished
-so far is already in the store; ``--resume`` completes it.
+so far is already in the store; running it again with ``resume=True`` completes it.
 """
 
 from __future__ import annotations
@@ -37,10 +37,16 @@ def _client():
     return jd.global_state.client
 
 
-def lost_process_line(what: str) -> str:
+def kept_notice(resume: str = "resume=True") -> str:
+    """The end of :func:`lost_process_line`: what is kept and how to continue, with
+    ``resume`` spelling the argument that continues a store run."""
+    return ("this process stops. The tiles finished so far are kept in the store: run it "
+            f"again with {resume} to complete it")
+
+
+def lost_process_line(what: str, resume: str = "resume=True") -> str:
     """The one line a process prints when its run lost another process."""
-    return (f"error: {what}; this process stops. The tiles finished so far are kept in the "
-            "store: run the same command with --resume to complete it")
+    return f"error: {what}; {kept_notice(resume)}"
 
 
 def stop_run(message: str) -> None:

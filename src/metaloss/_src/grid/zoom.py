@@ -160,8 +160,9 @@ def check_center(view: Sequence[ViewAxis], center: Mapping[str, float]) -> dict[
     names = [ax.name for ax in view]
     extra = [n for n in center if n not in names]
     if extra or len(center) != len(names):
-        raise InputError(f"give one --center NAME=VALUE for each axis ({', '.join(names)}), "
-                         f"got {', '.join(center) or 'none'}")
+        raise InputError(f"center={{NAME: VALUE, ...}} must name each axis once "
+                         f"({', '.join(names)}), got {', '.join(center) or 'none'}",
+                         arguments={"center": "center={NAME: VALUE, ...}"})
     out = {}
     for ax in view:
         value = float(center[ax.name])
@@ -246,8 +247,10 @@ def compute_level(meta, level: Level, key, *, store=None, resume: bool = False,
 
     from metaloss._src.grid.compute import landscape
 
-    if level.dtype == "double-double":  # computed in memory: no store for these levels
-        return landscape(meta, level.axes, key=key, precision="double-double", **options)
+    if level.dtype == "double-double":  # a store keeps the axes' residues (NAME_lo)
+        da = landscape(meta, level.axes, key=key, precision="double-double", store=store,
+                       resume=resume, **options)
+        return da.load()
     with jax.enable_x64(level.dtype == "float64"):
         da = landscape(meta, level.axes, key=key, store=store, resume=resume, **options)
         return da.load()

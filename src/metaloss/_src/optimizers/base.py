@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import jax
 
 from metaloss._src.errors import check_declared
+from metaloss._src.spec import name_of
 
 PyTree = Any
 HParams = Mapping[str, jax.Array]
@@ -76,4 +77,5 @@ class InnerOptimizer(abc.ABC):
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        """The spec that builds this object back (see :func:`metaloss._src.spec.name_of`)."""
+        return name_of(self)

@@ -16,7 +16,8 @@ from metaloss._src.plot.figures import (
 from metaloss._src.plot.heatmaps import heatmap, trajectories
 from metaloss._src.plot.maps import QUANTITIES as MAP_QUANTITIES
 from metaloss._src.plot.maps import estimator_map
-from metaloss._src.plot.style import figure, in_background, save
+from metaloss._src.plot.pool import in_background, save
+from metaloss._src.plot.style import figure
 from metaloss._src.plot.zoom import animate, can_write_mp4, dimension_depth
 
 __all__ = [

@@ -26,12 +26,14 @@ from metaloss._src.optimizers.sgd import SGD, SGDM
 from metaloss._src.precise.rules import RULES
 from metaloss._src.precision import dd
 from metaloss._src.precision.dd import DD
+from metaloss._src.spec import REGISTRY
 
 OPTIMIZERS = (SGD, SGDM)
 OBJECTIVES = ("mean", "final")
-SUPPORTED = (f"problems {', '.join(c.__name__ for c in RULES)} "
+SUPPORTED = (f"problems {', '.join(REGISTRY.entry_of_class(c).name for c in RULES)} "
              f"(meanfield_mlp with tanh, relu or identity) with optimizers "
-             f"{', '.join(c.__name__ for c in OPTIMIZERS)} and objectives {', '.join(OBJECTIVES)}")
+             f"{', '.join(REGISTRY.entry_of_class(c).name for c in OPTIMIZERS)} and objectives "
+             f"{', '.join(OBJECTIVES)}")
 
 
 def check(meta) -> None:

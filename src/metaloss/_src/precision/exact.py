@@ -10,25 +10,40 @@ parts are the float64 values it always gave, so float64 consumers see no change.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+
+from metaloss._src.precision import dd
 
 
 class ExactValues(np.ndarray):
-    """A float64 array of the ``hi`` parts, with ``.lo`` (same shape) the residues."""
+    """A float64 array of the ``hi`` parts, with ``.lo`` (same shape) the residues.
 
-    lo: np.ndarray
+    ``lo`` may be given as a function of no arguments instead, called the first time
+    ``.lo`` is read: log axes compute their residues in double-double JAX code, which
+    float32/float64 landscapes never need to pay for."""
 
     def __new__(cls, hi, lo):
         out = np.asarray(hi, np.float64).view(cls)
-        out.lo = np.asarray(lo, np.float64).reshape(out.shape)
+        out._lo, out._make = (None, lo) if callable(lo) else (
+            np.asarray(lo, np.float64).reshape(out.shape), None)
         return out
 
     def __array_finalize__(self, obj):
-        if not hasattr(self, "lo"):
+        if not hasattr(self, "_lo"):
             # a view, slice or result of arithmetic: the residues do not follow
-            self.lo = None
+            self._lo, self._make = None, None
+
+    @property
+    def lo(self) -> np.ndarray | None:
+        if self._lo is None and self._make is not None:
+            self._lo = np.asarray(self._make(), np.float64).reshape(self.shape)
+            self._make = None
+        return self._lo
 
     def __reduce__(self):  # pickles as a plain array: the residues travel in .lo only
         return np.asarray(self).__reduce__()
@@ -89,6 +104,90 @@ def lin_residues(hi: np.ndarray, start: str, stop: str) -> ExactValues:
     v, w = v + w, w - ((v + w) - v)
     lo = (v - np.asarray(hi, np.float64)) + w
     return ExactValues(hi, lo)
+
+
+def log_residues(hi: np.ndarray, start: str, stop: str, one_minus: bool = False) -> ExactValues:
+    """``hi`` (the float64 values of a ``log`` axis from decimal ``start`` to ``stop``,
+    or of a ``1mlog`` axis with ``one_minus``) with the residues of the double-double
+    points ``exp(log A + i (log B - log A) / (n - 1))`` (``1 -`` that for ``1mlog``),
+    computed when ``.lo`` is first read.
+
+    Evaluated as ``A * exp(t_i log(B/A))`` with ``t_i = i / (n - 1)``: ``log(B/A)`` is
+    reduced exactly (``B/A = m 2^e`` with exact rationals, ``e ln 2`` rounded once
+    from a 75-digit ``ln 2``), so a narrow window costs no digits to a large ``|log A|``;
+    each ``t_i log(B/A) = j ln 2 + r`` is reduced with a three-part ``ln 2``, and
+    ``exp(r)`` (``|r| <= 0.35``) and the products run in double-double
+    (:mod:`metaloss._src.precision.dd`). ``tests/core/test_exact_axes.py`` holds every
+    point within ``1e-30`` (relative) of 40-digit mpmath."""
+    hi = np.asarray(hi, np.float64)
+    a, b = Fraction(start.strip()), Fraction(stop.strip())
+    return ExactValues(hi, lambda: _log_lo(hi, a, b, one_minus))
+
+
+def _log_dd(q: Fraction) -> tuple[float, float]:
+    """``log q`` for a positive rational, to double-double precision: ``q = m 2^e``
+    exactly, ``log m`` in double-double, ``e ln 2`` rounded once."""
+    e = q.numerator.bit_length() - q.denominator.bit_length()
+    m = q / Fraction(2) ** e  # exactly, in (1/2, 2)
+    with jax.enable_x64(True):
+        lm = dd.log(dd.const(m))
+        total = dd.add(lm, dd.const(e * dd._LN2))
+        return float(total.hi), float(total.lo)
+
+
+def _log_lo(hi: np.ndarray, a: Fraction, b: Fraction, one_minus: bool) -> np.ndarray:
+    n = len(hi)
+    # every operand a full array from the host: a scalar broadcast inside the program
+    # lets XLA move the products of two_prod past their barriers (then contract them)
+    full = lambda pair: tuple(np.full(n, v, np.float64) for v in pair)
+    args = (full(dd.from_fraction(a)), full(_log_dd(b / a)),
+            full(dd.from_fraction(Fraction(1, max(n - 1, 1)))), full(_LN2_3),
+            np.arange(n, dtype=np.float64))
+    with jax.enable_x64(True):
+        v = _log_points(*args, one_minus)
+        if not _agrees(v, a, b, n, one_minus):
+            # XLA's fusion broke an error-free transformation: unfused, op by op
+            with jax.disable_jit():
+                v = _log_points(*args, one_minus)
+        v_hi, v_lo = np.asarray(v[0], np.float64), np.asarray(v[1], np.float64)
+    return (v_hi - hi) + v_lo
+
+
+def _agrees(v, a: Fraction, b: Fraction, n: int, one_minus: bool, bound=1e-30) -> bool:
+    """Whether the first, middle and last points are within ``bound`` (relative) of
+    40-digit decimal arithmetic (a check on the compiled program, not on the method)."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+        la = (decimal.Decimal(a.numerator) / a.denominator).ln()
+        lb = (decimal.Decimal(b.numerator) / b.denominator).ln()
+        for i in sorted({0, n // 2, n - 1}):
+            want = (la + (lb - la) * i / max(n - 1, 1)).exp()
+            want = 1 - want if one_minus else want
+            got = decimal.Decimal(float(v[0][i])) + decimal.Decimal(float(v[1][i]))
+            if want != 0 and abs(got - want) > decimal.Decimal(bound) * abs(want):
+                return False
+    return True
+
+
+_LN2_3 = (float(dd._LN2), float(dd._LN2 - Fraction(float(dd._LN2))),
+          float(dd._LN2 - Fraction(float(dd._LN2))
+                - Fraction(float(dd._LN2 - Fraction(float(dd._LN2))))))
+"""``ln 2`` as three float64 parts (about 160 bits)."""
+
+
+@functools.partial(jax.jit, static_argnums=5)
+def _log_points(a, rho, inv, ln2, i, one_minus):
+    """``A exp(i rho / (n - 1))`` (``1 -`` that) in double-double; ``a``, ``rho`` and
+    ``inv = 1 / (n - 1)`` pairs of arrays, ``ln2`` three."""
+    x = dd.mul(dd.mul_float(dd.DD(*rho), i), dd.DD(*inv))
+    j = jnp.round(x.hi / ln2[0])
+    r = dd.sub(dd.sub(x, dd.mul_float(dd.DD(ln2[0], ln2[1]), j)), dd.lift(ln2[2] * j))
+    v = dd.mul(dd.DD(*a), dd.exp(r))  # |r| <= 0.35: exp's own reduction is exact
+    k = j.astype(jnp.int32)
+    v = dd.DD(jnp.ldexp(v.hi, k), jnp.ldexp(v.lo, k))
+    return dd.sub(dd.lift(jnp.ones_like(v.hi)), v) if one_minus else v
 
 
 def linspace(start: str, stop: str, num: int) -> ExactValues:

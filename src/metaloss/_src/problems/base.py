@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import jax
 
 from metaloss._src.errors import InputError, check_declared
+from metaloss._src.spec import name_of
 
 PyTree = Any
 
@@ -75,4 +76,5 @@ class Problem(abc.ABC):
 
     @property
     def name(self) -> str:
-        return type(self).__name__
+        """The spec that builds this object back (see :func:`metaloss._src.spec.name_of`)."""
+        return name_of(self)

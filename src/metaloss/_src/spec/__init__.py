@@ -178,6 +178,16 @@ def label(obj: Any) -> str:
     return entry.name + (f"({', '.join(parts)})" if parts else "")
 
 
+def name_of(obj: Any) -> str:
+    """The ``.name`` of every problem, system, optimizer, objective, estimator and
+    measure: its :func:`label` (a spec that parses back to an equal object) when its
+    class is registered, else its class name (a user's own class, which no registered
+    name spells; a wrapper made from a ``module:attribute`` spec names that spec)."""
+    if REGISTRY.entry_of(obj) is not None and dataclasses.is_dataclass(obj):
+        return label(obj)
+    return type(obj).__name__
+
+
 def _default(f: dataclasses.Field) -> Any:
     if f.default is not dataclasses.MISSING:
         return f.default

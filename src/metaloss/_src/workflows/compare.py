@@ -178,7 +178,7 @@ def compare(
                              samples=maps.samples, key=jax.random.fold_in(key, 4))
         land = lanes.start(_threshold, meta, space, box, basin.grid, basin.quantile, inner_key)
         jobs = [(lanes.start(run_estimator, meta, space, est, init, keys, budget,
-                             training.optimizer, inner_key), plan and lanes.start(plan.run, est))
+                             training.transform, inner_key), plan and lanes.start(plan.run, est))
                 for est in estimators]
         runs, rows = [], []
         for train, job in jobs:

@@ -11,7 +11,15 @@ import numpy as np
 
 from metaloss._src.analysis.fractal import boundary_cells
 from metaloss._src.errors import InputError
-from metaloss._src.grid.zoom import Level, ViewAxis, compute_level, plan
+from metaloss._src.grid.zoom import Level, ViewAxis, compute_level, parse_view_axis, plan
+from metaloss._src.workflows.zoom_result import Zoom
+
+NO_BOUNDARY = ("automatic centring (center=None) found no divergence boundary in the first "
+               "level (every run trains, or every run diverges): give center=, or a lower "
+               "divergence= factor of the meta-loss")
+"""The message of a zoom with ``center=None`` whose level 0 has no boundary to centre on."""
+NOT_A_ZOOM = "exists and is not a zoom store: choose another store= path"
+OTHER_ZOOM = "holds a different zoom: choose another store= path or delete it"
 
 
 def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -24,9 +32,7 @@ def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, f
     """
     cells = boundary_cells(np.asarray(mask, bool))
     if not cells.any():
-        raise InputError("--auto found no divergence boundary in the first level (every run "
-                         "trains, or every run diverges): give --center, or a lower "
-                         "--divergence factor")
+        raise InputError(NO_BOUNDARY)
     idx = np.argwhere(cells)
     mid = (np.asarray(cells.shape) - 1) / 2
     i = idx[np.argmin(((idx - mid) ** 2).sum(axis=1))]
@@ -52,10 +58,9 @@ def open_zoom_store(path, config: Mapping[str, Any]):
         except Exception:  # not a Zarr group at all
             old = None
         if old is None:
-            raise InputError(f"{str(p)!r} exists and is not a zoom store: choose another --out")
+            raise InputError(f"{str(p)!r} {NOT_A_ZOOM}")
         if old != text:
-            raise InputError(f"{str(p)!r} holds a different zoom: choose another --out or "
-                             "delete it")
+            raise InputError(f"{str(p)!r} {OTHER_ZOOM}")
         return p
     check_parent(p)
     zarr.open_group(p, mode="w-", zarr_format=3, attributes={"zoom": text})
@@ -98,41 +103,63 @@ def add_determined(meta, level: Level, da, key, **options):
     return da
 
 
-def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: float,
-         levels: int, size: int = 256, *, key=None, store=None, resume: bool = False,
-         on_level=None, float64: bool = False, determined: bool = False,
-         precision: str | None = None, **options: Any) -> list[tuple[Level, Any]]:
-    """Computes every level of a zoom; returns ``[(Level, DataArray), ...]``.
+def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | None = None,
+         factor: float = 4.0, levels: int = 5, size: int = 256, *, key=None, store=None,
+         resume: bool = False, on_level=None, float64: bool = False, determined: bool = False,
+         precision: str | None = None, **options: Any) -> Zoom:
+    """Zooms into a 2-D landscape level by level, each level recomputed at full resolution.
+
+    Level 0 is the starting view; level ``k`` is ``factor**k`` times narrower on every
+    axis around ``center``, in the axes' own coordinates (log10 lr, log10(1 - momentum),
+    the value for ``lin``). A level whose cells come near float32 resolution runs in
+    float64 (and, for ``lin`` axes past float64's, in double-double); a zoom deeper than
+    the precisions resolve is refused before anything is computed.
+
+    ```python
+    z = ml.workflows.zoom(meta, ["lr=log:1e-3:1e2", "momentum=1mlog:1e-3:1"],
+                          factor=4, levels=3, size=64)
+    z.dimensions; z.save("zoom/")
+    ```
 
     Args:
       meta: the meta-loss (the view's two axes are its grid axes).
-      view: the starting view's two axes (:func:`parse_view_axis`).
-      center: axis name -> hyperparameter value; ``None`` picks the boundary of level
-        0's ``diverged`` mask nearest its middle (:func:`pick_center`).
+      view: the starting view's two axes, each ``NAME=KIND:A:B`` (KIND ``log``, ``lin``
+        or ``1mlog``; A and B hyperparameter values, for ``1mlog`` of ``1 - value``).
+      center: axis name -> hyperparameter value; ``None`` picks the boundary cell of
+        level 0's ``diverged`` mask nearest its middle.
       factor: each level is ``factor`` times narrower on every axis (> 1).
       levels: number of levels, the starting view included (>= 1).
-      size: points per axis at every level.
+      size: points per axis at every level (>= 16, for box counting).
       key: the inner runs' key.
       store: a Zarr group path; level ``k`` goes to ``store/level<k>``, a landscape
         store written tile by tile, so ``resume`` continues the first unfinished level
-        and finished ones are only read.
+        and finished ones are only read. ``None`` computes in memory.
+      resume: continue the zoom already in ``store``.
       on_level: ``on_level(level, da)`` after each level (for progress reports).
       float64: compute every level in float64 (the default switches only where
         float32 cannot resolve the cells).
       precision: the lowest precision of any level, ``"float32"`` (the default),
         ``"float64"`` (as ``float64=True``) or ``"double-double"`` (every level, the
-        outer loss only; the meta-loss must be one :mod:`metaloss._src.precise`
+        outer loss only; the meta-loss must be one the double-double unroll
         supports). Levels whose cells the precision cannot resolve still move up
         (float32 -> float64 -> double-double), as their ``Level.dtype`` says.
       determined: also compute each level at the next precision (float32 -> float64 ->
         double-double where supported) and add a boolean ``determined`` coordinate
         (the ``diverged`` flags agree) and ``attrs["determined_share"]``; a level with
         no higher precision available gets none.
-      options: passed on to :func:`metaloss._src.grid.landscape` (``chunk``, ``progress``,
+      options: passed on to :func:`metaloss.landscape` (``chunk``, ``progress``,
         ``devices``, ``measure``).
+
+    Returns:
+      :class:`Zoom`: the levels and their data, ``.table()`` and ``.dimensions`` for the
+      boundary dimension per level, ``.save(dir)`` for the files.
     """
+    from metaloss._src.analysis.fractal import MIN_SIDE
     from metaloss._src.grid.doubled import check_precision
 
+    view = [parse_view_axis(ax) if isinstance(ax, str) else ax for ax in view]
+    if size < MIN_SIDE:
+        raise InputError(f"size must be >= {MIN_SIDE} (box counting needs it), got {size}")
     floor = check_precision(precision) or "float32"
     if float64 and floor not in ("float32", "float64"):
         raise InputError(f"float64=True contradicts precision {floor!r}")
@@ -140,16 +167,17 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
         from metaloss._src.precise.unroll import check
 
         check(meta)  # refused before anything is computed
+    auto = center is None
     planned = plan(view, center, factor, levels, size, float64=float64, floor=floor)
     root = None
     if store is not None:
         config = {"view": [ax.spec() for ax in view], "factor": float(factor),
                   "levels": int(levels), "size": int(size),
-                  "center": "auto" if center is None else {k: float(v) for k, v in center.items()}}
+                  "center": "auto" if auto else {k: float(v) for k, v in center.items()}}
         if floor != "float32":
             config["precision"] = floor
         root = open_zoom_store(store, config)
-    out = []
+    done: list[tuple[Level, Any]] = []
     k = 0
     while k < len(planned):
         level = planned[k]
@@ -158,11 +186,13 @@ def zoom(meta, view: Sequence[ViewAxis], center: Mapping[str, float] | None, fac
         da.attrs.update(zoom_level=k, zoom_factor=float(factor), zoom_dtype=level.dtype)
         if determined:
             da = add_determined(meta, level, da, key, **options)
-        out.append((level, da))
+        done.append((level, da))
         if on_level is not None:
             on_level(level, da)
         if k == 0 and center is None:
             center = pick_center(np.asarray(da["diverged"]), level.axes)
             planned = plan(view, center, factor, levels, size, float64=float64, floor=floor)
         k += 1
-    return out
+    space = meta.default_space([ax.name for ax in view])
+    return Zoom([lv for lv, _ in done], [da for _, da in done], float(factor),
+                {k: float(v) for k, v in center.items()}, auto, space, root)

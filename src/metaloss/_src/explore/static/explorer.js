@@ -250,6 +250,30 @@ function draw() {
   drawOverlay();
 }
 
+// A copy of the plot area as drawn, shifted under the cursor while a pan drag lasts.
+function snapshot() {
+  const b = plotBox();
+  const snap = document.createElement("canvas");
+  snap.width = b.w; snap.height = b.h;
+  snap.getContext("2d").drawImage($("map"), b.x, b.y, b.w, b.h, 0, 0, b.w, b.h);
+  return snap;
+}
+
+// Pan feedback: the current image moved by (dx, dy) pixels, the axes of the moved window.
+function drawPanned(dx, dy) {
+  const { snap, axes } = state.drag;
+  const canvas = $("map");
+  const ctx = canvas.getContext("2d");
+  const b = plotBox();
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.save();
+  ctx.beginPath(); ctx.rect(b.x, b.y, b.w, b.h); ctx.clip();
+  ctx.fillStyle = "#ddd"; ctx.fillRect(b.x, b.y, b.w, b.h);
+  ctx.drawImage(snap, b.x + dx, b.y + (axes.length > 1 ? dy : 0));
+  ctx.restore();
+  drawAxes(ctx, pannedAxes(axes, dx, dy, axes[0].n));
+}
+
 // A 1-D view: the measure as a curve over the axis, on the colour bar's scale (the bar
 // beside the plot is its vertical axis); diverged points marked along the bottom.
 function drawLine(ctx, frame, scale) {
@@ -378,7 +402,7 @@ function drawOverlay() {
   const c = $("overlay");
   const ctx = c.getContext("2d");
   ctx.clearRect(0, 0, c.width, c.height);
-  if (state.drag && state.drag.moved) {
+  if (state.drag && state.drag.moved && state.drag.zoom) {
     const { x0, y0, x1, y1 } = state.drag;
     ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.5; ctx.setLineDash([5, 3]);
     ctx.strokeRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
@@ -386,7 +410,17 @@ function drawOverlay() {
   }
   const p = state.picked;
   if (!p || !state.frame) return;
-  const axes = state.frame.axes;
+  const d = state.drag;
+  const axes = d && d.moved && !d.zoom ? pannedAxes(d.axes, d.x1 - d.x0, d.y1 - d.y0, d.axes[0].n)
+    : state.frame.axes;
+  const b = plotBox();
+  ctx.save();
+  ctx.beginPath(); ctx.rect(b.x, b.y, b.w, b.h); ctx.clip();
+  drawPicked(ctx, p, axes);
+  ctx.restore();
+}
+
+function drawPicked(ctx, p, axes) {
   const fx = uToFrac(axes[0], p.u[0]);
   const oneD = axes.length === 1;
   const fy = !oneD ? uToFrac(axes[1], p.u[1])
@@ -429,12 +463,23 @@ function cellAt(px, py) {
   return { i, j, k: i * ny + j, coords: f.head.dims.map((d, a) => f.head.coords[d][a ? j : i]) };
 }
 
+// The mouse position in the map canvas's pixels, for events on any element.
+function mapXY(ev) {
+  const r = $("overlay").getBoundingClientRect();
+  return [ev.clientX - r.left, ev.clientY - r.top];
+}
+
+// While the button is held: a shift-drag draws its zoom box, a plain drag moves the image.
+function onDrag(ev) {
+  const drag = state.drag;
+  if (!drag) return;
+  [drag.x1, drag.y1] = mapXY(ev);
+  drag.moved ||= Math.hypot(drag.x1 - drag.x0, drag.y1 - drag.y0) > 4;
+  if (drag.moved && !drag.zoom) drawPanned(drag.x1 - drag.x0, drag.y1 - drag.y0);
+  drawOverlay();
+}
+
 function onHover(ev) {
-  if (state.drag) {
-    state.drag.x1 = ev.offsetX; state.drag.y1 = ev.offsetY;
-    state.drag.moved ||= Math.hypot(ev.offsetX - state.drag.x0, ev.offsetY - state.drag.y0) > 4;
-    drawOverlay();
-  }
   const cell = cellAt(ev.offsetX, ev.offsetY);
   if (!cell) return;
   const f = state.frame;
@@ -448,14 +493,40 @@ function onHover(ev) {
 
 function onDown(ev) {
   if (ev.button !== 0 || !cellAt(ev.offsetX, ev.offsetY)) return;
-  state.drag = { x0: ev.offsetX, y0: ev.offsetY, x1: ev.offsetX, y1: ev.offsetY, moved: false };
+  ev.preventDefault();  // no text selection while dragging; the keys go to the page again
+  if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+  const zoom = ev.shiftKey;
+  state.drag = { x0: ev.offsetX, y0: ev.offsetY, x1: ev.offsetX, y1: ev.offsetY, moved: false,
+    zoom, axes: state.frame.axes, snap: zoom ? null : snapshot() };
 }
 
-function onUp(ev) {
+// The view moved by a drag of (dx, dy) pixels: the landscape follows the cursor, so the
+// window moves the other way by the dragged fraction of its width (and height).
+function pannedAxes(axes, dx, dy, n) {
+  const b = plotBox();
+  const move = (ax, frac) => {
+    const [l, r] = uEdges(ax);
+    const [l2, r2] = [l - frac * (r - l), r - frac * (r - l)];
+    const du = (r2 - l2) / n;
+    return { ...ax, n, a: fromU(ax, l2 + du / 2), b: fromU(ax, r2 - du / 2) };
+  };
+  const next = [move(axes[0], dx / b.w)];
+  if (axes.length > 1) next.push(move(axes[1], -dy / b.h));
+  return next;
+}
+
+function onUp() {
   const drag = state.drag;
   state.drag = null;
   if (!drag) return;
   if (!drag.moved) { drawOverlay(); pick(cellAt(drag.x0, drag.y0)); return; }
+  if (!drag.zoom) {
+    const next = pannedAxes(drag.axes, drag.x1 - drag.x0, drag.y1 - drag.y0,
+      Number($("resolution").value));
+    state.history.push(state.axes);
+    show(next);
+    return;
+  }
   const axes = state.frame.axes;
   const clamp = (v) => Math.min(1, Math.max(0, v));
   const [fx0, fy0] = pixelToFrac(Math.min(drag.x0, drag.x1), Math.max(drag.y0, drag.y1));
@@ -614,6 +685,7 @@ async function main() {
   const overlay = $("overlay");
   overlay.addEventListener("mousemove", onHover);
   overlay.addEventListener("mousedown", onDown);
+  window.addEventListener("mousemove", onDrag);
   window.addEventListener("mouseup", onUp);
   overlay.addEventListener("dblclick", back);
   $("back").addEventListener("click", back);

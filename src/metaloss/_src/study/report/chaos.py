@@ -49,7 +49,7 @@ def section_chaos(rep: Report, cfg: StudySettings) -> None:
                        "that hold a boundary cell against 1/s, log-log, with the fitted "
                        "slope, at the grid's resolution and at half of it (right).")
     _numbers(rep, plane, c)
-    known = rep.state.get("landscape")
+    known = rep.state.landscape
     default_diverged = None if known is None else int(np.asarray(known["diverged"]).sum())
     sec.paragraphs += _text(plane, c, n, default_diverged)
 

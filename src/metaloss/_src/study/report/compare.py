@@ -69,13 +69,13 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
     ``overrides`` replace :func:`study_comparison`'s arguments (any meta-loss, space
     and box)."""
     sec = rep.section("Estimators compared over many seeds")
-    outer_step = overrides.pop("outer_step", 0.01)
     args = {**study_comparison(rep.quick), **overrides}
+    settings = grouped(args)
     rep.record("compare", args["meta"])
     n_est = len(args.get("estimators") or default_estimators())
     steps = n_est + (1 if args.get("lengths", True) else 0) + (1 if args.get("maps") else 0)
     with rep.stage("estimator comparison", total=steps, unit="steps") as st:
-        cmp = compare(**grouped(args), log=lambda what: st.advance(1, what))
+        cmp = compare(**settings, log=lambda what: st.advance(1, what))
     with rep.stage("comparison figures"):
         paths = cmp.save(rep.out)
     rows = cmp.table()
@@ -108,7 +108,7 @@ def section_compare(rep: Report, cfg: StudySettings | None = None, **overrides) 
         + (f" and {len(cmp.starts)} named starts" if cmp.starts else "")
         + f", with {cmp.budget} inner steps per run: an estimator that spends "
         "more inner steps per outer step takes fewer outer steps. All use one outer optimizer "
-        f"(clip 10, SGD step {outer_step:g}). A run ends in the low-loss basin when its "
+        f"({settings['training'].describe()}). A run ends in the low-loss basin when its "
         f"final true outer loss is at most {cmp.threshold:.3f}, the "
         f"{cmp.basin_quantile:.0%} quantile "
         f"of the landscape over the box. Medians, quartiles and basin shares carry 95% "

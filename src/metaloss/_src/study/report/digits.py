@@ -30,7 +30,7 @@ class DigitsSettings:
     steps: int = 100
     hidden: int = 32
     factor: float = 3.0
-    chunk: int | None = None  # default: blocks of 16 points (metaloss._src.grid.executor.cpu_block)
+    chunk: int | None = None  # default: blocks of 16 points (metaloss._src.grid.memory.cpu_block)
 
     @classmethod
     def quick(cls) -> DigitsSettings:

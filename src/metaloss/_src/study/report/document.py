@@ -8,12 +8,17 @@ import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from metaloss._src import plot
 from metaloss._src.grid.io import write_text
 from metaloss._src.study.console import Console, Stage
 from metaloss._src.study.report.render import render_html, render_markdown
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 @dataclasses.dataclass
@@ -24,12 +29,28 @@ class Section:
     tables: list[tuple[list[str], list[list[str]]]] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass(slots=True)
+class SharedResults:
+    """What one section computes and a later one reuses. A field keeps its empty value
+    until the section that fills it has run (a later section then goes without it).
+    Slots: a misspelt field is an ``AttributeError``, not a silent new entry."""
+
+    landscape: xr.DataArray | None = None
+    """The 2-D landscape over (lr, momentum) (``section_landscape``)."""
+    gradient_runs: dict[str, dict[str, np.ndarray]] = dataclasses.field(default_factory=dict)
+    """Run label -> outer coordinate name -> the path, shape ``(steps + 1,)``
+    (``section_gradient``)."""
+    es_finals: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    """Run label (``"ES from (-2, -0.5)"``) -> the final true outer loss of each seed,
+    shape ``(seeds,)`` (``section_es``)."""
+
+
 @dataclasses.dataclass
 class Report:
     """Collects what the sections produce and writes it out.
 
-    ``state`` carries results from one section to a later one (the landscape, the
-    gradient runs); ``config`` holds the configuration records
+    ``state`` carries results from one section to a later one
+    (:class:`SharedResults`); ``config`` holds the configuration records
     (:meth:`metaloss.MetaLoss.describe`) of what the sections computed.
     """
 
@@ -38,7 +59,7 @@ class Report:
     sections: list[Section] = dataclasses.field(default_factory=list)
     numbers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
-    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+    state: SharedResults = dataclasses.field(default_factory=SharedResults)
     config: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     console: Console = dataclasses.field(default_factory=lambda: Console(quiet=True))
 

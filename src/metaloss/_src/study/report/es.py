@@ -62,12 +62,12 @@ def section_es(rep: Report, cfg: StudySettings) -> None:
                    q["median"].format())
         rep.number(f"{label}, {cfg.seeds} seeds: final true loss q25 / q75 [95% CIs]",
                    f"{q['q25'].format()} / {q['q75'].format()}")
-    rep.state["es_finals"] = finals
-    runs = dict(rep.state.get("gradient_runs", {}))
+    rep.state.es_finals = finals
+    runs = dict(rep.state.gradient_runs)
     runs["ES from (-2, -0.5), seed 0"] = {k: np.asarray(v) for k, v in run.params.items()}
-    if "landscape" in rep.state:
+    if rep.state.landscape is not None:
         rep.figure(sec, "trajectories.png",
-                   plot.trajectories(rep.state["landscape"], runs, params=space),
+                   plot.trajectories(rep.state.landscape, runs, params=space),
                    "Gradient runs (stuck) and the ES run over the landscape, the view cropped "
                    "to the paths and the landscape's minimum (white cross). Each run has its "
                    "own colour and fades in with time; the ES path is thinned to at most 120 "
@@ -101,7 +101,7 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
         variants = {k: variants[k] for k in ("ES (study)", "all three")}
     finals = {}
     keys = seed_keys(cfg.seeds)  # the same seeds as section_es: one number per quantity
-    known = rep.state.get("es_finals", {}).get("ES from (-2, -0.5)")
+    known = rep.state.es_finals.get("ES from (-2, -0.5)")
     with rep.stage("ES variants", total=len(variants), unit="variants") as st:
         for label, (est, step) in variants.items():
             if label == "ES (study)" and known is not None:
@@ -110,7 +110,7 @@ def section_improvements(rep: Report, cfg: StudySettings) -> None:
                 run = outer_train(meta, space, est, STUDY_START, n, clipped_sgd(step), keys)
                 finals[label] = analysis.evaluate_points(meta, space, run.final())
             st.advance(1, label)
-    grads = rep.state.get("gradient_runs", {})
+    grads = rep.state.gradient_runs
     refs = {}
     for label, traj in grads.items():
         refs[label] = true_loss(meta, space, {k: v[-1] for k, v in traj.items()})

@@ -61,7 +61,7 @@ def section_gradient(rep: Report, cfg: StudySettings) -> None:
                    f"Outer loss along each coordinate around the end point of the {label} run "
                    f"(thin), and the same loss Gaussian-smoothed at the ES sigma {ES_SIGMA:g} "
                    "in all outer coordinates (thick, dashed): the surface ES follows.")
-    rep.state["gradient_runs"] = runs
+    rep.state.gradient_runs = runs
     rep.figure(sec, "gradient_runs.png", plot.outer_curves(curves),
                "Outer loss and outer-gradient norm per step of both gradient runs; the dotted "
                "line is the clipping level.")

@@ -76,7 +76,7 @@ def section_landscape(rep: Report, cfg: StudySettings) -> None:
                               "momentum": 1 - logspace(-3, 0, cfg.grid_n)})
     with rep.stage("save landscape"):
         save_netcdf(da, rep.out / "landscape.nc")
-    rep.state["landscape"] = da
+    rep.state.landscape = da
     rep.figure(sec, "landscape.png",
                plot.heatmap(da, params=space, title=f"Outer loss, {cfg.grid_n} x {cfg.grid_n}"),
                "Outer loss over log10(lr) and log10(1 - momentum), colours clipped at 10; "

@@ -132,6 +132,12 @@ def precision_section(numbers: dict) -> list[str]:
     return out + [""]
 
 
+PES_SECTION = [
+    "## Vicol et al. (2021): truncation bias and PES", "",
+    "Influence balancing and the toy regression, with each estimator's numbers beside "
+    "the paper's: `pes/pes_paper.md`; the rows are in the findings table above.", ""]
+
+
 def write_report(numbers: dict, found, outdir: Path) -> Path:
     """Writes ``atlas.md`` in ``outdir`` and returns its path."""
     from metaloss._src.grid.io import write_text
@@ -148,9 +154,9 @@ def write_report(numbers: dict, found, outdir: Path) -> Path:
         f"{len(found)} rows: {agree} agree with the paper within the stated uncertainty, "
         f"{differ} differ; each difference is explained below the table from measurements.",
         "", *markdown(found), "",
-        *liu_section(numbers), *sd_section(numbers), *seed_section(numbers),
-        "## Vicol et al. (2021): truncation bias and PES", "",
-        "Influence balancing and the toy regression, with each estimator's numbers beside "
-        "the paper's: `pes/pes_paper.md`; the rows are in the findings table above.", "",
+        *(liu_section(numbers) if "liu" in numbers else []),
+        *(sd_section(numbers) if "sohl_dickstein" in numbers else []),
+        *(seed_section(numbers) if "seed_study" in numbers else []),
+        *(PES_SECTION if "pes_paper" in numbers else []),
         *precision_section(numbers)])
     return write_text(outdir / "atlas.md", text)
