@@ -109,3 +109,35 @@ def test_products_fed_to_sums_stay_exact_under_jit(x64):
     want = [mpmath.mpf(float(x * y)) + mpmath.mpf(float(z))
             for x, y, z in zip(a, b, c, strict=True)]
     assert _err(got, want) < BOUND
+
+
+@pytest.mark.parametrize("shape", [(8, 72, 8), (72, 8, 1), (3, 200, 2)])
+def test_matmul_is_a_compensated_dot_product(x64, shape):
+    """Every entry of the dd matrix products within ``1e-31 sum_k |a_ik b_kj|`` of the
+    exact rational product (operands spread over 6 decades, mixed signs)."""
+    from fractions import Fraction
+
+    from metaloss._src.precision import linalg
+
+    rng = np.random.default_rng(4)
+    m, k, n = shape
+
+    def draw(shape):
+        hi = rng.standard_normal(shape) * 10 ** rng.uniform(-3, 3, shape)
+        lo = hi * rng.uniform(-1, 1, shape) * 2.0 ** -53
+        return dd.DD(jax.numpy.asarray(hi + lo), jax.numpy.asarray(lo - ((hi + lo) - hi)))
+
+    def exact(x):
+        return [[Fraction(float(h)) + Fraction(float(lo_)) for h, lo_ in zip(*rows, strict=True)]
+                for rows in zip(np.asarray(x.hi), np.asarray(x.lo), strict=True)]
+
+    a, b = draw((m, k)), draw((k, n))
+    a_float = dd.DD(a.hi, jax.numpy.zeros_like(a.lo))
+    for got, left in ((jax.jit(linalg.matmul)(a, b), a),
+                      (jax.jit(linalg.matmul_float)(a.hi, b), a_float)):
+        ea, eb, eg = exact(left), exact(b), exact(got)
+        for i in range(m):
+            for j in range(n):
+                terms = [ea[i][t] * eb[t][j] for t in range(k)]
+                err = abs(eg[i][j] - sum(terms)) / sum(abs(t) for t in terms)
+                assert err < 1e-31, (i, j, float(err))

@@ -1,10 +1,13 @@
-"""Reductions and products of double-double arrays: sums by pairwise (tree) addition,
-so a sum of ``n`` terms costs ``n - 1`` double-double additions in ``log2 n`` rounds,
-each rounding once at double-double precision (error ``~ log2(n) 2^-104`` relative to
-the sum of magnitudes)."""
+"""Reductions and products of double-double arrays. Sums are pairwise (tree)
+additions: a sum of ``n`` terms costs ``n - 1`` double-double additions in ``log2 n``
+rounds, each rounding once at double-double precision (error ``~ log2(n) 2^-104``
+relative to the sum of magnitudes). Matrix products are compensated dot products
+(Dot2 of Ogita, Rump & Oishi): exact products of the high parts, summed by
+two-sum with the errors carried in float64, cross terms by float64 matrix products."""
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from metaloss._src.precision import dd
@@ -23,7 +26,7 @@ def sum(x: DD, axis: int = -1) -> DD:  # noqa: A001 - used qualified, linalg.sum
         half = n // 2
         s = dd.add(DD(hi[..., :half], lo[..., :half]), DD(hi[..., half:], lo[..., half:]))
         hi, lo, n = s.hi, s.lo, half
-    return DD(hi[..., 0], lo[..., 0])
+    return dd.materialize(DD(hi[..., 0], lo[..., 0]))
 
 
 def mean(x: DD, axis: int = -1) -> DD:
@@ -31,10 +34,55 @@ def mean(x: DD, axis: int = -1) -> DD:
     return dd.div(sum(x, axis), dd.lift(jnp.float64(n)))
 
 
+def _split(a):
+    """Veltkamp's split of ``a`` into halves of 26 bits: ``a == hi + lo``."""
+    a = dd._barrier(a)
+    t = dd._barrier(dd._SPLITTER * a)
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _accumulate(x, y):
+    """The compensated-sum step: ``s`` by two-sum, its error and the carried
+    corrections summed in float64 (Ogita, Rump & Oishi, "Accurate sum and dot
+    product", SIAM J. Sci. Comput. 26, 2005, Sum2)."""
+    (s1, c1, d1), (s2, c2, d2) = x, y
+    s, e = dd.two_sum(s1, s2)
+    c, f = dd.two_sum(c1, c2 + e)
+    return s, c, d1 + (d2 + f)
+
+
+def _dot(a, b: DD) -> DD:
+    """``a @ b`` for ``a`` (m, k) and ``b`` (k, n), DDs or (``a`` only) a float64
+    array, as a compensated dot product: the high parts' products exact by
+    Dekker's two-product (each operand split once, before it is broadcast), the
+    rounded products summed by two-sum, their errors and the cross terms
+    ``a.hi b.lo + a.lo b.hi`` by a second two-sum, and what that drops in float64
+    (Dot2 of Ogita, Rump & Oishi, "Accurate sum and dot product", SIAM J. Sci.
+    Comput. 26, 2005, with one more level). One reduction, which XLA fuses with the
+    products."""
+    a, b = dd.materialize((a, b))
+    a_hi, a_lo = (a.hi, a.lo) if isinstance(a, DD) else (a, None)
+    ah, al = dd.materialize(_split(a_hi))
+    bh, bl = dd.materialize(_split(b.hi))
+    x, ah, al = a_hi[:, :, None], ah[:, :, None], al[:, :, None]
+    y, bh, bl = b.hi[None], bh[None], bl[None]
+    p = dd._barrier(x * y)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    e = e + x * b.lo[None]
+    if a_lo is not None:
+        e = e + a_lo[:, :, None] * y
+    zero = jnp.zeros((), p.dtype)
+    s, c, d = jax.lax.reduce((p, e, jnp.zeros_like(p)), (zero, zero, zero), _accumulate,
+                             (1,))
+    return DD(*dd.two_sum(s, c + d))
+
+
 def matmul(a: DD, b: DD) -> DD:
-    """``a @ b`` for 2-D ``a`` (m, k) and ``b`` (k, n)."""
-    prod = dd.mul(DD(a.hi[:, :, None], a.lo[:, :, None]), DD(b.hi[None], b.lo[None]))
-    return sum(prod, axis=1)
+    """``a @ b`` for 2-D ``a`` (m, k) and ``b`` (k, n), a compensated dot product
+    per entry (:func:`_dot`); error a few ``2^-106 sum_k |a_ik b_kj|`` (measured
+    below ``1e-31`` of that sum for ``k <= 200`` in ``tests/core/test_precision_dd.py``)."""
+    return _dot(a, b)
 
 
 def transpose(x: DD) -> DD:
@@ -43,9 +91,5 @@ def transpose(x: DD) -> DD:
 
 def matmul_float(a, b: DD) -> DD:
     """``a @ b`` for a float64 matrix ``a`` (m, k), exact in double-double, and a DD
-    ``b`` (k, n): each product is a two-product plus one float64 product, cheaper than
-    a full double-double one."""
-    a = jnp.asarray(a, jnp.float64)[:, :, None]
-    p, e = dd.two_prod(a, b.hi[None])
-    prod = DD(*dd.quick_two_sum(p, e + a * b.lo[None]))
-    return sum(prod, axis=1)
+    ``b`` (k, n): :func:`matmul` with ``a.lo = 0``."""
+    return _dot(jnp.asarray(a, jnp.float64), b)
