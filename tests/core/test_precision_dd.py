@@ -111,6 +111,23 @@ def test_products_fed_to_sums_stay_exact_under_jit(x64):
     assert _err(got, want) < BOUND
 
 
+@pytest.mark.parametrize("name,f,ref", [
+    ("square", dd.square, lambda x: x * x),
+    ("mul_float", lambda x: dd.mul_float(x, 0.076), lambda x: x * mpmath.mpf(0.076)),
+    ("mul", lambda x: dd.mul(x, x * 0.37), None)])
+def test_jitted_products_match_op_by_op(x64, name, f, ref):
+    """Under jit (and jit of vmap) XLA may fuse a rounded product into the sums that
+    use it; the products must stay exact there (they were 1e-16 off with optimization
+    barriers alone: scripts/dd_fusion_check.py)."""
+    rng = np.random.default_rng(5)
+    x, exact = _random_dd(rng, 64, 1, 100)
+    with jax.disable_jit():
+        plain = f(x)
+    want = _exact(plain.hi, plain.lo) if ref is None else [ref(w) for w in exact]
+    for g in (jax.jit(f), jax.jit(jax.vmap(f))):
+        assert _err(g(x), want) < BOUND, name
+
+
 @pytest.mark.parametrize("shape", [(8, 72, 8), (72, 8, 1), (3, 200, 2)])
 def test_matmul_is_a_compensated_dot_product(x64, shape):
     """Every entry of the dd matrix products within ``1e-31 sum_k |a_ik b_kj|`` of the

@@ -10,7 +10,18 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-_barrier = jax.lax.optimization_barrier
+
+def _round(x):
+    # ``x`` itself (NaN stays NaN), behind a select: LLVM contracts a product into the
+    # addition it feeds (an FMA) but not across a select, so the value that enters the
+    # sums is the rounded product. XLA drops optimization barriers before it fuses
+    # (scripts/dd_fusion_check.py: squares 1e-16 off under jit with barriers alone).
+    return jnp.where(x == x, x, x * 0.0)
+
+
+def _barrier(tree):
+    """Each array of ``tree`` as a materialized rounding (see :func:`two_prod`)."""
+    return jax.tree.map(_round, tree)
 
 
 class DD(NamedTuple):
@@ -123,9 +134,11 @@ def two_prod(a, b):
 
     XLA (CPU and GPU) contracts a product feeding an addition into one fused
     multiply-add, which breaks error-free transformations that reuse the rounded
-    product. The barriers keep the rounded values (the inputs, which may be products
-    themselves, the split's ``C * a`` and ``p``) as materialized roundings; the partial
-    products of the halves are exact, so their contraction is harmless.
+    product. :func:`_barrier` keeps the rounded values (the inputs, which may be products
+    themselves, the split's ``C * a`` and ``p``) out of reach of that contraction (a
+    select between product and sum; ``jax.lax.optimization_barrier`` alone does not
+    survive XLA's passes); the partial products of the halves are exact, so their
+    contraction is harmless.
     """
     a, b = _barrier((a, b))
     ta, tb, p = _barrier((_SPLITTER * a, _SPLITTER * b, a * b))
