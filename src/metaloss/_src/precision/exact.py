@@ -146,7 +146,8 @@ def _log_lo(hi: np.ndarray, a: Fraction, b: Fraction, one_minus: bool) -> np.nda
     with jax.enable_x64(True):
         v = _log_points(*args, one_minus)
         if not _agrees(v, a, b, n, one_minus):
-            # XLA's fusion broke an error-free transformation: unfused, op by op
+            # a safety net: a compiler that contracts a product past dd's select
+            # barriers (arith._barrier) would lose the residues; unfused, op by op
             with jax.disable_jit():
                 v = _log_points(*args, one_minus)
         v_hi, v_lo = np.asarray(v[0], np.float64), np.asarray(v[1], np.float64)
