@@ -111,7 +111,7 @@ def test_resume_reads_finished_levels_and_computes_the_rest(tmp_path, capsys):
     assert code == 0, err
     np.testing.assert_array_equal(level(out, 1).values, first.values)
     code, _, err = run([*BASE, "--factor", "5", "--levels", "2", "--out", str(out)], capsys)
-    assert code == 2 and "holds a different zoom" in err
+    assert code == 2 and "holds a different zoom: choose another --out DIR or delete" in err
 
 
 def test_auto_centres_on_the_boundary_and_no_boundary_is_reported(tmp_path, capsys):
@@ -138,12 +138,15 @@ def test_auto_centres_on_the_boundary_and_no_boundary_is_reported(tmp_path, caps
 @pytest.mark.parametrize("args, message", [
     (["--center", "lr=1e3", "--center", "momentum=0.9"], "centre lr=1000 lies outside"),
     (["--center", "lr=1", "--center", "momentum=0.9", "--factor", "1"], "--factor must be"),
-    (["--center", "lr=1", "--center", "momentum=0.9", "--levels", "0"], "--levels must be"),
+    (["--center", "lr=1", "--center", "momentum=0.9", "--levels", "0"],
+     "--levels must be an integer >= 1, got 0"),
     (["--center", "lr=1", "--center", "momentum=0.9", "--factor", "1e8", "--levels", "3"],
      "deeper than float64 resolves"),
     (["--center", "lr=1"], "--center NAME=VALUE must name each axis once (lr, momentum)"),
     (["--auto", "--center", "lr=1"], "either --center"),
-    (["--auto", "--divergence", "1e3"], "no divergence boundary in the first level"),
+    (["--auto", "--divergence", "1e3"], "--auto found no divergence boundary in the first level "
+     "(every run trains, or every run diverges): give --center NAME=VALUE, or a lower "
+     "--divergence FACTOR of the meta-loss"),
     (["--auto", "--size", "8"], "--size must be >= 16"),
     (["--auto", "--axis", "lr=log:1e-3:1e2"], "two --axis"),
 ])

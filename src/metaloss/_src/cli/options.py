@@ -20,6 +20,18 @@ SEED = click.IntRange(-(2**31), MAX_SEED)
 COUNT = click.IntRange(None, 2**31 - 1)
 """Any other integer option: within int32, so no huge value reaches NumPy or JAX
 (the commands check their own lower bounds and tighter limits)."""
+OPTIONS = {
+    "resume": "--resume",
+    "store": "--out NAME.zarr",
+    "key": "--seed SEED",
+    "center": "--center NAME=VALUE",
+    "coordinator": "--coordinator HOST:PORT",
+    "num_processes": "--num-processes N",
+    "process_id": "--process-id I",
+}
+"""How the command line spells the library's keyword arguments that an
+:class:`InputError` asks for (its ``arguments``); a command with other spellings
+(``metaloss zoom``'s ``--out`` is a directory) renders its errors over these."""
 
 
 METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(?:[=:,][A-Z][A-Z0-9_]*)*(?:\.[a-z]+)?")

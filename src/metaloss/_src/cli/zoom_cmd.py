@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import COUNT, Command, build_meta, colour_ceiling, problem_options
+from metaloss._src.cli.options import (
+    COUNT,
+    OPTIONS,
+    Command,
+    build_meta,
+    colour_ceiling,
+    problem_options,
+)
 from metaloss._src.cli.types import Assignment, Spec, unique
 from metaloss._src.errors import InputError
 
@@ -98,7 +105,7 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
         plan(view, center, factor, levels, size,
              floor="float64" if float64 else (precision or "float32"))
     except InputError as e:
-        raise InputError(flag_names(str(e))) from None
+        raise spelled(e) from None
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     both = sorted({ax.name for ax in view} & {k for k, _ in meta.fixed})
     if both:
@@ -113,22 +120,18 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
         _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
              measure=measure, float64=float64, determined=determined, precision=precision)
     except InputError as e:
-        raise InputError(flag_names(str(e))) from None
+        raise spelled(e) from None
 
 
-FLAGS = (("the zoom factor", "--factor"), ("levels must", "--levels must"),
-         ("automatic centring (center=None)", "--auto"),
-         ("give center=", "give --center"), ("divergence= factor of the meta-loss",
-                                              "--divergence factor"),
-         ("choose another store= path", "choose another --out"))
-"""The library's words for the zoom's arguments -> the command's flags, in its errors."""
+ZOOM_OPTIONS = {**OPTIONS, "store": "--out DIR", "factor": "--factor", "levels": "--levels",
+                "size": "--size", "auto": "--auto", "divergence": "--divergence FACTOR"}
+"""How this command spells the zoom's arguments: :data:`OPTIONS`, but ``--out`` is a
+directory (the zoom's store is ``zoom.zarr`` inside it)."""
 
 
-def flag_names(message: str) -> str:
-    """``message`` (the library's :class:`InputError`) in the command's vocabulary."""
-    for words, flag in FLAGS:
-        message = message.replace(words, flag)
-    return message
+def spelled(error: InputError) -> InputError:
+    """``error`` (the library's) with its arguments spelled as this command's options."""
+    return InputError(error.spelled(ZOOM_OPTIONS))
 
 
 def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,

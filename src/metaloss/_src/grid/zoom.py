@@ -40,6 +40,8 @@ from metaloss._src.space import PARAM_KINDS, Param
 MIN_ULPS = 100
 EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps),
        "double-double": 2.0**-104}
+DEPTH = {"levels": "levels", "factor": "factor"}
+"""The ``arguments`` of a refusal of a zoom too deep: its message names both."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,13 +144,15 @@ def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
     if floor == "double-double" or (exact and rel < min_ulps * EPS["float64"]):
         if rel < min_ulps * EPS["double-double"]:
             raise InputError(f"the zoom is deeper than double-double resolves: its narrowest "
-                             f"cell is {rel:.3g} of its value; use fewer levels")
+                             f"cell is {rel:.3g} of its value; use fewer levels or a smaller "
+                             f"factor", arguments=DEPTH)
         if exact or rel >= min_ulps * EPS["float64"]:  # else values not exact: refused
             return "double-double", rel / EPS["float32"]
     if rel < min_ulps * EPS["float64"]:
         raise InputError(f"the zoom is deeper than float64 resolves: its narrowest cell is "
                          f"{rel:.3g} of its value, {rel / EPS['float64']:.3g} float64 ulps "
-                         f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor")
+                         f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor",
+                         arguments=DEPTH)
     float64 = float64 or floor == "float64"
     dtype = "float64" if float64 or rel < min_ulps * EPS["float32"] else "float32"
     return dtype, rel / EPS["float32"]
@@ -190,9 +194,11 @@ def level_box(view: Sequence[ViewAxis], center_u: Mapping[str, float], factor: f
 
 
 def check_zoom(factor: float, levels: int, size: int) -> tuple[float, int, int]:
-    levels, size = check_int("levels", levels, 1), check_int("size", size, 2)
+    levels = check_int("levels", levels, 1, arguments={"levels": "levels"})
+    size = check_int("size", size, 2, arguments={"size": "size"})
     if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 1):
-        raise InputError(f"the zoom factor must be a number > 1, got {factor!r}")
+        raise InputError(f"factor must be a number > 1, got {factor!r}",
+                         arguments={"factor": "factor"})
     return float(factor), levels, size
 
 

@@ -15,11 +15,18 @@ from metaloss._src.grid.zoom import Level, ViewAxis, compute_level, parse_view_a
 from metaloss._src.workflows.zoom_result import Zoom
 
 NO_BOUNDARY = ("automatic centring (center=None) found no divergence boundary in the first "
-               "level (every run trains, or every run diverges): give center=, or a lower "
-               "divergence= factor of the meta-loss")
+               "level (every run trains, or every run diverges): give center={NAME: VALUE, "
+               "...}, or a lower divergence= factor of the meta-loss")
 """The message of a zoom with ``center=None`` whose level 0 has no boundary to centre on."""
+NO_BOUNDARY_ARGUMENTS = {"auto": "automatic centring (center=None)",
+                         "center": "center={NAME: VALUE, ...}",
+                         "divergence": "divergence= factor"}
+"""Its ``arguments``: ``auto`` is the automatic centring ``center=None`` asks for (the
+command line's ``--auto``), ``divergence`` the meta-loss's."""
 NOT_A_ZOOM = "exists and is not a zoom store: choose another store= path"
 OTHER_ZOOM = "holds a different zoom: choose another store= path or delete it"
+STORE = {"store": "store= path"}
+"""The ``arguments`` of :data:`NOT_A_ZOOM` and :data:`OTHER_ZOOM`."""
 
 
 def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -32,7 +39,7 @@ def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, f
     """
     cells = boundary_cells(np.asarray(mask, bool))
     if not cells.any():
-        raise InputError(NO_BOUNDARY)
+        raise InputError(NO_BOUNDARY, arguments=NO_BOUNDARY_ARGUMENTS)
     idx = np.argwhere(cells)
     mid = (np.asarray(cells.shape) - 1) / 2
     i = idx[np.argmin(((idx - mid) ** 2).sum(axis=1))]
@@ -58,9 +65,9 @@ def open_zoom_store(path, config: Mapping[str, Any]):
         except Exception:  # not a Zarr group at all
             old = None
         if old is None:
-            raise InputError(f"{str(p)!r} {NOT_A_ZOOM}")
+            raise InputError(f"{str(p)!r} {NOT_A_ZOOM}", arguments=STORE)
         if old != text:
-            raise InputError(f"{str(p)!r} {OTHER_ZOOM}")
+            raise InputError(f"{str(p)!r} {OTHER_ZOOM}", arguments=STORE)
         return p
     check_parent(p)
     zarr.open_group(p, mode="w-", zarr_format=3, attributes={"zoom": text})
@@ -159,7 +166,8 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
 
     view = [parse_view_axis(ax) if isinstance(ax, str) else ax for ax in view]
     if size < MIN_SIDE:
-        raise InputError(f"size must be >= {MIN_SIDE} (box counting needs it), got {size}")
+        raise InputError(f"size must be >= {MIN_SIDE} (box counting needs it), got {size}",
+                         arguments={"size": "size"})
     floor = check_precision(precision) or "float32"
     if float64 and floor not in ("float32", "float64"):
         raise InputError(f"float64=True contradicts precision {floor!r}")
