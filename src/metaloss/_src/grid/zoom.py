@@ -15,11 +15,13 @@ ulps, rounding the values to float32 moves each by at most 0.5% of a cell, and t
 unroll's own rounding -- about one ulp per step, up to ``steps`` ulps in the worst
 case of errors that add up, the study's 50 -- stays below half a cell. The study's
 256 x 256 view has its narrowest cell (momentum 0.999) 230 float32 ulps wide, so
-it stays in float32. A level narrower than :data:`MIN_ULPS` float64 ulps (about
-2.2e-14 relative) runs in double-double when both axes are ``lin`` (its values exact
-around the float64 centre, see :func:`exact_axes`; the outer loss only, in memory) down
-to :data:`MIN_ULPS` double-double ulps (about 5e-30); any other zoom that deep is
-refused before anything is computed.
+it stays in float32. A level (past level 0) narrower than :data:`MIN_ULPS` float64
+ulps (about 2.2e-14 relative) runs in double-double, the outer loss only, down to
+:data:`MIN_ULPS` double-double ulps (about 5e-30), whatever its axes' kinds: its
+values are computed exactly around the centre and rounded once to double-double
+(:func:`metaloss._src.grid.zoom_exact.exact_axes`; ``10^u`` for ``log`` axes, ``1 -
+10^u`` for ``1mlog``). A deeper zoom, or a starting view narrower than float64
+resolves, is refused before anything is computed.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from metaloss._src.errors import InputError, check_int
 from metaloss._src.grid.axes import AXIS_KINDS, number, split_assignment
-from metaloss._src.precision.exact import hilo, residues
+from metaloss._src.grid.zoom_exact import exact_axes
+from metaloss._src.precision.exact import hilo
 from metaloss._src.space import PARAM_KINDS, Param
 
 MIN_ULPS = 100
@@ -209,7 +211,8 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
     level 0 alone when it is ``None``, for a centre picked from level 0's result).
 
     Raises :class:`InputError` for a factor <= 1, levels < 1, a size < 2, a centre
-    outside the view, or a zoom deeper than float64 resolves. ``floor`` (or
+    outside the view, or a zoom deeper than double-double resolves (a level 0 deeper
+    than float64; see the module docstring). ``floor`` (or
     ``float64=True``, floor float64) is the lowest precision of any level (see
     :func:`precision`).
     """
@@ -218,30 +221,13 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
         raise InputError(f"a zoom needs two different axes, got {[ax.name for ax in view]}")
     center_u = check_center(view, center) if center is not None else {}
     out = []
-    linear = all(ax.kind == "lin" for ax in view)
     for k in range(levels if center is not None else 1):
         box = level_box(view, center_u, factor, k)
         axes = {ax.name: ax.values(*box[ax.name], size) for ax in view}
-        if linear and k > 0 and min(narrowest_cell(v) for v in axes.values()) \
-                < min_ulps * EPS["float64"]:
-            axes = exact_axes(view, center_u, factor, k, size)
-        dtype, ulps = precision(axes, min_ulps, float64, exact=linear and k > 0, floor=floor)
+        if k > 0 and min(narrowest_cell(v) for v in axes.values()) < min_ulps * EPS["float64"]:
+            axes = exact_axes(view, center, factor, k, size)
+        dtype, ulps = precision(axes, min_ulps, float64, exact=k > 0, floor=floor)
         out.append(Level(k, box, axes, dtype, ulps))
-    return out
-
-
-def exact_axes(view: Sequence[ViewAxis], center_u: Mapping[str, float], factor: float,
-               k: int, size: int) -> dict[str, np.ndarray]:
-    """Level ``k``'s ``lin`` axes in exact arithmetic (the centre is a float64, the box's
-    half-width ``(hi - lo) / 2 / factor^k`` exact), each value rounded once to
-    double-double: for levels narrower than float64 resolves."""
-    out = {}
-    for ax in view:
-        half = (Fraction(ax.hi) - Fraction(ax.lo)) / 2 / Fraction(factor) ** k
-        lo = min(max(Fraction(center_u[ax.name]) - half, Fraction(ax.lo)),
-                 Fraction(ax.hi) - 2 * half)
-        pts = [lo + 2 * half * i / (size - 1) for i in range(size)]
-        out[ax.name] = residues(np.array([float(q) for q in pts]), pts)
     return out
 
 
