@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import jax
 import numpy as np
 import xarray as xr
 
@@ -67,6 +68,8 @@ def landscape_dd(meta: MetaLoss, axes: Mapping[str, Any], *, measure=LOSS,
         return store_landscape_dd(meta, grid, residues, store, key=meta.key_or_default(key),
                                   resume=resume, tile=tile, chunk=chunk,
                                   progress=progress)[0]
+    if jax.process_count() > 1:
+        raise InputError("a landscape over several processes needs store= (a shared path)")
     his = np.meshgrid(*grid.values(), indexing="ij")
     los = np.meshgrid(*residues.values(), indexing="ij")
     points = {n: (h, lo) for n, h, lo in zip(grid, his, los, strict=True)}
