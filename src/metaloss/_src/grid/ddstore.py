@@ -27,7 +27,7 @@ import xarray as xr
 
 from metaloss._src.errors import InputError
 from metaloss._src.grid import distributed
-from metaloss._src.grid.config import attrs_for, store_config
+from metaloss._src.grid.config import dd_attrs, dd_record, store_config
 from metaloss._src.grid.fill import TileStats, _inspect, _stoppable
 from metaloss._src.grid.progress import TileBar
 from metaloss._src.grid.store import (
@@ -52,6 +52,7 @@ def dd_config(meta, grid, residues, tile, call, key) -> dict[str, Any]:
     """:func:`~metaloss._src.grid.config.store_config` of a double-double store."""
     config = store_config(meta, grid, tile, call, key, np.dtype(np.float64), LOSS)
     config["precision"] = PRECISION
+    config["meta"] = dd_record(meta)
     for axis in config["axes"]:
         lo = np.asarray(residues[axis["name"]], np.float64)
         axis["lo_sha256"] = hashlib.sha256(lo.tobytes()).hexdigest()
@@ -97,8 +98,7 @@ def fill_store_dd(meta: MetaLoss, grid: Mapping[str, np.ndarray],
         distributed.barrier("metaloss-dd-store-inspected")
         if jax.process_index() == 0:
             if state == "absent":
-                attrs = {**attrs_for(meta, LOSS), "precision": PRECISION}
-                TileStore.create(path, grid, config, attrs, np.dtype(np.float64),
+                TileStore.create(path, grid, config, dd_attrs(meta), np.dtype(np.float64),
                                  LOSS.variable, residues=residues).check(config)
             else:
                 old = TileStore.open(path)
