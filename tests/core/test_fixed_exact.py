@@ -66,12 +66,14 @@ def test_a_decimal_fixed_value_keeps_its_digits_in_double_double():
             # the float64 rounding of delta (1e-25 away) moves the loss (~150) by 4e-17;
             # with the exact value double-double is within 2e-23 (measured), 2e6x closer
             assert err < 1e-23 * abs(want) and off > 1e5 * err
-    # the same as an axis point of the same decimal (exact before), and as a Fraction
-    point = ml.landscape(ml.MetaLoss(ml.problems.CosineQuadratic(), "sgd", steps=STEPS,
-                                     objective="final", divergence=None),
-                         {"lr": lr, "delta": parse_axis(f"delta=lin:{D}:{D}:1")[1]},
+    # the same as an axis point of the same decimal (exact before), as a Fraction, and
+    # as a scalar axis
+    free = ml.MetaLoss(ml.problems.CosineQuadratic(), "sgd", steps=STEPS, objective="final",
+                       divergence=None)
+    point = ml.landscape(free, {"lr": lr, "delta": parse_axis(f"delta=lin:{D}:{D}:1")[1]},
                          precision="double-double")
-    for other in (point.isel(delta=0), ml.landscape(meta(Q), axes, precision="double-double")):
+    for other in (point.isel(delta=0), ml.landscape(meta(Q), axes, precision="double-double"),
+                  ml.landscape(free, {**axes, "delta": D}, precision="double-double")):
         np.testing.assert_array_equal(got.values, other.values)
         np.testing.assert_array_equal(got.outer_loss_lo.values, other.outer_loss_lo.values)
 
