@@ -200,12 +200,14 @@ def _float64_determined(meta, axes, key, chunk, progress, da) -> float | None:
         low = compute(meta, axes, key=key, precision="float64", chunk=chunk, progress=progress)
         return float((np.asarray(low["diverged"]) == np.asarray(da["diverged"])).mean())
     from metaloss._src.grid import distributed
+    from metaloss._src.grid.watchdog import watching
 
     out = None
-    if jax.process_index() == 0:
-        with jax.enable_x64(True):
-            meta_s, grid, key_s = prepare(meta, axes, key)
-            _, div = evaluate_grid(meta_s, grid, key_s, measure=LOSS, chunk=chunk)
-        out = float((div == np.asarray(da["diverged"])).mean())
-    distributed.barrier("metaloss-dd-compared")
+    with watching():  # a lost process ends the others, as while the tiles are computed
+        if jax.process_index() == 0:
+            with jax.enable_x64(True):
+                meta_s, grid, key_s = prepare(meta, axes, key)
+                _, div = evaluate_grid(meta_s, grid, key_s, measure=LOSS, chunk=chunk)
+            out = float((div == np.asarray(da["diverged"])).mean())
+        distributed.barrier("metaloss-dd-compared")
     return out
