@@ -129,7 +129,8 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
             u.dimension, u.ci, METHOD, text,
             within(r["paper_value"], u.dimension, None, TOLERANCE),
             f"A third estimator on the same boundary: the share of points whose outcome "
-            f"changes, from eps {u.eps[0]:.0e} to {u.eps[-1]:.0e}, is {shares} (slope {u.exponent:.3f}); "
+            f"changes, from eps {u.eps[0]:.0e} to {u.eps[-1]:.0e}, is {shares} "
+            f"(slope {u.exponent:.3f}); "
             f"{u.diverged_share:.0%} of the points do not converge. Beside it the "
             f"sohl-dickstein median {sd:.3f} over the zoom sequence and box counting "
             f"{box:.3f} (mean over its frames); agreement within {TOLERANCE} (another estimator)."))
