@@ -89,7 +89,7 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
     :func:`sohl_frames.frame_findings` where its ``box`` is wanted), on frame ``frame``
     of the configuration's zoom sequence (``bounds``: name -> each frame's bounds).
     Adds ``uncertainty`` (with ``ci``, ``frame``, ``bounds``, ``eps``, ``fractions``,
-    ``samples``, ``nonconverged_share``, ``seconds``) to each row of ``table``.
+    ``samples``, ``nonconverged_share``, ``seconds``, ``cpu_seconds``) to each row of ``table``.
     ``samples`` (default :data:`SAMPLES`, or :data:`QUICK_SAMPLES` with ``quick``)
     points per configuration."""
     log = log or (lambda _: None)
@@ -101,12 +101,12 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
         k = min(frame, len(seq) - 1)
         n = samples or (QUICK_SAMPLES if quick else
                         SAMPLES.get(r["config"], DEFAULT_SAMPLES))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             u = measure(r["config"], seq[k], settings, samples=n)
         except InputError as err:
             u, why = None, str(err)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         width = seq[k][1] - seq[k][0]
         where = (f"frame {k} of the zoom sequence ({width:.3g} decades wide), {n} "
                  f"points, eps {min(EPS):.0e}-{max(EPS):.0e} of the frame")
@@ -122,7 +122,8 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
         r["uncertainty"] = {"dimension": u.dimension, "ci": list(u.ci), "frame": k,
                             "bounds": list(seq[k]), "eps": u.eps.tolist(),
                             "fractions": u.fractions.tolist(), "samples": u.samples,
-                            "nonconverged_share": u.diverged_share, "seconds": seconds}
+                            "nonconverged_share": u.diverged_share, "seconds": seconds,
+                            "cpu_seconds": cpu}
         shares = ", ".join(f"{f:.3g}" for f in u.fractions)
         out.append(Finding(
             PAPER, f"Table 1: {r['title']}, uncertainty exponent", r["paper_value"],
@@ -135,7 +136,8 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
             f"sohl-dickstein median {sd:.3f} over the zoom sequence and box counting "
             f"{box:.3f} (mean over its frames); agreement within {TOLERANCE} (another estimator)."))
         log(f"      {r['config']}: uncertainty dimension {u.dimension:.3f} "
-            f"[{u.ci[0]:.3f}, {u.ci[1]:.3f}] (paper {r['paper_value']}); {seconds:.1f} s")
+            f"[{u.ci[0]:.3f}, {u.ci[1]:.3f}] (paper {r['paper_value']}); "
+            f"{seconds:.1f} s ({cpu:.1f} s CPU)")
     return out
 
 
