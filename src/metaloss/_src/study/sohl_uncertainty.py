@@ -47,6 +47,9 @@ TOLERANCE = 0.2
 """Agreement with the paper's value: within 0.2, the criterion issue 24 sets for the
 uncertainty exponent on Liu's boundaries (it is another estimator than the paper's)."""
 DEFAULTS = SohlSettings()
+UNDETERMINED = 0.05
+"""A row notes the share of points whose outcome changes at the smallest eps when it is
+at least this (a share that hardly falls with eps: undetermined outcomes)."""
 AXES = ("log10 y", "log10 x")
 """The box's names: the image's rows (the output-layer learning rate, or the learning
 rate) and columns (the input-layer learning rate, or the weight offset), log10."""
@@ -113,8 +116,8 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
         text = f"{settings.describe()}; {where}"
         box, sd = r.get("box", math.nan), r["dimension"]
         if u is None:
-            r["uncertainty"] = {"frame": k, "bounds": list(seq[k]), "seconds": seconds,
-                                "error": why}
+            r["uncertainty"] = {"frame": k, "bounds": list(seq[k]), "samples": n,
+                                "seconds": seconds, "error": why}
             out.append(Finding(PAPER, f"Table 1: {r['title']}, uncertainty exponent",
                                r["paper_value"], math.nan, None, METHOD, text, False, why))
             log(f"      {r['config']}: uncertainty exponent: {why}")
@@ -125,6 +128,9 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
                             "nonconverged_share": u.diverged_share, "seconds": seconds,
                             "cpu_seconds": cpu}
         shares = ", ".join(f"{f:.3g}" for f in u.fractions)
+        flat = (f" {u.fractions[0]:.0%} of the points change outcome even at eps "
+                f"{u.eps[0]:.0e}: outcomes undetermined at every scale probed, which pull D "
+                "towards 2." if u.fractions[0] >= UNDETERMINED else "")
         out.append(Finding(
             PAPER, f"Table 1: {r['title']}, uncertainty exponent", r["paper_value"],
             u.dimension, u.ci, METHOD, text,
@@ -134,7 +140,8 @@ def findings(table: list[dict], bounds: Mapping[str, Sequence], settings: SohlSe
             f"(slope {u.exponent:.3f}); "
             f"{u.diverged_share:.0%} of the points do not converge. Beside it the "
             f"sohl-dickstein median {sd:.3f} over the zoom sequence and box counting "
-            f"{box:.3f} (mean over its frames); agreement within {TOLERANCE} (another estimator)."))
+            f"{box:.3f} (mean over its frames); agreement within {TOLERANCE} (another "
+            f"estimator).{flat}"))
         log(f"      {r['config']}: uncertainty dimension {u.dimension:.3f} "
             f"[{u.ci[0]:.3f}, {u.ci[1]:.3f}] (paper {r['paper_value']}); "
             f"{seconds:.1f} s ({cpu:.1f} s CPU)")
