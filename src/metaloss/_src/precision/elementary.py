@@ -1,4 +1,5 @@
-"""Double-double elementary functions: exp, expm1, log, sin, cos, sincos, tanh.
+"""Double-double elementary functions: exp, expm1, log, tanh; sin, cos and sincos are
+:mod:`.trig`'s, re-exported here.
 
 Method: exact (Cody-Waite) range reduction to a short interval around a table point,
 a short Taylor polynomial there (its small high-order terms in float64) and the

@@ -1,6 +1,6 @@
 """Double-double sin, cos and sincos, table-driven.
 
-``x = n pi/512 + t`` exactly (a four-part Cody-Waite reduction, ``|t| <= pi/1024``);
+``x = n pi/512 + t`` exactly (a five-part Cody-Waite reduction, ``|t| <= pi/1024``);
 with ``j = n mod 1024``, ``S, C = sin, cos (j pi/512)`` from a table, ``sin t`` and
 ``cos t - 1`` from short series, and the addition theorems
 
@@ -10,7 +10,8 @@ Where ``S`` or ``C`` is 0 (``j`` a multiple of 256) the result is ``+-sin t``, s
 keeps its relative accuracy at tiny arguments and near multiples of ``pi``. The table
 is rounded to double-double from 60-digit ``decimal`` series (sin of ``r pi/512``,
 ``r <= 256``, and the symmetries of the quadrants). Accurate (error below ``1e-30``,
-:mod:`.dd`) for ``|x| < 8.2e5``, where the reduction is exact; beyond, ``c_i n`` rounds.
+:mod:`.dd`) for ``|x| < 2.6e7``, where the reduction is exact; beyond, the products
+``c_i n`` round (an error up to ``|x| 2^-53``; the values stay within ``[-1, 1]``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from metaloss._src.precision.tables import (
 
 _STEPS = 512                                    # table step pi/512, j = 0 .. 1023
 _STEP = 2 * dd._PI_2 / _STEPS
-_CW = _cody_waite(_STEP, 26, parts=4)           # |n| < 2^27 covers |x| < 8.2e5
+_CW = _cody_waite(_STEP, 21, parts=5)           # |n| < 2^32 covers |x| < 2.6e7
 _QUARTER = _STEPS // 2                          # j of pi/2
 
 
@@ -105,6 +106,9 @@ def _parts(x: DD):
     t = x
     for c in _CW:
         t = _sub_float(t, c * n)
+    # past the exact range, |t| only grows with the rounding of c_i n: keep it bounded
+    inside = jnp.abs(t.hi) <= float(_STEP)
+    t = DD(jnp.where(inside, t.hi, jnp.sign(t.hi) * float(_STEP)), jnp.where(inside, t.lo, 0.0))
     j = jnp.mod(n, 2 * _STEPS).astype(jnp.int32)
     s, c = _take(_TABLE, j)
     return (s, c, *_series(t))
@@ -119,7 +123,7 @@ def _cos(s, c, st, cm1):
 
 
 def sincos(x: DD):
-    """``(sin x, cos x)``; accurate for ``|x| < 8.2e5`` (see the module)."""
+    """``(sin x, cos x)``; accurate for ``|x| < 2.6e7`` (see the module)."""
     parts = _parts(x)
     return materialize((_sin(*parts), _cos(*parts)))
 
