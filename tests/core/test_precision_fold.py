@@ -17,10 +17,8 @@ import pytest
 from metaloss._src.precision import dd
 from metaloss._src.precision.arith import quick_two_sum, two_sum
 
-jax.config.update("jax_enable_x64", True)
-
 N = 64
-X = np.random.default_rng(0).uniform(-1e-3, 1e-3, N)
+X = np.random.default_rng(0).uniform(-1e-3, 1e-3, N)  # float64 (NumPy)
 CONSTANTS = {
     "scalar": lambda: jnp.float64(1 / 3),
     "broadcast": lambda: jnp.full(N, 1 / 3),
@@ -36,7 +34,7 @@ def exact(parts):
 
 @pytest.mark.parametrize("make", CONSTANTS.values(), ids=CONSTANTS.keys())
 @pytest.mark.parametrize("order", ["constant first", "constant second"])
-def test_two_sum_exact_under_jit(make, order):
+def test_two_sum_exact_under_jit(x64, make, order):
     def f(x):
         c = make()
         return two_sum(c, x) if order == "constant first" else two_sum(x, c)
@@ -47,12 +45,12 @@ def test_two_sum_exact_under_jit(make, order):
 
 
 @pytest.mark.parametrize("make", CONSTANTS.values(), ids=CONSTANTS.keys())
-def test_quick_two_sum_exact_under_jit(make):
+def test_quick_two_sum_exact_under_jit(x64, make):
     s, e = jax.jit(lambda x: quick_two_sum(make(), x))(jnp.asarray(X))
     assert exact([s, e]) == exact([make(), X])
 
 
-def test_dd_add_with_a_constant_first_matches_op_by_op():
+def test_dd_add_with_a_constant_first_matches_op_by_op(x64):
     third = dd.const(Fraction(1, 3))
 
     def f(x):
