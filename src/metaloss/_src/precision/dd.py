@@ -10,7 +10,8 @@ Numer. Math. 18 (1971); the add/mul/div/sqrt sequences follow Hida, Li & Bailey,
 "Library for double-double and quad-double arithmetic" (2000) (:mod:`.arith`). The
 elementary functions (:mod:`.elementary`) use exact range reduction to a table point,
 short Taylor polynomials and tables rounded to double-double from exact rationals or
-60-digit ``decimal`` arithmetic (no third-party constants at runtime). Every function
+60-digit ``decimal`` arithmetic (no third-party constants at runtime); tanh has its own
+module (:mod:`.hyperbolic`, a finer table for the meanfield unroll). Every function
 returns through :func:`materialize`, a fusion boundary: without it XLA recomputes
 double-double chains in each consumer (several times the cost).
 
@@ -51,7 +52,8 @@ from metaloss._src.precision.arith import (  # noqa: F401 - the module's interfa
     two_sum,
     where,
 )
-from metaloss._src.precision.elementary import cos, exp, expm1, log, sin, sincos, tanh
+from metaloss._src.precision.elementary import cos, exp, expm1, log, sin, sincos
+from metaloss._src.precision.hyperbolic import tanh
 
 __all__ = [
     "abs", "add", "const", "cos", "DD", "div", "exp", "expm1", "from_fraction", "from_string",

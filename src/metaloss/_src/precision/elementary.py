@@ -1,4 +1,5 @@
-"""Double-double elementary functions: exp, expm1, log, sin, cos, sincos, tanh.
+"""Double-double elementary functions: exp, expm1, log, sin, cos, sincos (tanh:
+:mod:`.hyperbolic`).
 
 Method: exact (Cody-Waite) range reduction to a short interval around a table point,
 a short Taylor polynomial there (its small high-order terms in float64) and the
@@ -147,17 +148,6 @@ def log(x: DD) -> DD:
     out = add(dd.lift(y), _sub_float(mul(safe, exp(dd.lift(-y))), 1.0))
     bad = jnp.where(x.hi == 0, -jnp.inf, jnp.nan)
     return materialize(DD(jnp.where(positive, out.hi, bad), jnp.where(positive, out.lo, 0.0)))
-
-
-def tanh(x: DD) -> DD:
-    """``tanh |x| = -e / (2 + e)`` with ``e = expm1(-2|x|)`` (no cancellation at any
-    size), the sign of ``x``; exactly ``+-1`` past ``|x| = 40`` (``1 - tanh 40 < 4e-35``)."""
-    ax = dd.abs(x)
-    e = expm1(dd.scale(ax, -2.0))
-    t = dd.div(DD(-e.hi, -e.lo), _add_float(e, 2.0))
-    t = dd.where(x.hi < 0, DD(-t.hi, -t.lo), t)
-    big = jnp.abs(x.hi) > 40.0
-    return materialize(DD(jnp.where(big, jnp.sign(x.hi), t.hi), jnp.where(big, 0.0, t.lo)))
 
 
 # -- sin, cos -------------------------------------------------------------------------------
