@@ -58,22 +58,19 @@ _BLOCK = 8
 
 
 def _reduce(states, axis: int):
-    """The compensated sum of ``states`` (``(s, c, d)`` arrays) over ``axis``, in rounds
-    of at most :data:`_BLOCK` terms."""
+    """The compensated sum of ``states`` (``(s, c, d)`` arrays) over ``axis``: blocks of
+    :data:`_BLOCK` terms first, then the block sums (a second level of padded blocks
+    cost more than it saved: a pass that XLA left scalar)."""
     zero = jnp.zeros((), states[0].dtype)
-    while states[0].shape[axis] > 1:
-        k = states[0].shape[axis]
+    k = states[0].shape[axis]
+    if k > _BLOCK:
         blocks = -(-k // _BLOCK)
-        if blocks > 1:
-            pad = [(0, 0)] * states[0].ndim
-            pad[axis] = (0, blocks * _BLOCK - k)
-            shape = (*states[0].shape[:axis], blocks, _BLOCK, *states[0].shape[axis + 1:])
-            states = [jnp.pad(v, pad).reshape(shape) for v in states]
-        states = jax.lax.reduce(tuple(states), (zero, zero, zero), _accumulate,
-                                (axis + 1 if blocks > 1 else axis,))
-        if blocks == 1:
-            states = [jnp.expand_dims(v, axis) for v in states]
-    return [jnp.squeeze(v, axis) for v in states]
+        pad = [(0, 0)] * states[0].ndim
+        pad[axis] = (0, blocks * _BLOCK - k)
+        shape = (*states[0].shape[:axis], blocks, _BLOCK, *states[0].shape[axis + 1:])
+        states = [jnp.pad(v, pad).reshape(shape) for v in states]
+        states = jax.lax.reduce(tuple(states), (zero, zero, zero), _accumulate, (axis + 1,))
+    return jax.lax.reduce(tuple(states), (zero, zero, zero), _accumulate, (axis,))
 
 
 def _dot(a, b: DD) -> DD:
