@@ -1,14 +1,14 @@
 """Double-double tanh, the activation of the double-double meanfield_mlp unroll.
 
 Method: ``tanh |x| = -e / (2 + e)`` with ``e = expm1(-2|x|)`` (no cancellation at any
-size). The exponential by an exact Cody-Waite reduction ``-2|x| = (4096 k + j) ln2/4096
-+ r``, a table of ``2^(j/4096)`` and ``2^(j/4096) - 1`` (double-double, rounded from
+size). The exponential by an exact Cody-Waite reduction ``-2|x| = (2048 k + j) ln2/2048
++ r``, a table of ``2^(j/2048)`` and ``2^(j/2048) - 1`` (double-double, rounded from
 60-digit ``decimal`` arithmetic, built on first use), and ``expm1 r`` on
-``|r| <= ln2/8192`` by Horner's rule to ``r^4/4!`` in double-double (relative to ``r``
-the higher terms are below ``5e-19``: float64). The quotient from
-two float64 quotients, the second from the exact residual (the third of
-:func:`.arith.div` adds nothing measurable). About half the work of the general
-``expm1`` and ``div`` it replaces (``benchmarks/RESULTS.md``, issue 24).
+``|r| <= ln2/4096`` by Horner's rule to ``r^4/4!`` in double-double (relative to ``r``
+the higher terms are below ``7e-18``: float64). The quotient from two float64
+quotients, the second from the exact residual (the third quotient of
+:func:`.arith.div` is left out). About half the time of the general ``expm1`` and
+``div`` it replaces (``benchmarks/RESULTS.md``, issue 24).
 
 Accuracy (``tests/core/test_precision_dd.py`` against 60-digit mpmath): relative error
 below ``1e-30`` on ``|x| <= 20`` and for tiny arguments; exactly ``+-1`` past ``|x| = 40``
@@ -30,16 +30,16 @@ from metaloss._src.precision import arith as dd
 from metaloss._src.precision.arith import DD, materialize, mul_float, quick_two_sum, two_sum
 from metaloss._src.precision.elementary import _add_float, _cody_waite, _sub_float, _take
 
-_STEPS = 4096                                     # table 2^(j/4096), j = -2048 .. 2047
+_STEPS = 2048                                     # table 2^(j/2048), j = -1024 .. 1023
 _LN2_STEP = dd._LN2 / _STEPS
-_CW = _cody_waite(_LN2_STEP, 34)                  # |n| < 2^19 covers |x| <= 40
+_CW = _cody_waite(_LN2_STEP, 35)                  # |n| < 2^18 covers |x| <= 40
 _C = [dd.from_fraction(Fraction(1, math.factorial(i))) for i in (4, 3, 2, 1)]  # (hi, lo)
 _TAIL = [1 / 120, 1 / 720, 1 / 5040, 1 / 40320]   # 1/5! .. 1/8!, float64
 
 
 @functools.cache
 def _table() -> np.ndarray:
-    """Rows ``(2^(j/N) hi, lo, 2^(j/N) - 1 hi, lo)``: 64 x 64 products of 60-digit
+    """Rows ``(2^(j/N) hi, lo, 2^(j/N) - 1 hi, lo)``: 64 x 32 products of 60-digit
     powers ``2^(a/64) 2^(b/N)``, each rounded once to double-double."""
     rows = []
     with localcontext() as ctx:
@@ -89,7 +89,7 @@ def _expm1_neg(v: DD) -> DD:
     j = n - _STEPS * k
     table, table_m1 = materialize(_take(_table(), (j + _STEPS // 2).astype(jnp.int32)))
     c1, c2, c3 = _CW
-    r = _sub_float(_sub_float(_sub_float(v, c1 * n), c2 * n), c3 * n)   # |r| <= ln2/8192
+    r = _sub_float(_sub_float(_sub_float(v, c1 * n), c2 * n), c3 * n)   # |r| <= ln2/4096
     # expm1 r = r (1 + r (1/2 + r (1/6 + r (1/24 + ...)))): relative to r the terms
     # from r^5/5! on are below 5e-19 and float64 carries them; the rest double-double
     s = r.hi
