@@ -5,7 +5,9 @@ Each case runs one double-double operation three ways on the same 64 inputs: op 
 prints the largest error relative to 50-digit mpmath. Exact transformations give
 ~1e-32; ~1e-16 means a rounded product was contracted into an FMA past
 :func:`metaloss._src.precision.dd.two_prod`'s optimization barriers (the compiled HLO
-holds no opt-barrier: XLA removes them before fusion). Then the mean objective of the
+holds no opt-barrier: XLA removes them before fusion). Then sincos on five ranges
+(relative for sin of tiny arguments; a two-sum with a constant first was folded by XLA
+under jit, ~1e-28 here: ``precision.tables._plus_const``). Then the mean objective of the
 double-double unroll (``metaloss._src.precise.unroll``) against mpmath.
 
     .venv/bin/python scripts/dd_fusion_check.py
@@ -39,6 +41,16 @@ CASES = {
     "mul(x, y)": (lambda h, lo: dd.mul(DD(h, lo), DD(h * 0.37, lo * 0.0)),
                   None),
     "sin(x)": (lambda h, lo: dd.sin(DD(h, lo)), mpmath.sin),
+    "cos(x)": (lambda h, lo: dd.cos(DD(h, lo)), mpmath.cos),
+}
+
+TRIG_RANGES = {  # sin and cos: absolute errors (|f| <= 1), relative for sin of tiny x
+    "[-100, 100]": lambda rng: rng.uniform(-100, 100, 64),
+    "tiny (1e-25..0.1)": lambda rng: 10 ** rng.uniform(-25, -1, 64),
+    "near k pi/2": lambda rng: np.round(rng.uniform(-60, 60, 64)) * np.pi / 2
+    + rng.uniform(-1e-6, 1e-6, 64),
+    "(j + 1/2) pi/512": lambda rng: (np.round(rng.uniform(-3000, 3000, 64)) + 0.5) * np.pi / 512,
+    "[-2.6e7, 2.6e7]": lambda rng: rng.uniform(-2.6e7, 2.6e7, 64),
 }
 
 
@@ -63,6 +75,29 @@ def ops() -> None:
         print(f"{name:22s} " + "  ".join(f"{m} {mpmath.nstr(e, 3):>9s}" for m, e in errs.items()))
 
 
+def trig() -> None:
+    rng = np.random.default_rng(2)
+    modes = {"op by op": dd.sincos, "jit": jax.jit(dd.sincos),
+             "jit(vmap)": jax.jit(jax.vmap(dd.sincos))}
+    for where, draw in TRIG_RANGES.items():
+        hi = draw(rng)
+        lo = hi * 1e-17 * rng.uniform(-0.5, 0.5, 64)
+        x = DD(jnp.asarray(hi), jnp.asarray(lo))
+        exact = [value(hi[k], lo[k]) for k in range(64)]
+        tiny = where.startswith("tiny")
+        line = []
+        for mode, g in modes.items():
+            ctx = jax.disable_jit() if mode == "op by op" else contextlib.nullcontext()
+            with ctx:
+                out = g(x)
+            for name, o, ref in (("sin", out[0], mpmath.sin), ("cos", out[1], mpmath.cos)):
+                scale = [abs(ref(v)) if tiny and name == "sin" else 1 for v in exact]
+                e = max(abs(value(o.hi[k], o.lo[k]) - ref(exact[k])) / scale[k]
+                        for k in range(64))
+                line.append(f"{mode} {name} {mpmath.nstr(e, 3):>9s}")
+        print(f"sincos {where:18s} " + "  ".join(line))
+
+
 def mean_objective(steps: int = 4, delta: float = 0.076) -> None:
     lrs = np.array([0.3, 0.31, 0.2, 0.05])
     for objective in ("mean", "final"):
@@ -84,4 +119,5 @@ def mean_objective(steps: int = 4, delta: float = 0.076) -> None:
 if __name__ == "__main__":
     with jax.enable_x64(True):
         ops()
+        trig()
     mean_objective()

@@ -22,8 +22,11 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     # all six Sohl-Dickstein configurations, each with the paper's value beside ours
     deep = {r["finding"] for r in numbers["precision_findings"]}  # issue 24's, below
     sd = [r for r in by_paper["Sohl-Dickstein 2024"] if r["finding"] not in deep]
-    assert len(sd) == 12 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
+    assert len(sd) == 18 and {r["paper_value"] for r in sd} == set(sohl.PAPER_TABLE1.values())
     assert sum(r["method"].startswith("box") for r in sd) == 6
+    unc = [r for r in sd if r["method"].startswith("uncertainty exponent")]
+    assert len(unc) == 6 and all(r["value"] is None or 0.5 < r["value"] <= 2.1 for r in unc)
+    assert all("uncertainty" in r for r in numbers["sohl_dickstein"])
     # Liu: Fig. 2a and 2b by three estimators, and the sweep per ratio by two
     liu_rows = by_paper["Liu 2024"]
     sweep = [r for r in liu_rows if r["finding"].startswith("sweep")]

@@ -29,6 +29,31 @@ def test_double_double_landscape_keeps_every_digit(tmp_path, capsys):
     assert 0.0 <= summary["float64_determined"] <= 1.0 and "flags right" in stdout
 
 
+def test_set_keeps_its_digits_in_double_double(tmp_path, capsys):
+    """``--set delta=D`` gives the double-double run the decimal D, as ``--axis
+    delta=lin:D:D:1`` does; in float64 it is D rounded once, as before."""
+    d = "0.0760000000000000000000001"  # 1e-25 above 0.076, which float64 cannot tell
+    base = ["landscape", "--problem", "cosine_quadratic", "--optimizer", "sgd", "--steps",
+            "20", "--axis", "lr=lin:1.0196955636010604:1.0196955636010606:3"]
+    runs = {"set": ["--set", f"delta={d}"], "axis": ["--axis", f"delta=lin:{d}:{d}:1"],
+            "rounded": ["--set", "delta=0.076"]}
+    got = {}
+    for name, extra in runs.items():
+        for precision in ("double-double", "float64"):
+            out = tmp_path / f"{name}-{precision}.nc"
+            code, _, err = run([*base, *extra, "--precision", precision, "--out", out], capsys)
+            assert code == 0, err
+            got[name, precision] = ml.load_netcdf(out).squeeze()
+    dd = {k: got[k, "double-double"] for k in runs}
+    np.testing.assert_array_equal(dd["set"].values, dd["axis"].values)
+    np.testing.assert_array_equal(dd["set"].outer_loss_lo.values, dd["axis"].outer_loss_lo.values)
+    assert json.loads(dd["set"].attrs["config"])["fixed_lo"]["delta"] != 0
+    exact = lambda da: [Fraction(float(h)) + Fraction(float(lo)) for h, lo in
+                        zip(da.values, da.outer_loss_lo.values, strict=True)]
+    assert exact(dd["set"]) != exact(dd["rounded"])
+    np.testing.assert_array_equal(got["set", "float64"].values, got["rounded", "float64"].values)
+
+
 def test_double_double_refusals_are_one_line(tmp_path, capsys):
     code, _, err = run(["landscape", "--optimizer", "adam", "--precision", "double-double",
                         "--axis", "lr=lin:0.1:0.2:3", "--out", tmp_path / "a.nc"], capsys)

@@ -5,6 +5,7 @@ import math
 import shutil
 
 import jax
+import mpmath
 import numpy as np
 import pytest
 
@@ -111,7 +112,7 @@ def test_resume_reads_finished_levels_and_computes_the_rest(tmp_path, capsys):
     assert code == 0, err
     np.testing.assert_array_equal(level(out, 1).values, first.values)
     code, _, err = run([*BASE, "--factor", "5", "--levels", "2", "--out", str(out)], capsys)
-    assert code == 2 and "holds a different zoom" in err
+    assert code == 2 and "holds a different zoom: choose another --out DIR or delete" in err
 
 
 def test_auto_centres_on_the_boundary_and_no_boundary_is_reported(tmp_path, capsys):
@@ -138,12 +139,22 @@ def test_auto_centres_on_the_boundary_and_no_boundary_is_reported(tmp_path, caps
 @pytest.mark.parametrize("args, message", [
     (["--center", "lr=1e3", "--center", "momentum=0.9"], "centre lr=1000 lies outside"),
     (["--center", "lr=1", "--center", "momentum=0.9", "--factor", "1"], "--factor must be"),
-    (["--center", "lr=1", "--center", "momentum=0.9", "--levels", "0"], "--levels must be"),
-    (["--center", "lr=1", "--center", "momentum=0.9", "--factor", "1e8", "--levels", "3"],
-     "deeper than float64 resolves"),
+    (["--center", "lr=1", "--center", "momentum=0.9", "--levels", "0"],
+     "--levels must be an integer >= 1, got 0"),
+    (["--center", "lr=1", "--center", "momentum=0.9", "--factor", "1e20", "--levels", "3"],
+     "deeper than double-double resolves: its narrowest cell is 2.48e-42 of its value; use "
+     "fewer --levels or a smaller --factor"),
+    (["--problem", "rosenbrock", "--center", "lr=1", "--center", "momentum=0.9", "--factor", "1e8",
+      "--levels", "3"], "level 2 of the zoom is deeper than float64 resolves and needs "
+     "double-double, but precision 'double-double' supports"),
+    (["--measure", "trainability", "--center", "lr=1", "--center", "momentum=0.9", "--factor",
+      "1e8", "--levels", "3"], "double-double computes the outer loss only, not "
+     "'trainability'; use fewer --levels or a smaller --factor"),
     (["--center", "lr=1"], "--center NAME=VALUE must name each axis once (lr, momentum)"),
     (["--auto", "--center", "lr=1"], "either --center"),
-    (["--auto", "--divergence", "1e3"], "no divergence boundary in the first level"),
+    (["--auto", "--divergence", "1e3"], "--auto found no divergence boundary in the first level "
+     "(every run trains, or every run diverges): give --center NAME=VALUE, or a lower "
+     "--divergence FACTOR of the meta-loss"),
     (["--auto", "--size", "8"], "--size must be >= 16"),
     (["--auto", "--axis", "lr=log:1e-3:1e2"], "two --axis"),
 ])
@@ -163,3 +174,31 @@ def test_zoom_measures_trainability_in_float64_on_a_problem_plane(tmp_path, caps
     assert out.count("float64 (--float64)") == 2
     rows = (tmp_path / "z" / "dimensions.csv").read_text().splitlines()
     assert len(rows) == 3 and all(",float64," in r for r in rows[1:])
+
+
+@pytest.mark.slow
+def test_a_log_view_zoom_past_float64_runs_in_double_double_and_says_so(tmp_path, capsys):
+    out = tmp_path / "dd"
+    code, stdout, err = run(["--steps", "20", *BASE, "--size", "16", "--factor", "1e14",
+                             "--levels", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    line = next(ln for ln in stdout.splitlines() if ln.startswith("level 1:"))
+    # the window is 1.1e-13 of lr wide: its ends with the 16 digits that tell them apart
+    assert line.startswith("level 1: lr 1.029999999999941..1.030000000000059, momentum "
+                           "0.97000000000000101..0.969999999999998937; double-double: its "
+                           "narrowest cell is ")
+    assert "float64 ulps wide (float64 needs 100)" in line
+    rows = list(csv.DictReader((out / "dimensions.csv").open()))
+    assert [r["dtype"] for r in rows] == ["float32", "double-double"]
+    deep = ml.open_store(out / "zoom.zarr" / "level1")
+    assert deep.attrs["precision"] == "double-double"
+    exact = ml.grid.exact_coordinates(deep)
+    for name in ("lr", "momentum"):  # 16 distinct points, evenly spaced in log10 lr and
+        with mpmath.workdps(50):
+            v = [mpmath.mpf(q.numerator) / q.denominator for q in exact[name]]
+            u = [mpmath.log10(x if name == "lr" else 1 - x) for x in v]
+            steps = np.diff(u).astype(float)  # log10(1 - momentum)
+        np.testing.assert_allclose(steps, steps.mean(), rtol=1e-9)
+        assert len(set(exact[name])) == 16
+        hi = np.diff(deep[name].values)  # float64 alone: steps 1e-3 uneven and more
+        assert np.ptp(hi) > 1e-3 * abs(np.mean(hi))

@@ -115,8 +115,9 @@ def test_the_command_line_says_its_options_where_the_library_says_arguments():
     assert supervise.for_command_line("wrote x.zarr\n") == "wrote x.zarr\n"
 
 
-LIBRARY = ("grid", "analysis", "estimators", "problems", "optimizers", "systems", "errors.py",
-           "measures.py", "meta.py", "unroll.py", "space.py", "outer.py", "objectives.py")
+LIBRARY = ("grid", "analysis", "workflows", "precise", "precision", "estimators", "problems",
+           "optimizers", "systems", "errors.py", "measures.py", "meta.py", "unroll.py",
+           "space.py", "outer.py", "objectives.py")
 
 
 def test_library_messages_name_no_command_line_flags():

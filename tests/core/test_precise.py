@@ -109,6 +109,9 @@ def test_zoom_moves_to_double_double_past_float64():
     deep = levels[-1].axes["lr"]  # 8 values 1e-21 apart: one float64, distinct exactly
     hi, lo = hilo(deep)
     assert len(set(hi.tolist())) == 1 and len(set(lo.tolist())) == 8
+    # a log axis moves to double-double just as deep, its points exact too
     logview = [parse_view_axis("lr=log:0.98:1.06"), parse_view_axis("delta=lin:0.1:0.15")]
-    with pytest.raises(InputError, match="deeper than float64"):
-        plan(logview, {"lr": 1.02, "delta": 0.12665}, 1000.0, 7, 8)
+    logged = plan(logview, {"lr": 1.0228467605105288, "delta": 0.12665}, 1000.0, 7, 8)
+    assert [lv.dtype for lv in logged] == [lv.dtype for lv in levels]
+    hi, lo = hilo(logged[-1].axes["lr"])
+    assert len(set(hi.tolist())) == 1 and len(set(lo.tolist())) == 8

@@ -48,7 +48,7 @@ def test_boxes_are_nested_and_hold_the_centre(u_lr, u_m, factor, k):
         assert (phi - plo) / (hi - lo) == pytest.approx(factor, rel=rel)
 
 
-def test_float64_below_the_threshold_and_refused_past_float64():
+def test_float64_below_the_threshold_double_double_past_float64():
     assert narrowest_cell(np.array([1.0, 1.5, 3.0])) == pytest.approx(1 / 3)
     center = {"lr": 1.0, "momentum": 0.9}
     # momentum 0.9 on a 16-point level: cell = 0.1 * ln 10 * 3 / factor**k / 15 / 0.9
@@ -61,9 +61,46 @@ def test_float64_below_the_threshold_and_refused_past_float64():
             want = "float64" if rel < MIN_ULPS * EPS["float32"] else "float32"
             assert lv.dtype == want, (lv.index, rel / EPS["float32"])
     assert levels[3].dtype == "float32" and levels[4].dtype == "float64"
-    plan(VIEW, center, f, 13, 16)  # level 12: about 230 float64 ulps
-    with pytest.raises(InputError, match="deeper than float64 resolves"):
-        plan(VIEW, center, f, 14, 16)
+    levels = plan(VIEW, center, f, 29, 16)  # level 12: about 230 float64 ulps
+    # a log view past float64 moves to double-double, down to level 28 (104 of its ulps)
+    assert [lv.dtype for lv in levels[12:]] == ["float64"] + ["double-double"] * 16
+    assert cell(28, f) / EPS["double-double"] == pytest.approx(104, abs=1)
+    with pytest.raises(InputError, match="deeper than double-double resolves"):
+        plan(VIEW, center, f, 30, 16)
+    with pytest.raises(InputError, match="deeper than float64 resolves"):  # level 0 is given
+        plan([parse_view_axis("lr=log:1:1.000000000000001"), VIEW[1]], center, f, 1, 16)
+
+
+def test_a_log_view_past_float64_has_exact_double_double_points():
+    """Levels 4 to 7 of a log x 1mlog view, 1e12 to 1e21 times narrower, hold the
+    points ``10^u_i`` and ``1 - 10^u_i`` of the box's evenly spaced exact ``u_i`` (around
+    the centre's exact ``log10``) to within a double-double rounding (60-digit mpmath),
+    distinct and evenly spaced where their float64 parts coincide."""
+    import mpmath
+
+    from metaloss._src.precision.exact import hilo
+
+    center, f, n = {"lr": 1.03, "momentum": 0.97}, 1000.0, 16
+    levels = plan(VIEW, center, f, 8, n)
+    assert [lv.dtype for lv in levels] == ["float32"] * 2 + ["float64"] * 2 + \
+        ["double-double"] * 4
+    with mpmath.workdps(60):
+        for lv in levels[4:]:
+            for ax in VIEW:
+                hi, lo = hilo(lv.axes[ax.name])
+                got = [mpmath.mpf(h) + mpmath.mpf(w) for h, w in zip(hi, lo, strict=True)]
+                c = mpmath.mpf(center[ax.name])
+                uc = mpmath.log10(c if ax.kind == "log" else 1 - c)
+                half = (mpmath.mpf(ax.hi) - mpmath.mpf(ax.lo)) / 2 / mpmath.mpf(f) ** lv.index
+                u = [uc - half + 2 * half * i / (n - 1) for i in range(n)]
+                want = [10**x if ax.kind == "log" else 1 - 10**x for x in u]
+                assert max(abs(g - w) / abs(w) for g, w in zip(got, want, strict=True)) < 3e-32
+                step = np.diff(got)
+                exact = np.diff(want)
+                # each step within 1e-9 of the exact one: the points are evenly spaced in u
+                assert max(abs(s / e - 1) for s, e in zip(step, exact, strict=True)) < 1e-9
+                assert len(set(zip(hi.tolist(), lo.tolist(), strict=True))) == n
+        assert all(len(set(hilo(v)[0].tolist())) == 1 for v in levels[7].axes.values())
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -23,7 +23,9 @@ def test_the_result_holds_the_rows_of_the_parts_that_ran(result):
     assert isinstance(atlas, study.Atlas)
     papers = {f.paper for f in atlas.findings}
     assert papers == {"Sohl-Dickstein 2024", "seed study"}
-    assert len(atlas.findings) == 2 + 2  # tanh by two estimators, the seed study's two
+    assert len(atlas.findings) == 3 + 2  # tanh by three estimators, the seed study's two
+    assert atlas.findings[2].finding.endswith("uncertainty exponent")
+    assert atlas.numbers["sohl_dickstein"][0]["uncertainty"]["samples"] == 256
     assert set(atlas.numbers) >= {"settings", "seed", "sohl_dickstein", "seed_study",
                                   "seconds", "parts"}
     assert "liu" not in atlas.numbers and "pes_paper" not in atlas.numbers

@@ -76,3 +76,31 @@ def test_a_store_keeps_the_levels_and_bad_input_speaks_python(meta, tmp_path):
         workflows.zoom(calm, VIEW, levels=2, size=16)
     with pytest.raises(ml.InputError, match="size must be >= 16"):
         workflows.zoom(meta, VIEW, levels=2, size=8)
+
+
+def test_a_log_view_past_float64_zooms_in_double_double(tmp_path):
+    """Level 1, 1e14 times narrower than the log x 1mlog view, runs in double-double on
+    its exact points (the plan's residues reach the stored level), and says so."""
+    from metaloss._src.precision.exact import hilo
+
+    meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=10,
+                       divergence=Divergence(2.0))
+    z = workflows.zoom(meta, VIEW, {"lr": 1.03, "momentum": 0.97}, factor=1e14, levels=2,
+                       size=16, store=tmp_path / "z.zarr")
+    assert [lv.dtype for lv in z.levels] == ["float32", "double-double"]
+    assert [r["dtype"] for r in z.table()] == ["float32", "double-double"]
+    deep = z.data[1]
+    assert deep.attrs["zoom_dtype"] == deep.attrs["precision"] == "double-double"
+    stored = ml.open_store(tmp_path / "z.zarr" / "level1")
+    for name in ("lr", "momentum"):
+        hi, lo = hilo(z.levels[1].axes[name])
+        assert np.any(lo != 0)
+        for da in (deep, stored):
+            np.testing.assert_array_equal(da[name].values, hi)
+            np.testing.assert_array_equal(da[f"{name}_lo"].values, lo)
+    np.testing.assert_array_equal(stored.values, deep.values)
+    with pytest.raises(ml.InputError, match="level 1 of the zoom is deeper than float64 "
+                       "resolves and needs double-double, but .* outer loss only") as e:
+        workflows.zoom(meta, VIEW, {"lr": 1.03, "momentum": 0.97}, factor=1e14, levels=2,
+                       size=16, measure="trainability")
+    assert "--" not in str(e.value)

@@ -91,7 +91,8 @@ def one_line(text: Any) -> str:
 
 
 def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | None = None,
-              *, limit: int | None = None, hint: str = "") -> int:
+              *, limit: int | None = None, hint: str = "",
+              arguments: Mapping[str, str] | None = None) -> int:
     """``value`` as an ``int``; :class:`InputError` unless it is an integer in range.
 
     Booleans are refused (``True`` is an ``int`` in Python, never a count here);
@@ -103,11 +104,13 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
       minimum, maximum: inclusive bounds, ``None`` for none.
       limit: a safety ceiling (sizes that would exhaust memory or overflow): a larger
         value gets its own message, naming the limit and ``hint``, what to do instead.
+      arguments: the :class:`InputError`'s ``arguments`` (``{"levels": "levels"}`` where
+        ``name`` is a keyword argument a caller may spell otherwise).
     """
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     if ok and limit is not None and value > limit:
         raise InputError(f"{name} {value} is above the limit of {limit}"
-                         + (f"; {hint}" if hint else ""))
+                         + (f"; {hint}" if hint else ""), arguments=arguments)
     if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
         return int(value)
     if minimum is not None and maximum is not None:
@@ -118,7 +121,7 @@ def check_int(name: str, value: Any, minimum: int | None = 1, maximum: int | Non
         want = f"an integer <= {maximum}"
     else:
         want = "an integer"
-    raise InputError(f"{name} must be {want}, got {value!r}")
+    raise InputError(f"{name} must be {want}, got {value!r}", arguments=arguments)
 
 
 def _concrete(value: Any):

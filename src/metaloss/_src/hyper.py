@@ -8,7 +8,10 @@ see :mod:`metaloss._src.optimizers.groups`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import jax
@@ -64,3 +67,54 @@ def fill(problem: Problem, optimizer: InnerOptimizer, fixed: Mapping[str, float]
         v = values.get(name, base.get(name))
         out[name] = v if isinstance(v, jax.Array) else jnp.asarray(v, dtype)
     return out
+
+
+def exact_fixed(given: Mapping[str, Any], carried=()) -> tuple[tuple, tuple]:
+    """``(fixed, fixed_lo)`` of a meta-loss: ``fixed`` the ``(name, float)`` pairs, each
+    value rounded once to float64 (as ``float()`` does), sorted; ``fixed_lo`` the
+    ``(name, hi, lo)`` residues of those given exactly (decimal strings, Fractions,
+    Decimals: ``hi + lo`` is the value rounded once to double-double), nonzero ones only.
+    ``carried`` residues stay with a name whose value is still their ``hi`` as a float
+    (``dataclasses.replace`` passes them on)."""
+    fixed, lo = [], {}
+    for name, value in given.items():
+        hi = float(value)
+        fixed.append((str(name), hi))
+        r = _residue(value, hi)
+        if r:
+            lo[str(name)] = (hi, r)
+    for name, hi, r in carried:
+        if name in given and name not in lo and not _exact(given[name]) \
+                and float(given[name]) == hi:
+            lo[name] = (hi, r)
+    return tuple(sorted(fixed)), tuple((n, h, r) for n, (h, r) in sorted(lo.items()))
+
+
+def _exact(value) -> bool:
+    return isinstance(value, str | Fraction | Decimal)
+
+
+def _residue(value, hi: float) -> float:
+    """``value - hi`` rounded to float64, for a value given exactly; else 0."""
+    if not _exact(value) or not math.isfinite(hi):
+        return 0.0
+    try:
+        q = Fraction(value.strip() if isinstance(value, str) else value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return 0.0
+    return float(q - Fraction(hi))
+
+
+def residues(fixed_lo) -> dict[str, float]:
+    """name -> ``lo`` of a meta-loss's ``fixed_lo``."""
+    return {name: r for name, _, r in fixed_lo}
+
+
+def record_fixed(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The fixed values of a configuration record: floats, or where the record has a
+    ``fixed_lo`` residue (double-double landscapes add one) the exact ``hi + lo``."""
+    fixed = dict(record.get("fixed", {}))
+    for name, r in dict(record.get("fixed_lo", {})).items():
+        if name in fixed:
+            fixed[name] = Fraction(float(fixed[name])) + Fraction(float(r))
+    return fixed

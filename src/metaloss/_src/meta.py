@@ -24,8 +24,7 @@ from metaloss._src.systems.base import stepper
 from metaloss._src.unroll import Divergence, InnerState, StepRecord, init_state, unroll
 
 OBJECTIVES = objectives_mod.NAMES
-"""Outer objectives by name: mean or final training loss, validation loss averaged over
-the unroll or after the last step (see :mod:`metaloss._src.objectives`)."""
+"""Outer objectives by name (mean or final training or validation loss, see objectives)."""
 
 
 class MetaResult(NamedTuple):
@@ -67,7 +66,8 @@ class MetaLoss:
         :data:`OBJECTIVES`.
       divergence: divergence policy (see :mod:`metaloss._src.unroll`), or ``None``.
       fixed: hyperparameter values that replace the optimizer's defaults (a call's
-        own values still win), e.g. ``{"momentum": 0.5}`` to train only ``lr``.
+        own values still win), e.g. ``{"momentum": 0.5}`` to train only ``lr``; a decimal
+        string or Fraction also keeps its residue for double-double (``fixed_lo``).
 
     Example:
       >>> meta = MetaLoss(problems.Wavy1D(), optimizers.SGDM(), steps=50)
@@ -80,6 +80,7 @@ class MetaLoss:
     objective: Objective = "mean"
     divergence: Divergence | None = Divergence()
     fixed: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    fixed_lo: tuple[tuple[str, float, float], ...] = dataclasses.field(default=(), repr=False)
     _horizon: Any = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -88,8 +89,9 @@ class MetaLoss:
         object.__setattr__(self, "objective", parse("objective", self.objective))
         object.__setattr__(self, "steps", check_int("steps", self.steps, limit=MAX_STEPS))
         # a sorted tuple keeps the dataclass hashable (it keys compiled functions)
-        fixed = tuple(sorted((str(k), float(v)) for k, v in dict(self.fixed).items()))
+        fixed, lo = hyper.exact_fixed(dict(self.fixed), self.fixed_lo)
         object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "fixed_lo", lo)
         clash = set(self.problem.hparam_fields) & set(self.optimizer.hparam_names)
         if clash:
             raise InputError(f"{self.problem.name} and {self.optimizer.name} both have a "
@@ -134,8 +136,7 @@ class MetaLoss:
         hyper.check(self.problem, self.optimizer, lambda: self.groups, values)
 
     def hparams(self, values: Mapping[str, Any]) -> dict[str, jax.Array]:
-        """Fills defaults and converts to arrays, after :meth:`check`: every optimizer
-        and problem hyperparameter, plus the per-group ones given or fixed."""
+        """Every hyperparameter, checked, defaults filled, as arrays (per-group ones if given)."""
         self.check(values)
         return hyper.fill(self.problem, self.optimizer, dict(self.fixed), values)
 
@@ -200,11 +201,11 @@ class MetaLoss:
         """The same meta-loss with ``values`` held fixed as well (they win over ``fixed``)."""
         if not values:
             return self
-        return dataclasses.replace(self, fixed={**dict(self.fixed), **dict(values)})
+        return dataclasses.replace(self, fixed={**dict(self.fixed), **dict(values)},
+                                   fixed_lo=tuple(r for r in self.fixed_lo if r[0] not in values))
 
     def without_fixed(self) -> tuple[MetaLoss, dict[str, float]]:
-        """``(meta with no fixed values, those values)``: compiled code takes the values
-        as arguments, so changing them never recompiles."""
+        """``(meta with no fixed values, those values)``: compiled code takes them as inputs."""
         if not self.fixed:
             return self, {}
         return dataclasses.replace(self, fixed={}), dict(self.fixed)
@@ -278,10 +279,9 @@ class MetaLoss:
         return self.evaluate(hparams, key).loss
 
     def describe(self) -> dict[str, Any]:
-        """The one configuration record (JSON-able), stored with every landscape, store
-        and report. Problems, optimizers and objectives appear as their specs, so
-        :meth:`from_record` rebuilds an equal meta-loss from it (user objects from
-        ``module:attribute`` excepted)."""
+        """The one configuration record (JSON-able) of every landscape, store and report,
+        with problems, optimizers and objectives as their specs: :meth:`from_record`
+        rebuilds an equal meta-loss (user objects ``module:attribute`` and ``fixed_lo`` aside)."""
         return {"problem": label(self.problem), "optimizer": label(self.optimizer),
                 "steps": self.steps, "objective": label(self.objective),
                 "divergence": None if self.divergence is None else self.divergence.factor,
@@ -295,6 +295,6 @@ class MetaLoss:
             return cls(parse("problem", record["problem"]), parse("optimizer", record["optimizer"]),
                        steps=record["steps"], objective=record["objective"],
                        divergence=None if factor is None else Divergence(float(factor)),
-                       fixed=record.get("fixed", {}))
+                       fixed=hyper.record_fixed(record))
         except KeyError as e:
             raise InputError(f"configuration record lacks {e.args[0]!r}") from None

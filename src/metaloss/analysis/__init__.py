@@ -14,6 +14,7 @@ from metaloss._src.analysis import (
     smoothed_loss,
     stats,
     uncertainty_dimension,
+    uncertainty_dimension_of,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "smoothed_loss",
     "stats",
     "uncertainty_dimension",
+    "uncertainty_dimension_of",
 ]

@@ -11,6 +11,7 @@ from metaloss._src.analysis.uncertainty import (
     UncertaintyDimension,
     determined,
     uncertainty_dimension,
+    uncertainty_dimension_of,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "smoothed_loss",
     "stats",
     "uncertainty_dimension",
+    "uncertainty_dimension_of",
 ]

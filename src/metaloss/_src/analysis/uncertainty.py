@@ -17,7 +17,7 @@ barely falls with ``eps``: outcomes there are undetermined at any precision.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import jax
@@ -54,7 +54,7 @@ def determined(meta: MetaLoss, axes: Mapping, *, low: str = "float64",
 
 
 class UncertaintyDimension(NamedTuple):
-    """Result of :func:`uncertainty_dimension`.
+    """Result of :func:`uncertainty_dimension` and :func:`uncertainty_dimension_of`.
 
     ``dimension`` is ``n - exponent``; ``ci`` its bootstrap interval (over the sampled
     points); ``eps`` the perturbation sizes (relative to each side of the box),
@@ -126,10 +126,42 @@ def uncertainty_dimension(meta: MetaLoss, box: Mapping[str, tuple[float, float]]
     squares over the ``eps`` where at least :data:`MIN_CHANGED` points changed) gives
     ``D = n - alpha``. The interval is a bootstrap over the points (resampled jointly
     for every ``eps``). ``key`` draws the points; ``run_key`` is the inner runs' key
-    (for problems that need one).
+    (for problems that need one). :func:`uncertainty_dimension_of` is the same estimate
+    for any outcome, not only a :class:`~metaloss.MetaLoss`'s.
 
     Raises:
       InputError: an empty or inverted box, fewer than two ``eps``, or too few samples.
+    """
+    def outcome(values):
+        return flags(meta, values, key=run_key, measure=measure, precision=precision)
+
+    return uncertainty_dimension_of(outcome, box, eps=eps, samples=samples, key=key,
+                                    log=log, resamples=resamples, level=level)
+
+
+def uncertainty_dimension_of(flags_fn: Callable[[dict[str, np.ndarray]], np.ndarray],
+                             box: Mapping[str, tuple[float, float]], *,
+                             eps: Sequence[float] = DEFAULT_EPS, samples: int = 20000,
+                             key: jax.Array | None = None, log: Sequence[str] = (),
+                             resamples: int = 1000, level: float = 0.95,
+                             ) -> UncertaintyDimension:
+    """The uncertainty-exponent dimension of the boundary of any boolean outcome.
+
+    ```python
+    disk = lambda p: p["x"] ** 2 + p["y"] ** 2 < 0.25    # a smooth boundary: D = 1
+    ml.analysis.uncertainty_dimension_of(disk, {"x": (-1, 1), "y": (-1, 1)}).dimension
+    ```
+
+    ``flags_fn`` takes ``{name: 1-D float64 array}`` (every name of ``box``, one
+    length; the names in ``log`` as ``10**`` of their log10 coordinate) and returns
+    the boolean outcome at each point, in one call for all the points. The points, the
+    perturbations, the fit and the interval are those of :func:`uncertainty_dimension`
+    (its :class:`UncertaintyDimension`, ``diverged_share`` the share of drawn points
+    whose outcome is True).
+
+    Raises:
+      InputError: an empty or inverted box, fewer than two ``eps``, too few samples,
+        or ``flags_fn`` returning other than one flag per point.
     """
     if not box:
         raise InputError("uncertainty_dimension needs a box: {name: (low, high), ...}")
@@ -154,8 +186,11 @@ def uncertainty_dimension(meta: MetaLoss, box: Mapping[str, tuple[float, float]]
     coords = lows + every * (highs - lows)
     values = {k: (10.0 ** coords[:, i] if k in log else coords[:, i])
               for i, k in enumerate(names)}
-    out = flags(meta, values, key=run_key, measure=measure, precision=precision)
-    out = out.reshape(eps.size + 1, samples)
+    out = np.asarray(flags_fn(values))
+    if out.shape != (every.shape[0],):
+        raise InputError(f"the outcome function returned shape {out.shape} for "
+                         f"{every.shape[0]} points: one flag per point is needed")
+    out = out.astype(bool).reshape(eps.size + 1, samples)
     changed = out[1:] != out[0][None]
     fractions = changed.mean(axis=1)
     alpha, ci = _fit(eps, changed, resamples, level, rng)

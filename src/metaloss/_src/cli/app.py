@@ -23,7 +23,7 @@ from metaloss._src.cli.atlas_cmd import atlas
 from metaloss._src.cli.estimate_cmd import estimate
 from metaloss._src.cli.explore_cmd import explore
 from metaloss._src.cli.grid_cmd import export, landscape
-from metaloss._src.cli.options import Group
+from metaloss._src.cli.options import OPTIONS, Group
 from metaloss._src.cli.study_cmd import compare, reproduce
 from metaloss._src.cli.train_cmd import train
 from metaloss._src.cli.zoom_cmd import zoom
@@ -62,19 +62,6 @@ for command in (reproduce, landscape, export, train, compare, estimate, explore,
 USER_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EEXIST,
                errno.ENOTDIR, errno.EISDIR, errno.EDQUOT, errno.ENAMETOOLONG}
 """File-system errors that say something about the user's paths or disk, not about us."""
-
-
-OPTIONS = {
-    "resume": "--resume",
-    "store": "--out NAME.zarr",
-    "key": "--seed SEED",
-    "center": "--center NAME=VALUE",
-    "coordinator": "--coordinator HOST:PORT",
-    "num_processes": "--num-processes N",
-    "process_id": "--process-id I",
-}
-"""How the command line spells the library's keyword arguments that an
-:class:`InputError` asks for (its ``arguments``)."""
 
 
 def _fail(message: str) -> int:

@@ -7,7 +7,7 @@ import re
 
 import click
 
-from metaloss._src.cli.types import Assignment, Spec, unique
+from metaloss._src.cli.types import FixedValue, Spec, unique
 from metaloss._src.errors import MAX_SEED, MAX_STEPS, InputError
 
 PROBLEM = Spec("problem")
@@ -20,6 +20,18 @@ SEED = click.IntRange(-(2**31), MAX_SEED)
 COUNT = click.IntRange(None, 2**31 - 1)
 """Any other integer option: within int32, so no huge value reaches NumPy or JAX
 (the commands check their own lower bounds and tighter limits)."""
+OPTIONS = {
+    "resume": "--resume",
+    "store": "--out NAME.zarr",
+    "key": "--seed SEED",
+    "center": "--center NAME=VALUE",
+    "coordinator": "--coordinator HOST:PORT",
+    "num_processes": "--num-processes N",
+    "process_id": "--process-id I",
+}
+"""How the command line spells the library's keyword arguments that an
+:class:`InputError` asks for (its ``arguments``); a command with other spellings
+(``metaloss zoom``'s ``--out`` is a directory) renders its errors over these."""
 
 
 METAVAR = re.compile(r"[A-Z][A-Z0-9_]*(?:[=:,][A-Z][A-Z0-9_]*)*(?:\.[a-z]+)?")
@@ -113,10 +125,12 @@ def problem_options(fn):
                      help="A run diverges once its loss exceeds FACTOR * (|L0| + 1), L0 its "
                           "initial loss, or is not finite; it is then frozen and records that "
                           "cap. 0: no detection, inf/NaN kept as they come."),
-        click.option("--set", "sets", type=Assignment(), multiple=True, metavar="NAME=VALUE",
+        click.option("--set", "sets", type=FixedValue(), multiple=True, metavar="NAME=VALUE",
                      help="Hold a hyperparameter fixed at a hyperparameter value (not an outer "
                           "coordinate), e.g. --set momentum=0.9, --set lr/layer1=0.5 or a "
-                          "problem's own, --set delta=0.2 (repeatable)."),
+                          "problem's own, --set delta=0.2 (repeatable). VALUE is rounded once "
+                          "to float64; double-double landscapes keep up to 32 significant "
+                          "digits of it."),
         click.option("--seed", type=SEED, default=0, metavar="SEED",
                      help="PRNG seed of the inner runs (minibatches, random starts) and of "
                           "any sampling: an integer from -2^31 to 2^32 - 1."),

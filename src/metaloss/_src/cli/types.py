@@ -6,6 +6,8 @@ click's one-line ``Invalid value for '--option': ...``.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Any
 
 import click
@@ -60,6 +62,23 @@ class Assignment(_Checked):
     def parse(self, text):
         name, value = split_assignment(text, "value")
         return name, number(value, text)
+
+
+class FixedValue(Assignment):
+    """``NAME=VALUE`` -> ``(NAME, float)``, or ``(NAME, Fraction)`` when the decimal has
+    digits float64 does not hold: the meta-loss rounds it to float64 once and keeps the
+    residue for double-double (:func:`metaloss._src.hyper.exact_fixed`)."""
+
+    def parse(self, text):
+        name, raw = split_assignment(text, "value")
+        value = number(raw, text)
+        if not math.isfinite(value):
+            return name, value
+        try:
+            exact = Fraction(raw.strip())
+        except (ValueError, ZeroDivisionError):
+            return name, value
+        return name, value if exact == Fraction(value) else exact
 
 
 class ParamKind(_Checked):

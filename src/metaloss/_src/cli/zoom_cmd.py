@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from metaloss._src.cli.options import COUNT, Command, build_meta, colour_ceiling, problem_options
+from metaloss._src.cli.options import (
+    COUNT,
+    OPTIONS,
+    Command,
+    build_meta,
+    colour_ceiling,
+    problem_options,
+)
 from metaloss._src.cli.types import Assignment, Spec, unique
 from metaloss._src.errors import InputError
 
@@ -74,9 +81,11 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
 
     Level 0 is the starting view; each further level is FACTOR times narrower around
     the centre (in the axes' own coordinates: log10 lr, log10(1 - momentum)). A level
-    whose cells come near float32 resolution runs in float64, and the output says so;
-    a zoom deeper than float64 resolves is refused before anything is computed (with
-    --auto, once level 0 has given the centre). The boundary of the 'diverged' mask
+    whose cells come near float32 resolution runs in float64, one past float64's in
+    double-double (its points exact; the outer loss only, for the problems and
+    optimizers the double-double unroll supports), and the output says so; a zoom
+    deeper than that is refused before anything is computed (with --auto, once level 0
+    has given the centre). The boundary of the 'diverged' mask
     (see --divergence) is the trainability boundary whose box-counting dimension the
     table gives per level.
     """
@@ -95,40 +104,59 @@ def zoom(problem, optimizer, steps, objective, divergence, sets, seed, axes, cen
     if size < MIN_SIDE:
         raise InputError(f"--size must be >= {MIN_SIDE} (box counting needs it), got {size}")
     try:  # every check of the plan before the output directory is made
-        plan(view, center, factor, levels, size,
-             floor="float64" if float64 else (precision or "float32"))
+        planned = plan(view, center, factor, levels, size,
+                       floor="float64" if float64 else (precision or "float32"))
     except InputError as e:
-        raise InputError(flag_names(str(e))) from None
+        raise spelled(e) from None
     meta = build_meta(problem, optimizer, steps, objective, divergence, sets)
     both = sorted({ax.name for ax in view} & {k for k, _ in meta.fixed})
     if both:
         raise InputError(f"{both[0]!r} is both an --axis and a --set")
     meta.check({ax.name: ax.values(ax.lo, ax.hi, 2) for ax in view})
     from metaloss._src.measures import get as get_measure
+    from metaloss._src.workflows.zoom import check_deep
 
     measure = get_measure(measure)
+    try:
+        check_deep(meta, planned, measure)
+    except InputError as e:
+        raise spelled(e) from None
     vmax = colour_ceiling(measure.variable, vmax)
     outdir = check_writable_dir(out)
     try:
         _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir,
              measure=measure, float64=float64, determined=determined, precision=precision)
     except InputError as e:
-        raise InputError(flag_names(str(e))) from None
+        raise spelled(e) from None
 
 
-FLAGS = (("the zoom factor", "--factor"), ("levels must", "--levels must"),
-         ("automatic centring (center=None)", "--auto"),
-         ("give center=", "give --center"), ("divergence= factor of the meta-loss",
-                                              "--divergence factor"),
-         ("choose another store= path", "choose another --out"))
-"""The library's words for the zoom's arguments -> the command's flags, in its errors."""
+ZOOM_OPTIONS = {**OPTIONS, "store": "--out DIR", "factor": "--factor", "levels": "--levels",
+                "size": "--size", "auto": "--auto", "divergence": "--divergence FACTOR"}
+"""How this command spells the zoom's arguments: :data:`OPTIONS`, but ``--out`` is a
+directory (the zoom's store is ``zoom.zarr`` inside it)."""
 
 
-def flag_names(message: str) -> str:
-    """``message`` (the library's :class:`InputError`) in the command's vocabulary."""
-    for words, flag in FLAGS:
-        message = message.replace(words, flag)
-    return message
+def spelled(error: InputError) -> InputError:
+    """``error`` (the library's) with its arguments spelled as this command's options."""
+    return InputError(error.spelled(ZOOM_OPTIONS))
+
+
+def ends(values) -> str:
+    """``FIRST..LAST`` of an axis, with the digits that tell them apart (at least 8; the
+    double-double values ``hi + lo`` of a level past float64, up to 34)."""
+    import math
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from metaloss._src.precision.exact import decimal, hilo
+
+    hi, lo = hilo(values)
+    a, b = (Fraction(float(hi[i])) + Fraction(float(lo[i])) for i in (0, -1))
+    scale = max(abs(a), abs(b))
+    digits = 8 if a == b or scale == 0 else \
+        min(34, max(8, math.ceil(math.log10(scale / abs(b - a))) + 3))
+    return "..".join(str(Decimal(decimal(float(hi[i]), float(lo[i]), digits))) if digits > 17 else
+                     f"{float(hi[i]):.{digits}g}" for i in (0, -1))
 
 
 def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
@@ -142,15 +170,17 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
     space = meta.default_space([ax.name for ax in view])
 
     def report(level, da):
-        box = ", ".join(f"{n} {float(v[0]):.8g}..{float(v[-1]):.8g}" for n, v in
-                        level.axes.items())
-        why = (f"{level.dtype}: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
-               if level.dtype != "float32" else "float32")
-        if float64 and level.cell_ulps >= MIN_ULPS:
-            why = "float64 (--float64)"
+        box = ", ".join(f"{n} {ends(v)}" for n, v in level.axes.items())
         rel = level.cell_ulps * EPS["float32"]  # the cells' own need, without the option
         need = "float32" if level.cell_ulps >= MIN_ULPS else \
             "float64" if rel >= MIN_ULPS * EPS["float64"] else "double-double"
+        why = (f"{level.dtype}: its narrowest cell is {level.cell_ulps:.3g} float32 ulps wide"
+               if level.dtype != "float32" else "float32")
+        if need == "double-double":
+            why = (f"double-double: its narrowest cell is {rel / EPS['float64']:.3g} float64 "
+                   f"ulps wide (float64 needs {MIN_ULPS})")
+        if float64 and level.cell_ulps >= MIN_ULPS:
+            why = "float64 (--float64)"
         if precision in ("float64", "double-double") and level.dtype == precision != need:
             why = f"{precision} (--precision)"
         path = save_level(outdir, level, da, space, factor, vmax)

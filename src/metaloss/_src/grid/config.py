@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import jax
 import numpy as np
 
+from metaloss._src import hyper
 from metaloss._src.measures import LOSS, Measure
 from metaloss._src.version import __version__
 
@@ -94,3 +95,19 @@ def attrs_for(meta: MetaLoss, measure: Measure) -> dict[str, Any]:
         "metaloss_version": __version__,
         "jax_version": jax.__version__,
     }
+
+
+def dd_record(meta: MetaLoss) -> dict[str, Any]:
+    """:meth:`MetaLoss.describe` with the residues of fixed values given exactly, as
+    ``fixed_lo`` (name -> lo; absent when there are none, so the record is the float
+    one), which :meth:`MetaLoss.from_record` reads back."""
+    record = meta.describe()
+    if meta.fixed_lo:
+        record["fixed_lo"] = hyper.residues(meta.fixed_lo)
+    return record
+
+
+def dd_attrs(meta: MetaLoss) -> dict[str, Any]:
+    """:func:`attrs_for` of a double-double landscape."""
+    return {**attrs_for(meta, LOSS), "config": json.dumps(dd_record(meta), sort_keys=True),
+            "precision": "double-double"}

@@ -3,10 +3,12 @@
 its float64 values and the outer loss's residues as ``outer_loss_lo`` beside it, so
 ``NAME + NAME_lo`` is every grid value to ~32 digits on disk as in memory.
 
-The tiles are computed one after another on one device by the double-double unroll
-(:mod:`metaloss._src.precise.unroll`), each in calls of the store's fixed length from
-the tile's first point, so a point's value depends only on its tile: a resumed store
-equals one written in a single run. The configuration adds the precision and the
+The tiles are computed by the double-double unroll (:mod:`metaloss._src.precise.unroll`)
+on one device per process, each in calls of the store's fixed length from the tile's
+first point, so a point's value depends only on its tile: a resumed store, or one
+shared among the processes of a ``jax.distributed`` run (each takes every ``count``-th
+missing tile, as in :mod:`metaloss._src.grid.fill`), equals one written in a single
+run. The configuration adds the precision and the
 residues' hashes to a float store's, so two windows whose float64 values coincide are
 two different stores.
 """
@@ -24,7 +26,8 @@ import numpy as np
 import xarray as xr
 
 from metaloss._src.errors import InputError
-from metaloss._src.grid.config import attrs_for, store_config
+from metaloss._src.grid import distributed
+from metaloss._src.grid.config import dd_attrs, dd_record, store_config
 from metaloss._src.grid.fill import TileStats, _inspect, _stoppable
 from metaloss._src.grid.progress import TileBar
 from metaloss._src.grid.store import (
@@ -35,6 +38,7 @@ from metaloss._src.grid.store import (
     store_exists,
     tile_target,
 )
+from metaloss._src.grid.watchdog import watching
 from metaloss._src.measures import LOSS
 from metaloss._src.precise import unroll as precise
 
@@ -48,6 +52,7 @@ def dd_config(meta, grid, residues, tile, call, key) -> dict[str, Any]:
     """:func:`~metaloss._src.grid.config.store_config` of a double-double store."""
     config = store_config(meta, grid, tile, call, key, np.dtype(np.float64), LOSS)
     config["precision"] = PRECISION
+    config["meta"] = dd_record(meta)
     for axis in config["axes"]:
         lo = np.asarray(residues[axis["name"]], np.float64)
         axis["lo_sha256"] = hashlib.sha256(lo.tobytes()).hexdigest()
@@ -80,47 +85,60 @@ def fill_store_dd(meta: MetaLoss, grid: Mapping[str, np.ndarray],
                   residues: Mapping[str, np.ndarray], path: str | os.PathLike, *,
                   key: jax.Array, resume: bool = False, tile: Sequence[int] | None = None,
                   chunk: int | None = None, progress: bool | None = None) -> TileStats:
-    """Computes the missing tiles of the double-double store at ``path``: ``grid`` the
-    axes' float64 values, ``residues`` their ``lo`` parts, ``meta.fixed`` the rest."""
-    if jax.process_count() > 1:
-        raise InputError("precision 'double-double' stores are written by one process")
+    """Computes this process's share of the missing tiles of the double-double store at
+    ``path``: ``grid`` the axes' float64 values, ``residues`` their ``lo`` parts,
+    ``meta.fixed`` the rest."""
     check_call(chunk)
     shape = tuple(len(v) for v in grid.values())
     tile, call = _layout(path, meta, shape, tile, chunk)
     layout = TileLayout(shape, tile)
     config = dd_config(meta, grid, residues, tile, call, key)
     state, bad = _inspect(path, config, resume)
-    if state == "absent":
-        attrs = {**attrs_for(meta, LOSS), "precision": PRECISION}
-        TileStore.create(path, grid, config, attrs, np.dtype(np.float64), LOSS.variable,
-                         residues=residues).check(config)
-    else:
-        old = TileStore.open(path)
-        old.remove_partials()
-        old.unmark(bad)
-    store = TileStore.open(path)
-    store.check(config)
-    done = store.done()
-    todo = np.flatnonzero(~done)
+    with watching():  # a lost process ends the others within seconds, tiles kept
+        distributed.barrier("metaloss-dd-store-inspected")
+        if jax.process_index() == 0:
+            if state == "absent":
+                TileStore.create(path, grid, config, dd_attrs(meta), np.dtype(np.float64),
+                                 LOSS.variable, residues=residues).check(config)
+            else:
+                old = TileStore.open(path)
+                old.remove_partials()
+                old.unmark(bad)
+        distributed.barrier("metaloss-dd-store-ready")
+        store = TileStore.open(path)
+        store.check(config)
+        done = store.done()
+        mine = distributed.share(np.flatnonzero(~done))
+        with TileBar(layout.n_tiles, int(done.sum()), progress) as bar, _stoppable(store):
+            for t in mine:
+                _write(store, int(t), *_tile(meta, grid, residues, layout, int(t), call), path)
+                bar.tile_done(store)
+        distributed.barrier("metaloss-dd-store-filled")
+    return TileStats(layout.n_tiles, int(done.sum()), len(mine), len(bad))
+
+
+def _tile(meta, grid, residues, layout, t, call):
+    """``(value, diverged, value_lo)`` of tile ``t``, in calls of ``call`` points from
+    its first point."""
     names = tuple(grid)
-    with TileBar(layout.n_tiles, int(done.sum()), progress) as bar, _stoppable(store):
-        for t in todo:
-            region = layout.region(int(t))
-            his = np.meshgrid(*(grid[n][r] for n, r in zip(names, region, strict=True)),
-                              indexing="ij")
-            los = np.meshgrid(*(np.asarray(residues[n])[r]
-                                for n, r in zip(names, region, strict=True)), indexing="ij")
-            hi, lo, div = precise.evaluate(meta, dict(zip(names, zip(his, los, strict=True),
-                                                          strict=True)), chunk=call)
-            value, value_lo = split_value(hi, lo)
-            try:
-                store.write_tile(int(t), value, div, lo=value_lo)
-            except OSError as e:
-                raise InputError(f"cannot write to store {str(path)!r}: {e.strerror or e}; "
-                                 f"the {int(store.done().sum())} finished tiles are kept, "
-                                 "continue with resume=True") from None
-            bar.tile_done(store)
-    return TileStats(layout.n_tiles, int(done.sum()), len(todo), len(bad))
+    region = layout.region(t)
+    his = np.meshgrid(*(grid[n][r] for n, r in zip(names, region, strict=True)),
+                      indexing="ij")
+    los = np.meshgrid(*(np.asarray(residues[n])[r] for n, r in zip(names, region, strict=True)),
+                      indexing="ij")
+    hi, lo, div = precise.evaluate(meta, dict(zip(names, zip(his, los, strict=True),
+                                                  strict=True)), chunk=call)
+    value, value_lo = split_value(hi, lo)
+    return value, div, value_lo
+
+
+def _write(store, t, value, div, value_lo, path) -> None:
+    try:
+        store.write_tile(t, value, div, lo=value_lo)
+    except OSError as e:
+        raise InputError(f"cannot write to store {str(path)!r}: {e.strerror or e}; "
+                         f"the {int(store.done().sum())} finished tiles are kept, "
+                         "continue with resume=True") from None
 
 
 def check_call(chunk) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import jax
 import numpy as np
 import xarray as xr
 
 from metaloss._src.errors import InputError
-from metaloss._src.grid.config import attrs_for
+from metaloss._src.grid.config import dd_attrs
 from metaloss._src.grid.points import split_axes
 from metaloss._src.measures import LOSS
 from metaloss._src.measures import get as get_measure
@@ -43,7 +44,8 @@ def prepare_dd(meta: MetaLoss, axes: Mapping[str, Any]):
     both = sorted(set(grid) & {k for k, _ in meta.fixed})
     if both:
         raise InputError(f"{both[0]!r} is both a grid axis and fixed in the meta-loss")
-    return meta.with_fixed(scalars), {n: pairs[n][0] for n in grid}, \
+    # the scalars as given: a decimal string or Fraction keeps its residue (fixed_lo)
+    return meta.with_fixed({n: axes[n] for n in scalars}), {n: pairs[n][0] for n in grid}, \
         {n: pairs[n][1] for n in grid}
 
 
@@ -67,6 +69,8 @@ def landscape_dd(meta: MetaLoss, axes: Mapping[str, Any], *, measure=LOSS,
         return store_landscape_dd(meta, grid, residues, store, key=meta.key_or_default(key),
                                   resume=resume, tile=tile, chunk=chunk,
                                   progress=progress)[0]
+    if jax.process_count() > 1:
+        raise InputError("a landscape over several processes needs store= (a shared path)")
     his = np.meshgrid(*grid.values(), indexing="ij")
     los = np.meshgrid(*residues.values(), indexing="ij")
     points = {n: (h, lo) for n, h, lo in zip(grid, his, los, strict=True)}
@@ -75,7 +79,7 @@ def landscape_dd(meta: MetaLoss, axes: Mapping[str, Any], *, measure=LOSS,
     coords = dict(grid)
     coords.update({f"{n}_lo": (n, residues[n]) for n in grid})
     coords["diverged"] = (dims, div)
-    attrs = {**attrs_for(meta, LOSS), "precision": "double-double"}
+    attrs = dd_attrs(meta)
     value, value_lo = hi + lo, lo - ((hi + lo) - hi)
     out = xr.DataArray(value, dims=dims, coords=coords, name=LOSS.variable, attrs=attrs)
     return out.assign_coords({f"{LOSS.variable}_lo": (dims, value_lo)})

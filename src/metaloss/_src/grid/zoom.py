@@ -15,11 +15,13 @@ ulps, rounding the values to float32 moves each by at most 0.5% of a cell, and t
 unroll's own rounding -- about one ulp per step, up to ``steps`` ulps in the worst
 case of errors that add up, the study's 50 -- stays below half a cell. The study's
 256 x 256 view has its narrowest cell (momentum 0.999) 230 float32 ulps wide, so
-it stays in float32. A level narrower than :data:`MIN_ULPS` float64 ulps (about
-2.2e-14 relative) runs in double-double when both axes are ``lin`` (its values exact
-around the float64 centre, see :func:`exact_axes`; the outer loss only, in memory) down
-to :data:`MIN_ULPS` double-double ulps (about 5e-30); any other zoom that deep is
-refused before anything is computed.
+it stays in float32. A level (past level 0) narrower than :data:`MIN_ULPS` float64
+ulps (about 2.2e-14 relative) runs in double-double, the outer loss only, down to
+:data:`MIN_ULPS` double-double ulps (about 5e-30), whatever its axes' kinds: its
+values are computed exactly around the centre and rounded once to double-double
+(:func:`metaloss._src.grid.zoom_exact.exact_axes`; ``10^u`` for ``log`` axes, ``1 -
+10^u`` for ``1mlog``). A deeper zoom, or a starting view narrower than float64
+resolves, is refused before anything is computed.
 """
 
 from __future__ import annotations
@@ -27,19 +29,21 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from metaloss._src.errors import InputError, check_int
 from metaloss._src.grid.axes import AXIS_KINDS, number, split_assignment
-from metaloss._src.precision.exact import hilo, residues
+from metaloss._src.grid.zoom_exact import exact_axes
+from metaloss._src.precision.exact import hilo
 from metaloss._src.space import PARAM_KINDS, Param
 
 MIN_ULPS = 100
 EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps),
        "double-double": 2.0**-104}
+DEPTH = {"levels": "levels", "factor": "factor"}
+"""The ``arguments`` of a refusal of a zoom too deep: its message names both."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,13 +146,15 @@ def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
     if floor == "double-double" or (exact and rel < min_ulps * EPS["float64"]):
         if rel < min_ulps * EPS["double-double"]:
             raise InputError(f"the zoom is deeper than double-double resolves: its narrowest "
-                             f"cell is {rel:.3g} of its value; use fewer levels")
+                             f"cell is {rel:.3g} of its value; use fewer levels or a smaller "
+                             f"factor", arguments=DEPTH)
         if exact or rel >= min_ulps * EPS["float64"]:  # else values not exact: refused
             return "double-double", rel / EPS["float32"]
     if rel < min_ulps * EPS["float64"]:
         raise InputError(f"the zoom is deeper than float64 resolves: its narrowest cell is "
                          f"{rel:.3g} of its value, {rel / EPS['float64']:.3g} float64 ulps "
-                         f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor")
+                         f"(at least {min_ulps:g} needed); use fewer levels or a smaller factor",
+                         arguments=DEPTH)
     float64 = float64 or floor == "float64"
     dtype = "float64" if float64 or rel < min_ulps * EPS["float32"] else "float32"
     return dtype, rel / EPS["float32"]
@@ -190,9 +196,11 @@ def level_box(view: Sequence[ViewAxis], center_u: Mapping[str, float], factor: f
 
 
 def check_zoom(factor: float, levels: int, size: int) -> tuple[float, int, int]:
-    levels, size = check_int("levels", levels, 1), check_int("size", size, 2)
+    levels = check_int("levels", levels, 1, arguments={"levels": "levels"})
+    size = check_int("size", size, 2, arguments={"size": "size"})
     if not (isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 1):
-        raise InputError(f"the zoom factor must be a number > 1, got {factor!r}")
+        raise InputError(f"factor must be a number > 1, got {factor!r}",
+                         arguments={"factor": "factor"})
     return float(factor), levels, size
 
 
@@ -203,7 +211,8 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
     level 0 alone when it is ``None``, for a centre picked from level 0's result).
 
     Raises :class:`InputError` for a factor <= 1, levels < 1, a size < 2, a centre
-    outside the view, or a zoom deeper than float64 resolves. ``floor`` (or
+    outside the view, or a zoom deeper than double-double resolves (a level 0 deeper
+    than float64; see the module docstring). ``floor`` (or
     ``float64=True``, floor float64) is the lowest precision of any level (see
     :func:`precision`).
     """
@@ -212,30 +221,13 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
         raise InputError(f"a zoom needs two different axes, got {[ax.name for ax in view]}")
     center_u = check_center(view, center) if center is not None else {}
     out = []
-    linear = all(ax.kind == "lin" for ax in view)
     for k in range(levels if center is not None else 1):
         box = level_box(view, center_u, factor, k)
         axes = {ax.name: ax.values(*box[ax.name], size) for ax in view}
-        if linear and k > 0 and min(narrowest_cell(v) for v in axes.values()) \
-                < min_ulps * EPS["float64"]:
-            axes = exact_axes(view, center_u, factor, k, size)
-        dtype, ulps = precision(axes, min_ulps, float64, exact=linear and k > 0, floor=floor)
+        if k > 0 and min(narrowest_cell(v) for v in axes.values()) < min_ulps * EPS["float64"]:
+            axes = exact_axes(view, center, factor, k, size)
+        dtype, ulps = precision(axes, min_ulps, float64, exact=k > 0, floor=floor)
         out.append(Level(k, box, axes, dtype, ulps))
-    return out
-
-
-def exact_axes(view: Sequence[ViewAxis], center_u: Mapping[str, float], factor: float,
-               k: int, size: int) -> dict[str, np.ndarray]:
-    """Level ``k``'s ``lin`` axes in exact arithmetic (the centre is a float64, the box's
-    half-width ``(hi - lo) / 2 / factor^k`` exact), each value rounded once to
-    double-double: for levels narrower than float64 resolves."""
-    out = {}
-    for ax in view:
-        half = (Fraction(ax.hi) - Fraction(ax.lo)) / 2 / Fraction(factor) ** k
-        lo = min(max(Fraction(center_u[ax.name]) - half, Fraction(ax.lo)),
-                 Fraction(ax.hi) - 2 * half)
-        pts = [lo + 2 * half * i / (size - 1) for i in range(size)]
-        out[ax.name] = residues(np.array([float(q) for q in pts]), pts)
     return out
 
 

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from metaloss._src import hyper
 from metaloss._src.errors import InputError
 from metaloss._src.optimizers.groups import split_name
 from metaloss._src.optimizers.sgd import SGD, SGDM
@@ -116,27 +117,29 @@ def evaluate(meta, points: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
              chunk: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(loss hi, loss lo, diverged)`` at every point: ``points`` maps each hyperparameter
     the caller sets to ``(hi, lo)`` arrays of one shape (the rest are filled from
-    ``meta``'s fixed values and defaults, exactly as floats)."""
+    ``meta``'s fixed values, with the residues of those given exactly, ``fixed_lo``,
+    and its defaults)."""
     check(meta)
     shape = np.broadcast_shapes(*(np.shape(h) for h, _ in points.values()))
     with jax.enable_x64(True):
         meta.check({n: np.asarray(h) for n, (h, _) in points.items()})
         filled = meta.hparams({})
+        exact = hyper.residues(meta.fixed_lo)  # fixed values given as decimals, Fractions
         names = tuple(sorted(set(filled) | set(points)))
         cols_hi, cols_lo = [], []
         for n in names:
             if n in points:
                 hi, lo = points[n]
             else:
-                base = split_name(n)[0]
-                hi, lo = float(filled[n] if n in filled else filled[base]), 0.0
+                own = n if n in filled else split_name(n)[0]
+                hi, lo = float(filled[own]), exact.get(own, 0.0)
             cols_hi.append(np.broadcast_to(np.asarray(hi, np.float64), shape).ravel())
             cols_lo.append(np.broadcast_to(np.asarray(lo, np.float64), shape).ravel())
         hi, lo = np.stack(cols_hi), np.stack(cols_lo)
         total = hi.shape[1]
         chunk = chunk or default_chunk(meta)
         chunk = min(chunk, max(total, 1))
-        fn = _compiled(meta, names)
+        fn = _compiled(meta.without_fixed()[0], names)  # fixed values are inputs
         out = [np.empty(total), np.empty(total), np.empty(total, bool)]
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)

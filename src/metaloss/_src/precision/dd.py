@@ -8,16 +8,17 @@ Method: the error-free transformations of Knuth (two-sum) and Dekker (two-produc
 Veltkamp's split), "A floating-point technique for extending the available precision",
 Numer. Math. 18 (1971); the add/mul/div/sqrt sequences follow Hida, Li & Bailey,
 "Library for double-double and quad-double arithmetic" (2000) (:mod:`.arith`). The
-elementary functions (:mod:`.elementary`) use exact range reduction to a table point,
-short Taylor polynomials and tables rounded to double-double from exact rationals or
-60-digit ``decimal`` arithmetic (no third-party constants at runtime); tanh has its own
-module (:mod:`.hyperbolic`, a finer table for the meanfield unroll). Every function
+elementary functions (:mod:`.elementary`, :mod:`.trig`, :mod:`.hyperbolic` for tanh) use
+exact range reduction to a table point, short Taylor polynomials and tables rounded to
+double-double from exact rationals or 60-digit ``decimal`` arithmetic (no third-party
+constants at runtime). Every function
 returns through :func:`materialize`, a fusion boundary: without it XLA recomputes
 double-double chains in each consumer (several times the cost).
 
 Accuracy (``tests/core/test_precision_dd.py`` against 60-digit mpmath): relative error
 below ``1e-30`` for add, mul, div, sqrt, exp and expm1 on ``|x| <= 50``, sin and cos on
-``|x| <= 100`` (error below ``1e-30 max(1, |f|)``), tanh on ``|x| <= 20``, and for
+``|x| < 2.6e7`` (error below ``1e-30 max(1, |f|)``, also under ``jit``:
+``tests/core/test_precision_trig.py``), tanh on ``|x| <= 20``, and for
 tiny arguments (``1e-25 <= |x| <= 0.1``) sin, tanh and exp keep it too; log has error
 below ``1e-30 max(1, |log x|)`` on ``[1e-10, 1e10]``. Every op needs float64 inputs: run under
 ``jax.enable_x64``.

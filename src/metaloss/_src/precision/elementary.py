@@ -1,5 +1,5 @@
-"""Double-double elementary functions: exp, expm1, log, sin, cos, sincos (tanh:
-:mod:`.hyperbolic`).
+"""Double-double elementary functions: exp, expm1, log; sin, cos and sincos are
+:mod:`.trig`'s, re-exported here (tanh: :mod:`.hyperbolic`).
 
 Method: exact (Cody-Waite) range reduction to a short interval around a table point,
 a short Taylor polynomial there (its small high-order terms in float64) and the
@@ -17,56 +17,19 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import jax.numpy as jnp
-import numpy as np
 
 from metaloss._src.precision import arith as dd
-from metaloss._src.precision.arith import DD, add, materialize, mul, quick_two_sum, two_sum
-
-# -- helpers ----------------------------------------------------------------------------------
-
-
-def _dd_of(q) -> tuple[float, float]:
-    return dd.from_fraction(Fraction(q))
-
-
-def _inv_fact(n: int) -> tuple[float, float]:
-    return _dd_of(Fraction(1, math.factorial(n)))
-
-
-def _cody_waite(q: Fraction, bits: int) -> tuple[float, float, float]:
-    """``q`` as ``c1 + c2 + c3`` with ``c1`` and ``c2`` of at most ``bits`` significant
-    bits (so ``c1 n`` and ``c2 n`` are exact for integers ``|n| < 2^(53 - bits)``)
-    and ``c3`` the float64 nearest the rest."""
-    parts, rest = [], Fraction(q)
-    for _ in range(2):
-        _, e = math.frexp(float(rest))
-        unit = Fraction(2) ** (e - bits)
-        c = round(rest / unit) * unit
-        parts.append(float(c))
-        rest -= c
-    return parts[0], parts[1], float(rest)
-
-
-def _sub_float(x: DD, b) -> DD:
-    """``x - b`` for a float64 ``b`` (Hida, Li & Bailey's dd - d)."""
-    s, e = two_sum(x.hi, -b)
-    return DD(*quick_two_sum(s, e + x.lo))
-
-
-def _add_float(x: DD, b) -> DD:
-    return _sub_float(x, -b)
-
-
-def _table(rows) -> np.ndarray:
-    return np.array(rows, np.float64)
-
-
-def _take(table: np.ndarray, index):
-    """Rows of a constant ``(n, 2m)`` table as ``m`` DDs (a NumPy table, made a
-    float64 constant when traced: under x64, whenever this module was imported)."""
-    rows = jnp.take(jnp.asarray(table, jnp.float64), index, axis=0, mode="clip")
-    return [DD(rows[..., 2 * i], rows[..., 2 * i + 1]) for i in range(table.shape[1] // 2)]
-
+from metaloss._src.precision.arith import DD, add, materialize, mul, two_sum
+from metaloss._src.precision.tables import (
+    _add_float,
+    _cody_waite,
+    _dd_of,
+    _inv_fact,
+    _sub_float,
+    _table,
+    _take,
+)
+from metaloss._src.precision.trig import cos, sin, sincos  # noqa: F401 - re-exported
 
 # -- exp, expm1 -------------------------------------------------------------------------------
 
@@ -148,55 +111,3 @@ def log(x: DD) -> DD:
     out = add(dd.lift(y), _sub_float(mul(safe, exp(dd.lift(-y))), 1.0))
     bad = jnp.where(x.hi == 0, -jnp.inf, jnp.nan)
     return materialize(DD(jnp.where(positive, out.hi, bad), jnp.where(positive, out.lo, 0.0)))
-
-
-# -- sin, cos -------------------------------------------------------------------------------
-
-_INV_FACT = [_inv_fact(n) for n in range(32)]
-
-
-def _horner(x: DD, coeffs) -> DD:
-    """``sum_k coeffs[k] x^k`` with double-double coefficients ``(hi, lo)``."""
-    acc = DD(jnp.full_like(x.hi, coeffs[-1][0]), jnp.full_like(x.hi, coeffs[-1][1]))
-    for hi, lo in reversed(coeffs[:-1]):
-        acc = add(mul(acc, x), DD(jnp.float64(hi), jnp.float64(lo)))
-    return acc
-
-
-def _sin_cos_reduced(r: DD):
-    """sin and cos on ``|r| <= pi/4`` by Taylor series in ``r^2`` (to ``r^27/27!``)."""
-    r2 = dd.square(r)
-    sin_c = [(_INV_FACT[2 * j + 1][0] * (-1) ** j, _INV_FACT[2 * j + 1][1] * (-1) ** j)
-             for j in range(14)]
-    cos_c = [(_INV_FACT[2 * j][0] * (-1) ** j, _INV_FACT[2 * j][1] * (-1) ** j)
-             for j in range(14)]
-    return mul(r, _horner(r2, sin_c)), _horner(r2, cos_c)
-
-
-def _reduce_half_pi(x: DD):
-    k = jnp.round(x.hi / float(dd._PI_2))
-    hi, lo = _dd_of(dd._PI_2)
-    # a third float64 part of pi/2 keeps x - k pi/2 to ~1e-48 relative for |k| < 2^20
-    third = float(dd._PI_2 - Fraction(hi) - Fraction(lo))
-    r = dd.sub(x, dd.mul_float(DD(jnp.float64(hi), jnp.float64(lo)), k))
-    r = dd.sub(r, dd.lift(third * k))
-    return r, k
-
-
-def sincos(x: DD):
-    """``(sin x, cos x)`` with ``x = k pi/2 + r``; accurate for ``|x| <= 1e5``."""
-    r, k = _reduce_half_pi(x)
-    s, c = _sin_cos_reduced(r)
-    q = jnp.mod(k, 4.0)
-    where = dd.where
-    sin = where(q == 0, s, where(q == 1, c, where(q == 2, -s, -c)))
-    cos = where(q == 0, c, where(q == 1, -s, where(q == 2, -c, s)))
-    return materialize((sin, cos))
-
-
-def sin(x: DD) -> DD:
-    return sincos(x)[0]
-
-
-def cos(x: DD) -> DD:
-    return sincos(x)[1]

@@ -28,7 +28,7 @@ import numpy as np
 
 from metaloss._src.precision import arith as dd
 from metaloss._src.precision.arith import DD, materialize, mul_float, quick_two_sum, two_sum
-from metaloss._src.precision.elementary import _add_float, _cody_waite, _sub_float, _take
+from metaloss._src.precision.tables import _add_float, _cody_waite, _sub_float, _take
 
 _STEPS = 2048                                     # table 2^(j/2048), j = -1024 .. 1023
 _LN2_STEP = dd._LN2 / _STEPS

@@ -48,7 +48,7 @@ def atlas(*, quick: bool = False, liu: liu_mod.LiuSettings | None = None,
     """
     import jax
 
-    from metaloss._src.study import liu_rows, pes_paper
+    from metaloss._src.study import liu_rows, pes_paper, sohl_uncertainty
     from metaloss._src.study.seed_rows import seed_findings
     from metaloss._src.study.sohl_frames import frame_findings
 
@@ -97,9 +97,11 @@ def atlas(*, quick: bool = False, liu: liu_mod.LiuSettings | None = None,
         log(f"[3/4] Sohl-Dickstein (2024) Table 1: {len(sd_cfg.configs)} configurations, "
             f"{sd_cfg.describe()} ...")
         frames: dict[str, list] = {}
+        boxes: dict[str, list] = {}
 
         def on_frame(cfg, k, bounds, img):
             frames.setdefault(cfg.name, []).append(img)
+            boxes.setdefault(cfg.name, []).append(bounds)
             log(f"      {cfg.name}: frame {k} done")
 
         table = sohl_mod.table1(sd_cfg, on_frame=on_frame)
@@ -107,6 +109,7 @@ def atlas(*, quick: bool = False, liu: liu_mod.LiuSettings | None = None,
             log(f"      {r['title']}: {r['dimension']:.3f} (paper {r['paper_value']}); "
                 f"{r['seconds']:.1f} s")
         found += frame_findings(table, frames, sd_cfg.describe())
+        found += sohl_uncertainty.findings(table, boxes, sd_cfg, quick=quick, log=log)
         figures["sd_frames.png"] = plot.sd_frames(frames, table)
         numbers["sohl_dickstein"] = [{k: v for k, v in r.items() if k != "finding"}
                                      for r in table]

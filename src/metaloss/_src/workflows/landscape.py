@@ -180,7 +180,34 @@ def landscape(meta: MetaLoss, axes: Mapping[str, Any], *, key=None, store=None,
     seconds = time.perf_counter() - t0
     determined = None
     if precision == "double-double":
-        low = compute(meta, axes, key=key, precision="float64", chunk=chunk, progress=progress)
-        determined = float((np.asarray(low["diverged"]) == np.asarray(da["diverged"])).mean())
+        determined = _float64_determined(meta, axes, key, chunk, progress, da)
     return Landscape(da, seconds, meta.default_space(list(da.dims)),
                      None if store is None else Path(store), tiles, precision, determined)
+
+
+def _float64_determined(meta, axes, key, chunk, progress, da) -> float | None:
+    """The share of points whose float64 ``diverged`` flag equals ``da``'s; over several
+    processes, process 0 computes it on its own devices (the float64 grid in memory, as
+    in one process) while the others wait, and they get ``None``."""
+    import jax
+
+    from metaloss._src.grid.compute import evaluate_grid, prepare
+    from metaloss._src.measures import LOSS
+
+    if jax.process_count() == 1:
+        from metaloss._src.grid.compute import landscape as compute
+
+        low = compute(meta, axes, key=key, precision="float64", chunk=chunk, progress=progress)
+        return float((np.asarray(low["diverged"]) == np.asarray(da["diverged"])).mean())
+    from metaloss._src.grid import distributed
+    from metaloss._src.grid.watchdog import watching
+
+    out = None
+    with watching():  # a lost process ends the others, as while the tiles are computed
+        if jax.process_index() == 0:
+            with jax.enable_x64(True):
+                meta_s, grid, key_s = prepare(meta, axes, key)
+                _, div = evaluate_grid(meta_s, grid, key_s, measure=LOSS, chunk=chunk)
+            out = float((div == np.asarray(da["diverged"])).mean())
+        distributed.barrier("metaloss-dd-compared")
+    return out

@@ -15,11 +15,18 @@ from metaloss._src.grid.zoom import Level, ViewAxis, compute_level, parse_view_a
 from metaloss._src.workflows.zoom_result import Zoom
 
 NO_BOUNDARY = ("automatic centring (center=None) found no divergence boundary in the first "
-               "level (every run trains, or every run diverges): give center=, or a lower "
-               "divergence= factor of the meta-loss")
+               "level (every run trains, or every run diverges): give center={NAME: VALUE, "
+               "...}, or a lower divergence= factor of the meta-loss")
 """The message of a zoom with ``center=None`` whose level 0 has no boundary to centre on."""
+NO_BOUNDARY_ARGUMENTS = {"auto": "automatic centring (center=None)",
+                         "center": "center={NAME: VALUE, ...}",
+                         "divergence": "divergence= factor"}
+"""Its ``arguments``: ``auto`` is the automatic centring ``center=None`` asks for (the
+command line's ``--auto``), ``divergence`` the meta-loss's."""
 NOT_A_ZOOM = "exists and is not a zoom store: choose another store= path"
 OTHER_ZOOM = "holds a different zoom: choose another store= path or delete it"
+STORE = {"store": "store= path"}
+"""The ``arguments`` of :data:`NOT_A_ZOOM` and :data:`OTHER_ZOOM`."""
 
 
 def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -32,7 +39,7 @@ def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, f
     """
     cells = boundary_cells(np.asarray(mask, bool))
     if not cells.any():
-        raise InputError(NO_BOUNDARY)
+        raise InputError(NO_BOUNDARY, arguments=NO_BOUNDARY_ARGUMENTS)
     idx = np.argwhere(cells)
     mid = (np.asarray(cells.shape) - 1) / 2
     i = idx[np.argmin(((idx - mid) ** 2).sum(axis=1))]
@@ -58,9 +65,9 @@ def open_zoom_store(path, config: Mapping[str, Any]):
         except Exception:  # not a Zarr group at all
             old = None
         if old is None:
-            raise InputError(f"{str(p)!r} {NOT_A_ZOOM}")
+            raise InputError(f"{str(p)!r} {NOT_A_ZOOM}", arguments=STORE)
         if old != text:
-            raise InputError(f"{str(p)!r} {OTHER_ZOOM}")
+            raise InputError(f"{str(p)!r} {OTHER_ZOOM}", arguments=STORE)
         return p
     check_parent(p)
     zarr.open_group(p, mode="w-", zarr_format=3, attributes={"zoom": text})
@@ -103,6 +110,33 @@ def add_determined(meta, level: Level, da, key, **options):
     return da
 
 
+def check_deep(meta, planned: Sequence[Level], measure=None) -> None:
+    """:class:`InputError` unless ``meta`` (with ``measure``) can run the planned levels
+    that their depth puts in double-double (narrower than float64 resolves): the
+    double-double unroll's problems and optimizers, the outer loss only."""
+    from metaloss._src.grid.zoom import DEPTH, EPS, MIN_ULPS
+
+    deep = [lv.index for lv in planned if lv.dtype == "double-double"
+            and lv.cell_ulps * EPS["float32"] < MIN_ULPS * EPS["float64"]]
+    if not deep:
+        return
+    from metaloss._src.measures import LOSS, get
+    from metaloss._src.precise.unroll import check
+
+    why = None
+    if measure is not None and get(measure).name != LOSS.name:
+        why = f"double-double computes the outer loss only, not {get(measure).name!r}"
+    else:
+        try:
+            check(meta)
+        except InputError as e:
+            why = str(e)
+    if why is not None:
+        raise InputError(f"level {deep[0]} of the zoom is deeper than float64 resolves and "
+                         f"needs double-double, but {why}; use fewer levels or a smaller "
+                         f"factor", arguments=DEPTH)
+
+
 def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | None = None,
          factor: float = 4.0, levels: int = 5, size: int = 256, *, key=None, store=None,
          resume: bool = False, on_level=None, float64: bool = False, determined: bool = False,
@@ -112,8 +146,11 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
     Level 0 is the starting view; level ``k`` is ``factor**k`` times narrower on every
     axis around ``center``, in the axes' own coordinates (log10 lr, log10(1 - momentum),
     the value for ``lin``). A level whose cells come near float32 resolution runs in
-    float64 (and, for ``lin`` axes past float64's, in double-double); a zoom deeper than
-    the precisions resolve is refused before anything is computed.
+    float64, and one past float64's in double-double (its values exact, rounded once to
+    double-double; the outer loss only, for a meta-loss the double-double unroll
+    supports); a zoom deeper than double-double resolves, or one that needs
+    double-double from a meta-loss or measure without it, is refused before anything is
+    computed (with ``center=None``, once level 0 has given the centre).
 
     ```python
     z = ml.workflows.zoom(meta, ["lr=log:1e-3:1e2", "momentum=1mlog:1e-3:1"],
@@ -159,7 +196,8 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
 
     view = [parse_view_axis(ax) if isinstance(ax, str) else ax for ax in view]
     if size < MIN_SIDE:
-        raise InputError(f"size must be >= {MIN_SIDE} (box counting needs it), got {size}")
+        raise InputError(f"size must be >= {MIN_SIDE} (box counting needs it), got {size}",
+                         arguments={"size": "size"})
     floor = check_precision(precision) or "float32"
     if float64 and floor not in ("float32", "float64"):
         raise InputError(f"float64=True contradicts precision {floor!r}")
@@ -169,6 +207,7 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
         check(meta)  # refused before anything is computed
     auto = center is None
     planned = plan(view, center, factor, levels, size, float64=float64, floor=floor)
+    check_deep(meta, planned, options.get("measure"))
     root = None
     if store is not None:
         config = {"view": [ax.spec() for ax in view], "factor": float(factor),
@@ -192,6 +231,7 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
         if k == 0 and center is None:
             center = pick_center(np.asarray(da["diverged"]), level.axes)
             planned = plan(view, center, factor, levels, size, float64=float64, floor=floor)
+            check_deep(meta, planned, options.get("measure"))
         k += 1
     space = meta.default_space([ax.name for ax in view])
     return Zoom([lv for lv, _ in done], [da for _, da in done], float(factor),
