@@ -115,15 +115,23 @@ def materialize(x):
 # Error-free transformations ------------------------------------------------------------
 
 def two_sum(a, b):
+    """``a + b`` exactly as ``(s, e)`` (Knuth's two-sum, any order of magnitude).
+
+    Written with ``-(a - s)`` for the textbook ``s - a`` (equal in IEEE arithmetic):
+    XLA's algebraic simplifier rewrites ``(C + b) - C`` to ``b`` when ``C`` is a
+    constant (float-unsafe), which under ``jit`` left ``two_sum(C, x)`` without its
+    error term; ``tests/core/test_precision_fold.py`` checks every order of constants
+    and arrays under ``jit`` against exact rationals."""
     s = a + b
-    bb = s - a
+    bb = -(a - s)
     return s, (a - (s - bb)) + (b - bb)
 
 
 def quick_two_sum(a, b):
-    """``a + b`` exactly as ``(s, e)`` when ``|a| >= |b|`` (or a == 0)."""
+    """``a + b`` exactly as ``(s, e)`` when ``|a| >= |b|`` (or a == 0); ``b + (a - s)``
+    for the textbook ``b - (s - a)``, for the reason given in :func:`two_sum`."""
     s = a + b
-    return s, b - (s - a)
+    return s, b + (a - s)
 
 
 _SPLITTER = 134217729.0  # 2**27 + 1
