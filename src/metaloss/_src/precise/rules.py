@@ -201,7 +201,7 @@ def meanfield(problem: MeanFieldMLP) -> Rule:
         u, h, r = forward(params)
         v = mse(r)
         g = residual_scale(r)                               # (n, 1)
-        db = linalg.matmul(linalg.transpose(h), g)
+        db = linalg.transpose(linalg.matmul(linalg.transpose(g), h))   # (g^T h)^T: h unmoved
         gb = dd.mul(g, gain(linalg.transpose(b)))             # (n, 1) x (1, w): g W1^T c
         if kind == "tanh":
             dz = dd.mul(gb, dd.sub(dd.lift(1.0), dd.square(h)))
