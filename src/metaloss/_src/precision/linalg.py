@@ -82,10 +82,10 @@ def _dot(a, b: DD) -> DD:
     (Dot2 of Ogita, Rump & Oishi, "Accurate sum and dot product", SIAM J. Sci.
     Comput. 26, 2005, with one more level). Reductions over at most 8 terms at a time
     (:func:`_reduce`), which XLA fuses with the products and vectorizes."""
-    a, b = dd.materialize((a, b))
+    # operands and their splits computed together: one kernel per operand shape
+    a_hi = a.hi if isinstance(a, DD) else a
+    a, b, (ah, al), (bh, bl) = dd.materialize((a, b, _split(a_hi), _split(b.hi)))
     a_hi, a_lo = (a.hi, a.lo) if isinstance(a, DD) else (a, None)
-    ah, al = dd.materialize(_split(a_hi))
-    bh, bl = dd.materialize(_split(b.hi))
     x, ah, al = a_hi[:, :, None], ah[:, :, None], al[:, :, None]
     y, bh, bl = b.hi[None], bh[None], bl[None]
     p = dd._barrier(x * y)
