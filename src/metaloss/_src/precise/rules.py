@@ -14,7 +14,9 @@ scalars.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -141,49 +143,74 @@ def quadratic(problem: Quadratic) -> Rule:
     return Rule(lambda hp: [dd.lift(jnp.ones(problem.dim))], loss_grad, loss)
 
 
+def _times(q: Fraction):
+    """Multiplication by the rational ``q`` rounded once to double-double: exact
+    scaling when ``q`` is a power of two."""
+    hi, lo = dd.from_fraction(q)
+    if lo == 0.0 and math.frexp(abs(hi))[0] == 0.5:
+        return lambda v: dd.scale(v, hi)
+    c = _const(q)
+    return lambda v: dd.mul(v, c)
+
+
+def _sqrt_fraction(q: Fraction) -> Fraction:
+    """``sqrt(q)`` to 60 digits, exactly when ``q`` is the square of a rational."""
+    num, den = math.isqrt(q.numerator), math.isqrt(q.denominator)
+    if num * num == q.numerator and den * den == q.denominator:
+        return Fraction(num, den)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return Fraction((Decimal(q.numerator) / Decimal(q.denominator)).sqrt())
+
+
 def meanfield(problem: MeanFieldMLP) -> Rule:
     """Sohl-Dickstein's network: ``h = phi(x W0 / sqrt w)``, ``y = h W1 / w``, mean
-    squared error; backpropagation written out."""
+    squared error; backpropagation written out, the constants folded: with
+    ``c = sqrt(2 / w)`` (``1 / sqrt w`` for the identity) the forward pass is
+    ``h = tanh(c xW0)`` or ``relu(c xW0)``, and with ``g = r 2 / (n w)`` the gradients
+    are ``h^T g`` and ``x^T ((g W1^T) c phi')``, ``phi' = 1 - h^2`` (tanh) or the mask."""
     w0, w1, x, y = _draw(problem.width, problem.points, problem.seed)
     ys = _array(y)
-    inv_sqrt_w = dd.div(dd.lift(1.0), dd.sqrt(dd.lift(float(problem.width))))
-    inv_w = _const(Fraction(1, problem.width))
-    sqrt2 = _const(_SQRT2)
     kind = problem.nonlinearity
+    width, n = problem.width, problem.points
+    gain = _times(_sqrt_fraction(Fraction(1 if kind == "identity" else 2, width)))
+    inv_w = _times(Fraction(1, width))
+    residual_scale = _times(Fraction(2, n * width))       # d loss / d (h W1)
 
     def forward(params):
         a, b = params
-        z = dd.mul(linalg.matmul_float(x, a), inv_sqrt_w)
+        u = gain(linalg.matmul_float(x, a))
         if kind == "tanh":
-            h = dd.tanh(dd.mul(sqrt2, z))
+            h = dd.tanh(u)
         elif kind == "relu":
-            h = dd.mul(sqrt2, dd.where(z.hi > 0, z, dd.lift(jnp.zeros_like(z.hi))))
+            h = dd.where(u.hi > 0, u, dd.lift(jnp.zeros_like(u.hi)))
         else:
-            h = z
-        r = dd.sub(dd.mul(linalg.matmul(h, b), inv_w), ys)
-        return z, h, r
+            h = u
+        r = dd.sub(inv_w(linalg.matmul(h, b)), ys)
+        return u, h, r
 
     def mse(r):
-        return linalg.mean(dd.square(DD(r.hi.reshape(-1), r.lo.reshape(-1))))
+        return dd.div(linalg.matmul(linalg.transpose(r), r), dd.lift(jnp.float64(n)))
 
     def loss(params, hp):
-        return mse(forward(params)[2])
+        v = mse(forward(params)[2])
+        return DD(v.hi[0, 0], v.lo[0, 0])
 
     def loss_grad(params, hp):
         a, b = params
-        z, h, r = forward(params)
-        dy = dd.mul(r, _const(Fraction(2, problem.points)))       # d loss / d y_hat
-        db = dd.mul(linalg.matmul(linalg.transpose(h), dy), inv_w)
-        dh = dd.mul(linalg.matmul(dy, linalg.transpose(b)), inv_w)
+        u, h, r = forward(params)
+        v = mse(r)
+        g = residual_scale(r)                               # (n, 1)
+        db = linalg.transpose(linalg.matmul(linalg.transpose(g), h))   # (g^T h)^T: h unmoved
+        gb = dd.mul(g, gain(linalg.transpose(b)))             # (n, 1) x (1, w): g W1^T c
         if kind == "tanh":
-            slope = dd.mul(sqrt2, dd.sub(dd.lift(1.0), dd.square(h)))
+            dz = dd.mul(gb, dd.sub(dd.lift(1.0), dd.square(h)))
         elif kind == "relu":
-            slope = dd.where(z.hi > 0, sqrt2, dd.lift(jnp.zeros_like(z.hi)))
+            dz = dd.where(u.hi > 0, gb, dd.lift(jnp.zeros_like(u.hi)))
         else:
-            slope = dd.lift(jnp.ones_like(z.hi))
-        dz = dd.mul(dd.mul(dh, slope), inv_sqrt_w)
+            dz = gb
         da = linalg.matmul_float(x.T, dz)
-        return mse(r), [da, db]
+        return DD(v.hi[0, 0], v.lo[0, 0]), [da, db]
 
     def init(hp):
         off = hp["offset"]

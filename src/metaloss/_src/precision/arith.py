@@ -187,11 +187,17 @@ def scale(x: DD, power_of_two) -> DD:
 
 
 def div(x: DD, y: DD) -> DD:
-    q1 = x.hi / y.hi
+    """``x / y``: three float64 quotients, each the residual (exact in double-double)
+    times ``1 / y.hi``. A reciprocal rather than three divisions: XLA does not fuse a
+    division into several consumers, so each one split the chain into separate
+    kernels (14 for ``tanh``'s quotient); the quotients are only approximations the
+    residuals correct, so the rounding of ``1 / y.hi`` costs no accuracy."""
+    inv = 1.0 / y.hi
+    q1 = _round(x.hi * inv)
     r = sub(x, mul_float(y, q1))
-    q2 = r.hi / y.hi
+    q2 = _round(r.hi * inv)
     r = sub(r, mul_float(y, q2))
-    q3 = r.hi / y.hi
+    q3 = r.hi * inv
     return materialize(add(DD(*quick_two_sum(q1, q2)), lift(q3)))
 
 

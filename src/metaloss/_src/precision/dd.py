@@ -8,9 +8,10 @@ Method: the error-free transformations of Knuth (two-sum) and Dekker (two-produc
 Veltkamp's split), "A floating-point technique for extending the available precision",
 Numer. Math. 18 (1971); the add/mul/div/sqrt sequences follow Hida, Li & Bailey,
 "Library for double-double and quad-double arithmetic" (2000) (:mod:`.arith`). The
-elementary functions (:mod:`.elementary`, :mod:`.trig`) use exact range reduction to a table point,
-short Taylor polynomials and tables rounded to double-double from exact rationals or
-60-digit ``decimal`` arithmetic (no third-party constants at runtime). Every function
+elementary functions (:mod:`.elementary`, :mod:`.trig`, :mod:`.hyperbolic` for tanh) use
+exact range reduction to a table point, short Taylor polynomials and tables rounded to
+double-double from exact rationals or 60-digit ``decimal`` arithmetic (no third-party
+constants at runtime). Every function
 returns through :func:`materialize`, a fusion boundary: without it XLA recomputes
 double-double chains in each consumer (several times the cost).
 
@@ -52,7 +53,8 @@ from metaloss._src.precision.arith import (  # noqa: F401 - the module's interfa
     two_sum,
     where,
 )
-from metaloss._src.precision.elementary import cos, exp, expm1, log, sin, sincos, tanh
+from metaloss._src.precision.elementary import cos, exp, expm1, log, sin, sincos
+from metaloss._src.precision.hyperbolic import tanh
 
 __all__ = [
     "abs", "add", "const", "cos", "DD", "div", "exp", "expm1", "from_fraction", "from_string",
