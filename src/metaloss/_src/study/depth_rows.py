@@ -166,7 +166,7 @@ def depth_figure(rows: list[dict]):
 def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
                    key=None) -> list[Finding]:
     """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom` with
-    ``steps`` and :func:`.depth.tanh_zoom` at :data:`.depth.TANH`'s width and steps).
+    ``steps`` and :func:`.depth.tanh_zoom`, whose rows say their ``network``).
     An undetermined boundary gets its uncertainty exponent from ``samples`` points
     (256 with ``quick``, else 2000), double-double, ``eps`` 1e-1 to 1e-4 of the window."""
     import jax
@@ -181,12 +181,12 @@ def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
         mine = [r for r in rows if r["boundary"] == name]
         zoom = f"{mine[0]['size']} points x {len(mine)} levels"
         if mine[0]["roughness"] is None:
-            t = depth.TANH
-            meta, axis = depth.tanh_meta(), "lr/layer0"
-            lo, hi = t["range"]
+            t = mine[0]["network"]
+            meta = depth.tanh_meta(t)  # the record has the keys tanh_meta reads
+            axis, (lo, hi) = "lr/layer0", t["range"]
             settings = (f"meanfield_mlp tanh width {t['width']}, SGD, {t['steps']} steps, "
-                        f"lr/layer1 = {float(t['lr/layer1']):g}, lr/layer0 from "
-                        f"[{float(lo):g}, {float(hi):g}], {zoom}")
+                        f"lr/layer1 = {t['lr/layer1']:g}, lr/layer0 from "
+                        f"[{lo:g}, {hi:g}], {zoom}")
             paper = "Sohl-Dickstein 2024"
         else:
             meta, axis = depth.liu_meta(mine[0]["roughness"], steps), "lr"
