@@ -142,7 +142,7 @@ def _depth(quick: bool, log):
     from metaloss._src.study import depth, depth_rows
 
     t = time.perf_counter()
-    levels, tanh = (10, dict(levels=2, size=16, tries=1)) if quick else \
+    levels, tanh = (10, dict(levels=2, size=8, tries=1)) if quick else \
         (13, dict(levels=18, size=32, tries=3))
     nets = "; ".join(f"width {n['width']}, {n['steps']} steps" for n in depth.NETWORKS)
     log(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
