@@ -19,8 +19,8 @@ to its start (past float64, which cannot place two points in such a window):
 
 Measured (2026-12-07, nice'd on the shared 2-core CPU machine, 254 s for the whole
 precision part: ``_depth(False, out)`` of ``metaloss._src.cli.atlas_cmd``, i.e. what
-``metaloss atlas`` runs; Liu 13 levels of 128 x 300 steps, tries 8; tanh width 4, 50
-steps, 18 levels of 32, tries 3):
+``metaloss atlas`` runs; Liu 13 levels of 128 x 300 steps, tries 8; the tanh networks
+18 levels of 32, tries 3):
 
 - Liu 1.5x the onset: crossing dimension 0.58-0.63 from 1e-3 to 3e-10 wide, 0.40 at
   2.4e-12, 0.23 at 1.9e-14, then one crossing (0.00) in every level from 1.5e-16 to
@@ -29,14 +29,21 @@ steps, 18 levels of 32, tries 3):
   4.5e-27; determined share 0.94-1.00 down to 7.3e-23 wide, 0.87 at 5.8e-25, 0.70 at
   4.5e-27: ``"undetermined"``, uncertainty-exponent dimension 0.997 [0.988, 1.005]
   (exponent 0.003, 2000 samples, window 3.1e-10 wide at lr 1.0140226334).
-- tanh network: crossing dimension 0.64-0.79 from 12 down to 4.4e-10 wide, 0.32-0.47
-  from 1.4e-11 to 4.7e-16, then one crossing (0.00) from 1.5e-17 to 5.3e-25 wide;
-  determined share 1.00 throughout: ``"smooth"``.
+- tanh width 16 (the paper's width), 100 steps: crossing dimension 0.57-0.79 from 30
+  down to 3.5e-11 wide (5-15 changes per 31 cells), 0.47 at 1.1e-12 and 3.7e-14
+  (relative 8.7e-16: 32 points float64 cannot tell apart), then one crossing (0.00) from
+  1.2e-15 to 1.3e-24 wide (relative 3.2e-26); determined share 1.00 throughout:
+  ``"smooth"``. float64's flags equal double-double's on 88-100% of the points of the
+  levels it resolves.
+- tanh width 4, 50 steps: crossing dimension 0.64-0.79 from 12 down to 4.4e-10 wide,
+  0.32-0.47 from 1.4e-11 to 4.7e-16, then one crossing (0.00) from 1.5e-17 to 5.3e-25
+  wide; determined share 1.00 throughout: ``"smooth"``.
 
 A boundary of a finite number of steps is a finite set of smooth pieces; the zoom
-measures the width below which it is one (50 steps: ~1e-17; Liu 1.5x at 300 steps:
-~1e-16), or, where the dynamics are more chaotic (Liu 3x), where double-double's
-rounding starts to decide the labels before that.
+measures the width below which it is one (width 16 at 100 steps: ~1e-15, relative
+~3e-17; width 4 at 50 steps: ~1e-17; Liu 1.5x at 300 steps: ~1e-16), or, where the
+dynamics are more chaotic (Liu 3x), where double-double's rounding starts to decide the
+labels before that.
 """
 
 from __future__ import annotations
