@@ -39,6 +39,11 @@ precision part: ``_depth(False, out)`` of ``metaloss._src.cli.atlas_cmd``, i.e. 
   0.32-0.47 from 1.4e-11 to 4.7e-16, then one crossing (0.00) from 1.5e-17 to 5.3e-25
   wide; determined share 1.00 throughout: ``"smooth"``.
 
+The width-16 network at 200 steps (``scripts/precision_depth_network.py --steps 200
+--size 16 --tries 2 --levels 20``, not in the atlas) is fractal again (0.41-0.72) from
+1.5e-17 to 1.9e-23 relative, with a determined share of 94% falling to 69%:
+``"undetermined"``.
+
 A boundary of a finite number of steps is a finite set of smooth pieces; the zoom
 measures the width below which it is one (width 16 at 100 steps: ~1e-15, relative
 ~3e-17; width 4 at 50 steps: ~1e-17; Liu 1.5x at 300 steps: ~1e-16), or, where the
