@@ -44,9 +44,11 @@ scan of ``lr/layer0`` in ``[30, 70]`` (161 points) changes label 26 times at 100
 (none in ``[0.01, 1e5]`` at ``lr/layer1`` 30 or below, every point diverged at 250 and
 above). 100 steps, the notebook's default (the paper: 500 or 1000): a width-16
 double-double step costs ~0.64 ms per point on one CPU core, so this zoom takes ~2.5 min
-of CPU and the paper's steps would take 15-30 min; and a boundary judged undetermined
-(200 steps already is, ``docs/precision/README.md``) gets a double-double
-uncertainty exponent of 2000 x 5 runs, another ~20 min at 200 steps."""
+of CPU uncontended (301 s of CPU for the atlas's whole precision part at load 5, 17 s
+without it) and the paper's steps 15-30 min; and a boundary judged undetermined (one
+200-step zoom is, ``docs/precision/README.md``) gets a double-double uncertainty
+exponent of 2000 x 5 runs, another ~20 min at 200 steps. At 200 steps the boundary
+stays fractal to 3e-26 relative (same README); at 100 it turns smooth near 3e-17."""
 TANH_SMALL = {"width": 4, "steps": 50, "lr/layer1": Fraction(10),
               "range": (Fraction(10), Fraction(22))}
 """A small tanh network beside it (width 4, 50 steps, ``lr/layer1`` 10), where a float64

@@ -18,9 +18,10 @@ to its start (past float64, which cannot place two points in such a window):
 - ``"not past float64"``: the zoom stopped (no label change left) before that depth.
 
 Measured (2026-12-07, nice'd on the shared 2-core CPU machine, 254 s for the whole
-precision part: ``_depth(False, out)`` of ``metaloss._src.cli.atlas_cmd``, i.e. what
-``metaloss atlas`` runs; Liu 13 levels of 128 x 300 steps, tries 8; the tanh networks
-18 levels of 32, tries 3):
+precision part before the width-16 network; with it 469 s wall, 301 s CPU at load 5
+against 43 s, 17 s for main's code then: ``_depth(False, out)`` of
+``metaloss._src.cli.atlas_cmd``, i.e. what ``metaloss atlas`` runs; Liu 13 levels of
+128 x 300 steps, tries 8; the tanh networks 18 levels of 32, tries 3):
 
 - Liu 1.5x the onset: crossing dimension 0.58-0.63 from 1e-3 to 3e-10 wide, 0.40 at
   2.4e-12, 0.23 at 1.9e-14, then one crossing (0.00) in every level from 1.5e-16 to
@@ -39,10 +40,13 @@ precision part: ``_depth(False, out)`` of ``metaloss._src.cli.atlas_cmd``, i.e. 
   0.32-0.47 from 1.4e-11 to 4.7e-16, then one crossing (0.00) from 1.5e-17 to 5.3e-25
   wide; determined share 1.00 throughout: ``"smooth"``.
 
-The width-16 network at 200 steps (``scripts/precision_depth_network.py --steps 200
---size 16 --tries 2 --levels 20``, not in the atlas) is fractal again (0.41-0.72) from
-1.5e-17 to 1.9e-23 relative, with a determined share of 94% falling to 69%:
-``"undetermined"``.
+The width-16 network at 200 steps (``scripts/precision_depth_network.py --steps 200``,
+the atlas's sizes, not in the atlas for its cost: 965 s wall at load 5-8): crossing
+dimension 0.57-0.75 at every level from 1.2e-15 down to 1.3e-24 wide (2.8e-17 to
+3.2e-26 relative; 0.32-0.64 from 1e-9 to 3.7e-14), determined share 97-100%:
+``"stays fractal"``. With 16 points per level (``--size 16 --tries 2 --levels 20``) the
+zoom takes another path, fractal (0.41-0.72) from 1.5e-17 to 1.9e-23 relative with a
+determined share falling from 94% to 69%: ``"undetermined"``.
 
 A boundary of a finite number of steps is a finite set of smooth pieces; the zoom
 measures the width below which it is one (width 16 at 100 steps: ~1e-15, relative
