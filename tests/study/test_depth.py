@@ -24,12 +24,12 @@ def test_tanh_zoom_narrows_into_its_boundary():
 
 
 def test_the_paper_width_network_crosses_its_boundary_at_every_level():
-    """The atlas's width-16 network (:data:`depth.TANH`) at 3 levels of 8: every level
+    """The atlas's width-16 network (:data:`depth.TANH`) at 2 levels of 8: every level
     holds label changes, and each level's changes are those of a fresh scan of its
     window (the zoom reuses the winning candidate's scan)."""
-    rows = depth.tanh_zoom(depth.TANH, levels=3, size=8, tries=2)
-    assert [r["level"] for r in rows] == [0, 1, 2]
-    assert all(r["changes"] >= 1 for r in rows)
+    rows = depth.tanh_zoom(depth.TANH, levels=2, size=8, tries=2)
+    assert [r["level"] for r in rows] == [0, 1]
+    assert rows[0]["changes"] >= 2 and rows[1]["changes"] >= 1  # two candidates at 0
     assert rows[0]["network"] == {"width": 16, "steps": 100, "lr/layer1": 160.0,
                                   "range": [40.0, 70.0]}
     assert {r["boundary"] for r in rows} == {"tanh width 16, 100 steps"}
@@ -38,8 +38,8 @@ def test_the_paper_width_network_crosses_its_boundary_at_every_level():
         assert math.isclose(nxt["width"], r["width"] / 7)
         assert r["start"] <= nxt["start"] < r["start"] + r["width"]
     last = rows[-1]
-    a = 40 + Fraction(30, 49) * round((last["start"] - 40) * 49 / 30)  # exact
-    _, _, ch = depth._scan(meta, "lr/layer0", a, a + Fraction(30, 49), 8)
+    a = 40 + Fraction(30, 7) * round((last["start"] - 40) * 7 / 30)  # exact
+    _, _, ch = depth._scan(meta, "lr/layer0", a, a + Fraction(30, 7), 8)
     assert ch.size == last["changes"]
     found = depth_rows.atlas_findings(rows, quick=True)
     assert "meanfield_mlp tanh width 16, SGD, 100 steps, lr/layer1 = 160" in \
