@@ -47,14 +47,16 @@ def test_quick_atlas_writes_findings_for_every_part(tmp_path, capsys):
     assert "findings agree with the paper" in stdout
     # issue 24: how deep the double-double zoom into Liu's boundary went
     depth = numbers["precision_depth"]
-    assert {r["boundary"] for r in depth} == {"Liu 1.5x onset", "Liu 3x onset", "tanh network"}
+    assert {r["boundary"] for r in depth} == {"Liu 1.5x onset", "Liu 3x onset",
+                                              "tanh width 16, 100 steps",
+                                              "tanh width 4, 50 steps"}
     assert min(r["width"] for r in depth if r["roughness"]) < 1e-14  # past float64
     assert all(0 <= r["determined"] <= 1 for r in depth)
     pf = numbers["precision_findings"]
-    assert len(pf) == 6 and "Deeper than float64" in text
+    assert len(pf) == 8 and "Deeper than float64" in text
     verdicts = [r["finding"].split(": ")[-1] for r in pf if r["finding"].startswith("past")]
-    assert len(verdicts) == 3 and set(verdicts) <= set(VERDICTS)
-    assert sum(r["finding"].startswith("past float64") for r in rows) == 3  # in the table
+    assert len(verdicts) == 4 and set(verdicts) <= set(VERDICTS)
+    assert sum(r["finding"].startswith("past float64") for r in rows) == 4  # in the table
 
 
 def test_atlas_bad_input_is_one_line(tmp_path, capsys):

@@ -9,7 +9,8 @@ from metaloss._src.study import depth, depth_rows
 
 
 def test_tanh_zoom_narrows_into_its_boundary():
-    meta = depth.tanh_meta(width=2, steps=20)  # float64: changes label near lr/layer0 = 2
+    # float64: changes label near lr/layer0 = 2
+    meta = depth.tanh_meta(depth.TANH_SMALL, width=2, steps=20)
     rows = depth.zoom_line(meta, "lr/layer0", Fraction(1), Fraction(5), levels=2, size=8,
                            tries=2)
     assert [r["level"] for r in rows] == [0, 1]
@@ -20,6 +21,29 @@ def test_tanh_zoom_narrows_into_its_boundary():
         assert r["float64_agrees"] is not None and 0 <= r["determined"] <= 1
         expect = math.log(r["changes"]) / math.log(7) if r["changes"] > 1 else 0.0
         assert math.isclose(r["dimension"], expect)
+
+
+def test_the_paper_width_network_crosses_its_boundary_at_every_level():
+    """The atlas's width-16 network (:data:`depth.TANH`) at 2 levels of 8: every level
+    holds label changes, and each level's changes are those of a fresh scan of its
+    window (the zoom reuses the winning candidate's scan)."""
+    rows = depth.tanh_zoom(depth.TANH, levels=2, size=8, tries=2)
+    assert [r["level"] for r in rows] == [0, 1]
+    assert rows[0]["changes"] >= 2 and rows[1]["changes"] >= 1  # two candidates at 0
+    assert rows[0]["network"] == {"width": 16, "steps": 100, "lr/layer1": 160.0,
+                                  "range": [40.0, 70.0]}
+    assert {r["boundary"] for r in rows} == {"tanh width 16, 100 steps"}
+    meta = depth.tanh_meta(depth.TANH)
+    for r, nxt in zip(rows, rows[1:], strict=False):
+        assert math.isclose(nxt["width"], r["width"] / 7)
+        assert r["start"] <= nxt["start"] < r["start"] + r["width"]
+    last = rows[-1]
+    a = 40 + Fraction(30, 7) * round((last["start"] - 40) * 7 / 30)  # exact
+    _, _, ch = depth._scan(meta, "lr/layer0", a, a + Fraction(30, 7), 8)
+    assert ch.size == last["changes"]
+    found = depth_rows.atlas_findings(rows, quick=True)
+    assert "meanfield_mlp tanh width 16, SGD, 100 steps, lr/layer1 = 160" in \
+        found[0].settings
 
 
 def test_points_on_a_crossing_are_undetermined_and_far_ones_determined():

@@ -140,19 +140,19 @@ def atlas(*, quick: bool = False, liu: liu_mod.LiuSettings | None = None,
 
 
 def _depth(quick: bool, log):
-    """Issue 24's rows: Liu's boundary (1.5x and 3x the onset) and the tanh network's,
-    zoomed in double-double."""
+    """Issue 24's rows: Liu's boundary (1.5x and 3x the onset) and the tanh networks'
+    (:data:`.depth.NETWORKS`), zoomed in double-double."""
     from metaloss._src.study import depth, depth_rows
 
     t = time.perf_counter()
-    levels, tanh = (10, dict(levels=2, size=16, tries=1)) if quick else \
+    levels, tanh = (10, dict(levels=2, size=8, tries=1)) if quick else \
         (13, dict(levels=18, size=32, tries=3))
+    nets = "; ".join(f"width {n['width']}, {n['steps']} steps" for n in depth.NETWORKS)
     log(f"[+] precision: Liu's boundary at 1.5x and 3x the onset, {levels} levels of "
-        f"128 learning rates x 300 steps; the tanh network (width {depth.TANH['width']}, "
-        f"{depth.TANH['steps']} steps), {tanh['levels']} levels of {tanh['size']}; "
-        "double-double ...")
+        f"128 learning rates x 300 steps; the tanh networks ({nets}), {tanh['levels']} "
+        f"levels of {tanh['size']}; double-double ...")
     rows = [row for r in (1.5, 3.0) for row in depth.depth_zoom(r, levels=levels)]
-    rows += depth.tanh_zoom(**tanh)
+    rows += [row for net in depth.NETWORKS for row in depth.tanh_zoom(net, **tanh)]
     found = depth_rows.atlas_findings(rows, quick=quick)
     for f in found:
         log(f"      {f.finding}" + ("" if isinstance(f.value, str) else

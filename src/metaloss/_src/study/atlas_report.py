@@ -111,13 +111,13 @@ def seed_section(n: dict) -> list[str]:
 
 
 def precision_section(numbers: dict) -> list[str]:
-    """How deep Liu's and the tanh network's boundaries stay fractal, zoomed in
+    """How deep Liu's and the tanh networks' boundaries stay fractal, zoomed in
     double-double (issue 24)."""
     rows = numbers.get("precision_depth") or []
     if not rows:
         return []
     out = ["## 4. Deeper than float64", "",
-           "Liu's learning-rate boundary and the tanh network's (lr/layer0) zoomed in "
+           "Liu's learning-rate boundary and the tanh networks' (lr/layer0) zoomed in "
            "double-double (~32 digits), each level one cell of the last; crossing "
            "dimension = log(label changes) / log(cells); a point is determined when its "
            "flag survives moving the learning rate by 4 x 2^-104 (relative) either way. "

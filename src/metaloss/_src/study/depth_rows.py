@@ -18,9 +18,10 @@ to its start (past float64, which cannot place two points in such a window):
 - ``"not past float64"``: the zoom stopped (no label change left) before that depth.
 
 Measured (2026-12-07, nice'd on the shared 2-core CPU machine, 254 s for the whole
-precision part: ``_depth(False, out)`` of ``metaloss._src.cli.atlas_cmd``, i.e. what
-``metaloss atlas`` runs; Liu 13 levels of 128 x 300 steps, tries 8; tanh width 4, 50
-steps, 18 levels of 32, tries 3):
+precision part before the width-16 network; with it 469 s wall, 301 s CPU at load 5
+against 43 s, 17 s for main's code then: ``_depth(False, out)`` of
+``metaloss._src.cli.atlas_cmd``, i.e. what ``metaloss atlas`` runs; Liu 13 levels of
+128 x 300 steps, tries 8; the tanh networks 18 levels of 32, tries 3):
 
 - Liu 1.5x the onset: crossing dimension 0.58-0.63 from 1e-3 to 3e-10 wide, 0.40 at
   2.4e-12, 0.23 at 1.9e-14, then one crossing (0.00) in every level from 1.5e-16 to
@@ -29,14 +30,29 @@ steps, 18 levels of 32, tries 3):
   4.5e-27; determined share 0.94-1.00 down to 7.3e-23 wide, 0.87 at 5.8e-25, 0.70 at
   4.5e-27: ``"undetermined"``, uncertainty-exponent dimension 0.997 [0.988, 1.005]
   (exponent 0.003, 2000 samples, window 3.1e-10 wide at lr 1.0140226334).
-- tanh network: crossing dimension 0.64-0.79 from 12 down to 4.4e-10 wide, 0.32-0.47
-  from 1.4e-11 to 4.7e-16, then one crossing (0.00) from 1.5e-17 to 5.3e-25 wide;
-  determined share 1.00 throughout: ``"smooth"``.
+- tanh width 16 (the paper's width), 100 steps: crossing dimension 0.57-0.79 from 30
+  down to 3.5e-11 wide (5-15 changes per 31 cells), 0.47 at 1.1e-12 and 3.7e-14
+  (relative 8.7e-16: 32 points float64 cannot tell apart), then one crossing (0.00) from
+  1.2e-15 to 1.3e-24 wide (relative 3.2e-26); determined share 1.00 throughout:
+  ``"smooth"``. float64's flags equal double-double's on 88-100% of the points of the
+  levels it resolves.
+- tanh width 4, 50 steps: crossing dimension 0.64-0.79 from 12 down to 4.4e-10 wide,
+  0.32-0.47 from 1.4e-11 to 4.7e-16, then one crossing (0.00) from 1.5e-17 to 5.3e-25
+  wide; determined share 1.00 throughout: ``"smooth"``.
+
+The width-16 network at 200 steps (``scripts/precision_depth_network.py --steps 200``,
+the atlas's sizes, not in the atlas for its cost: 965 s wall at load 5-8): crossing
+dimension 0.57-0.75 at every level from 1.2e-15 down to 1.3e-24 wide (2.8e-17 to
+3.2e-26 relative; 0.32-0.64 from 1e-9 to 3.7e-14), determined share 97-100%:
+``"stays fractal"``. With 16 points per level (``--size 16 --tries 2 --levels 20``) the
+zoom takes another path, fractal (0.41-0.72) from 1.5e-17 to 1.9e-23 relative with a
+determined share falling from 94% to 69%: ``"undetermined"``.
 
 A boundary of a finite number of steps is a finite set of smooth pieces; the zoom
-measures the width below which it is one (50 steps: ~1e-17; Liu 1.5x at 300 steps:
-~1e-16), or, where the dynamics are more chaotic (Liu 3x), where double-double's
-rounding starts to decide the labels before that.
+measures the width below which it is one (width 16 at 100 steps: ~1e-15, relative
+~3e-17; width 4 at 50 steps: ~1e-17; Liu 1.5x at 300 steps: ~1e-16), or, where the
+dynamics are more chaotic (Liu 3x), where double-double's rounding starts to decide the
+labels before that.
 """
 
 from __future__ import annotations
@@ -166,7 +182,7 @@ def depth_figure(rows: list[dict]):
 def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
                    key=None) -> list[Finding]:
     """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom` with
-    ``steps`` and :func:`.depth.tanh_zoom` at :data:`.depth.TANH`'s width and steps).
+    ``steps`` and :func:`.depth.tanh_zoom`, whose rows say their ``network``).
     An undetermined boundary gets its uncertainty exponent from ``samples`` points
     (256 with ``quick``, else 2000), double-double, ``eps`` 1e-1 to 1e-4 of the window."""
     import jax
@@ -181,12 +197,12 @@ def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
         mine = [r for r in rows if r["boundary"] == name]
         zoom = f"{mine[0]['size']} points x {len(mine)} levels"
         if mine[0]["roughness"] is None:
-            t = depth.TANH
-            meta, axis = depth.tanh_meta(), "lr/layer0"
-            lo, hi = t["range"]
+            t = mine[0]["network"]
+            meta = depth.tanh_meta(t)  # the record has the keys tanh_meta reads
+            axis, (lo, hi) = "lr/layer0", t["range"]
             settings = (f"meanfield_mlp tanh width {t['width']}, SGD, {t['steps']} steps, "
-                        f"lr/layer1 = {float(t['lr/layer1']):g}, lr/layer0 from "
-                        f"[{float(lo):g}, {float(hi):g}], {zoom}")
+                        f"lr/layer1 = {t['lr/layer1']:g}, lr/layer0 from "
+                        f"[{lo:g}, {hi:g}], {zoom}")
             paper = "Sohl-Dickstein 2024"
         else:
             meta, axis = depth.liu_meta(mine[0]["roughness"], steps), "lr"
