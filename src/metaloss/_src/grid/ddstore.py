@@ -28,7 +28,7 @@ import xarray as xr
 from metaloss._src.errors import InputError
 from metaloss._src.grid import distributed
 from metaloss._src.grid.config import dd_attrs, dd_record, store_config
-from metaloss._src.grid.fill import TileStats, _inspect, _stoppable
+from metaloss._src.grid.fill import TileStats, _claim, _inspect, _stoppable
 from metaloss._src.grid.progress import TileBar
 from metaloss._src.grid.store import (
     TileLayout,
@@ -95,20 +95,9 @@ def fill_store_dd(meta: MetaLoss, grid: Mapping[str, np.ndarray],
     config = dd_config(meta, grid, residues, tile, call, key)
     state, bad = _inspect(path, config, resume)
     with watching():  # a lost process ends the others within seconds, tiles kept
-        distributed.barrier("metaloss-dd-store-inspected")
-        if jax.process_index() == 0:
-            if state == "absent":
-                TileStore.create(path, grid, config, dd_attrs(meta), np.dtype(np.float64),
-                                 LOSS.variable, residues=residues).check(config)
-            else:
-                old = TileStore.open(path)
-                old.remove_partials()
-                old.unmark(bad)
-        distributed.barrier("metaloss-dd-store-ready")
-        store = TileStore.open(path)
-        store.check(config)
-        done = store.done()
-        mine = distributed.share(np.flatnonzero(~done))
+        store, done, mine = _claim(path, config, state, bad, "metaloss-dd-store", lambda: (
+            TileStore.create(path, grid, config, dd_attrs(meta), np.dtype(np.float64),
+                             LOSS.variable, residues=residues)))
         with TileBar(layout.n_tiles, int(done.sum()), progress) as bar, _stoppable(store):
             for t in mine:
                 _write(store, int(t), *_tile(meta, grid, residues, layout, int(t), call), path)

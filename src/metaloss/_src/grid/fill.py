@@ -90,6 +90,27 @@ def _choose_layout(path, shape, tile, chunk, devices) -> tuple[tuple[int, ...], 
     return tile, chunk_size_for(math.prod(tile), chunk, local_devices(devices))
 
 
+def _claim(path, config, state: str, bad: list[int], name: str, create):
+    """The shared start of a store fill, inside :func:`watching`: process 0 creates the
+    store (``create()``, when ``state`` is absent) or drops its partial and ``bad``
+    tiles, between two barriers named after ``name``; then every process opens and
+    checks it. Returns ``(store, done, mine)``: the open store, its done flags and this
+    process's share of the missing tiles."""
+    distributed.barrier(f"{name}-inspected")
+    if jax.process_index() == 0:
+        if state == "absent":
+            create().check(config)
+        else:
+            old = TileStore.open(path)
+            old.remove_partials()
+            old.unmark(bad)
+    distributed.barrier(f"{name}-ready")
+    store = TileStore.open(path)
+    store.check(config)
+    done = store.done()
+    return store, done, distributed.share(np.flatnonzero(~done))
+
+
 def _inspect(path, config, resume: bool) -> tuple[str, list[int]]:
     """``"absent"``, ``"complete"`` or ``"partial"``, and the damaged finished tiles
     (a resume computes them again); raises on anything else."""
@@ -148,20 +169,9 @@ def fill_store(
     config = store_config(meta, grid, tile, call, key, dtype, measure)
     state, bad = _inspect(path, config, resume)
     with watching():  # a lost process ends the others within seconds, tiles kept
-        distributed.barrier("metaloss-store-inspected")
-        if jax.process_index() == 0:
-            if state == "absent":
-                TileStore.create(path, grid, config, attrs_for(meta, measure), dtype,
-                                 measure.variable).check(config)
-            else:
-                old = TileStore.open(path)
-                old.remove_partials()
-                old.unmark(bad)
-        distributed.barrier("metaloss-store-ready")
-        store = TileStore.open(path)
-        store.check(config)
-        done = store.done()
-        mine = distributed.share(np.flatnonzero(~done))
+        store, done, mine = _claim(path, config, state, bad, "metaloss-store", lambda: (
+            TileStore.create(path, grid, config, attrs_for(meta, measure), dtype,
+                             measure.variable)))
         results = _results(meta, grid, layout, call, key, devices, list(mine), measure)
         with TileBar(layout.n_tiles, int(done.sum()), progress) as bar, _stoppable(store):
             _run(store, results, bar)
