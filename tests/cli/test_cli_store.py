@@ -1,7 +1,6 @@
 """The command line with Zarr stores: --out x.zarr, --resume, --distributed, export."""
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -13,6 +12,7 @@ import metaloss as ml
 from cli_helpers import run
 from metaloss._src.grid.store import TileStore
 from metaloss.grid import open_store
+from process_helpers import finished, free_port
 
 AXES = ["--axis", "lr=log:1e-3:1e2:12", "--axis", "momentum=1mlog:1e-3:1:9", "--steps", "15"]
 
@@ -96,9 +96,7 @@ def test_export_errors(tmp_path, capsys):
 
 
 def test_distributed_command_line(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     path = tmp_path / "d.zarr"
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     procs = [
@@ -109,10 +107,8 @@ def test_distributed_command_line(tmp_path):
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for i in range(2)
     ]
-    outs = [p.communicate(timeout=240) for p in procs]
-    for p, (_, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err[-3000:]
-    assert "108 points" in outs[0][0] and "wrote" not in outs[1][0]  # process 0 reports
+    outs = finished(procs)
+    assert "108 points" in outs[0] and "wrote" not in outs[1]  # process 0 reports
     meta = ml.MetaLoss(ml.problems.Wavy1D(), ml.optimizers.SGDM(), steps=15)
     axes = {"lr": ml.logspace(-3, 2, 12), "momentum": 1 - ml.logspace(-3, 0, 9)}
     single = ml.landscape(meta, axes, store=tmp_path / "s.zarr", tile=(4, 4), progress=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ import metaloss as ml
 from metaloss._src.grid.axes import parse_axis
 from metaloss._src.grid.store import TileStore
 from metaloss.grid import open_store
+from process_helpers import finished, free_port
 
 LR = "lr=lin:1.0180281810576478916663401:1.0180281810576478916763401:8"
 DELTA = "delta=lin:0.076:0.0760000000000000000001:2"
@@ -57,12 +57,6 @@ def axes():
 ENV = {**os.environ, "JAX_PLATFORMS": "cpu", "JAX_NUM_CPU_DEVICES": "2"}  # dd uses one of 2
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cli(path, n):
     coordinator = f"127.0.0.1:{free_port()}"
     return [subprocess.Popen(
@@ -79,20 +73,6 @@ def script(path, n):
     return [subprocess.Popen([sys.executable, "-c", SCRIPT, coordinator, str(n), str(i),
                               str(path)], env=ENV, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for i in range(n)]
-
-
-def wait(procs) -> list[str]:
-    outs = []
-    for p in procs:
-        try:
-            out, err = p.communicate(timeout=240)
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                q.kill()
-            raise
-        assert p.returncode == 0, err[-3000:]
-        outs.append(out)
-    return outs
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +92,9 @@ def runs(tmp_path_factory):
         mask[np.unravel_index(t, layout.counts)] = False
     two = cli(root / "two.zarr", 2)
     resumed = script(root / "partial.zarr", 2)
-    return root, single, wait(two), [json.loads(o.strip().splitlines()[-1]) for o in wait(resumed)]
+    outs = finished(two)
+    reports = [json.loads(out.strip().splitlines()[-1]) for out in finished(resumed)]
+    return root, single, outs, reports
 
 
 def assert_same(a, b):

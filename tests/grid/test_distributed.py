@@ -9,7 +9,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ import zarr
 import metaloss as ml
 from metaloss._src.grid import distributed, open_store
 from metaloss._src.grid.store import TileStore
+from process_helpers import finished, free_port
 
 TILE = (4, 4)
 AXES = {"lr": ml.logspace(-3, 2, 14), "momentum": 1 - ml.logspace(-3, 0, 11)}  # 4 x 3 tiles
@@ -46,12 +46,6 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def launch(n, path, devices_each):
     coordinator = f"127.0.0.1:{free_port()}"
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "JAX_NUM_CPU_DEVICES": str(devices_each)}
@@ -63,16 +57,7 @@ def launch(n, path, devices_each):
 
 
 def collect(procs):
-    reports = []
-    for p in procs:
-        try:
-            out, err = p.communicate(timeout=240)
-        except subprocess.TimeoutExpired:
-            for q in procs:
-                q.kill()
-            raise
-        assert p.returncode == 0, err[-3000:]
-        reports.append(json.loads(out.strip().splitlines()[-1]))
+    reports = [json.loads(out.strip().splitlines()[-1]) for out in finished(procs)]
     return sorted(reports, key=lambda r: r["pid"])
 
 
