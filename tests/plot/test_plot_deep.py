@@ -26,8 +26,8 @@ STEP = Fraction(1, 10**22)  # of log10 lr and log10(1 - momentum): 1e-20 relativ
 MIN = (4, 11)
 
 
-def _axis(start: Fraction, one_minus: bool):
-    exact = power10([start + i * STEP for i in range(N)], one_minus=one_minus)
+def _axis(start: Fraction, one_minus: bool, step: Fraction = STEP):
+    exact = power10([start + i * step for i in range(N)], one_minus=one_minus)
     return residues(np.array([float(q) for q in exact]), exact), exact
 
 
@@ -103,6 +103,19 @@ def test_a_lin_axis_past_float64_is_an_offset_of_its_values():
     assert ax.get_xlabel() == "b1 - 0.5000000000000000000000007500000  (x 1e-27)"
     assert ax.get_ylabel() == "log10(lr)"  # a wide axis stays as it was
     np.testing.assert_allclose(sorted(ax.images[0].get_extent()[:2]), [-800.0, 800.0])
+
+
+def test_an_axis_with_residues_is_an_offset_where_its_values_are_too_close():
+    """log10 lr from 1e-8 in steps of 1e-16: the coordinates' cells are 1e-8 of them,
+    but lr's are one float64 ulp, so its float64 values alone misplace them."""
+    lr, _ = _axis(Fraction(1, 10**8), False, Fraction(1, 10**16))
+    da = xr.DataArray(np.ones((N, 3)), dims=("lr", "x"), name="outer_loss",
+                      coords={"lr": np.asarray(lr), "lr_lo": ("lr", lr.lo), "x": [0, 1, 2]})
+    u = np.log10(da["lr"].values)  # float64: each step one ulp of lr, 3.6% short
+    assert abs(np.mean(np.diff(u)) / 1e-16 - 1) > 0.03
+    found = deep.offset_param(da, "lr", Log10(), Log10())
+    assert found is not None and found[0].param == Log10() and found[0].exponent == -18
+    np.testing.assert_allclose(np.diff(found[1]), 100, rtol=1e-9)
 
 
 def test_shallow_grids_are_drawn_as_before():

@@ -111,11 +111,17 @@ def offset_param(da: xr.DataArray, dim: str, given: Param | None,
     see :func:`~metaloss._src.plot.heatmaps.drawn_param`), or ``None`` where those do
     (every shallow grid) or no parametrization spaces the exact values evenly.
 
+    Too close: the cells narrower than :data:`RESOLVE` of the largest coordinate, or,
+    where the axis carries residues ``NAME_lo``, of the largest value (its float64
+    values, ``hi``, then lie a few ulps apart, however wide the coordinates' cells).
     ``given`` (else linear, log10, log10(1 - v)) is the first whose offsets are evenly
     spaced within 2% of a cell (a double-double value near the deepest zoom is a
     percent of a cell off its exact point)."""
     hi = np.asarray(da[dim].values, np.float64)
-    if len(hi) < 2 or not np.all(np.isfinite(hi)) or not _too_close(hi, drawn):
+    name = f"{dim}_lo"
+    exact_lo = name in da.coords and bool(np.any(np.asarray(da[name].values) != 0))
+    if len(hi) < 2 or not np.all(np.isfinite(hi)) or not (
+            _too_close(hi, drawn) or (exact_lo and _too_close(hi, Linear()))):
         return None
     exact = exact_values(da, dim)
     if len(set(exact)) < len(exact):
