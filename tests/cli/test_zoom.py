@@ -190,6 +190,10 @@ def test_a_log_view_zoom_past_float64_runs_in_double_double_and_says_so(tmp_path
     assert "float64 ulps wide (float64 needs 100)" in line
     rows = list(csv.DictReader((out / "dimensions.csv").open()))
     assert [r["dtype"] for r in rows] == ["float32", "double-double"]
+    # the table's box is the report line's (one formatting helper), not .10g's "1.03..1.03"
+    said = line.removeprefix("level 1: ").split("; ")[0]
+    assert rows[1]["box"] == said.replace(", momentum", "; momentum")
+    assert "lr 1.03..1.03" not in rows[1]["box"]
     deep = ml.open_store(out / "zoom.zarr" / "level1")
     assert deep.attrs["precision"] == "double-double"
     exact = ml.grid.exact_coordinates(deep)

@@ -3,6 +3,9 @@
 
 import csv
 import math
+import re
+from decimal import Decimal
+from fractions import Fraction
 
 import jax
 import numpy as np
@@ -99,6 +102,20 @@ def test_a_log_view_past_float64_zooms_in_double_double(tmp_path):
             np.testing.assert_array_equal(da[name].values, hi)
             np.testing.assert_array_equal(da[f"{name}_lo"].values, lo)
     np.testing.assert_array_equal(stored.values, deep.values)
+    # the table's box tells its ends apart, from hi + lo (a float64 .10g read "1.03..1.03")
+    box = dict(part.split(" ") for part in z.table()[1]["box"].split("; "))
+    for name in ("lr", "momentum"):
+        first, last = box[name].split("..")
+        hi, lo = hilo(z.levels[1].axes[name])
+        assert first != last
+        for text, k in ((first, 0), (last, -1)):
+            exact = Fraction(float(hi[k])) + Fraction(float(lo[k]))
+            assert abs(Fraction(Decimal(text)) - exact) < abs(hi[-1] - hi[0]) / 100
+    # and its image places the cells as offsets, told apart (not at one float64 point)
+    ax = ml.plot.heatmap(deep, params=z.space).axes[0]
+    for label, lim in ((ax.get_xlabel(), ax.get_xlim()), (ax.get_ylabel(), ax.get_ylim())):
+        assert re.search(r" [-+] \d\.\d{20,}  \(x 1e-\d+\)$", label), label
+        assert 1 < abs(lim[1] - lim[0]) < 2000
     with pytest.raises(ml.InputError, match="level 1 of the zoom is deeper than float64 "
                        "resolves and needs double-double, but .* outer loss only") as e:
         workflows.zoom(meta, VIEW, {"lr": 1.03, "momentum": 0.97}, factor=1e14, levels=2,

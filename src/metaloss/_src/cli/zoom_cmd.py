@@ -141,29 +141,12 @@ def spelled(error: InputError) -> InputError:
     return InputError(error.spelled(ZOOM_OPTIONS))
 
 
-def ends(values) -> str:
-    """``FIRST..LAST`` of an axis, with the digits that tell them apart (at least 8; the
-    double-double values ``hi + lo`` of a level past float64, up to 34)."""
-    import math
-    from decimal import Decimal
-    from fractions import Fraction
-
-    from metaloss._src.precision.exact import decimal, hilo
-
-    hi, lo = hilo(values)
-    a, b = (Fraction(float(hi[i])) + Fraction(float(lo[i])) for i in (0, -1))
-    scale = max(abs(a), abs(b))
-    digits = 8 if a == b or scale == 0 else \
-        min(34, max(8, math.ceil(math.log10(scale / abs(b - a))) + 3))
-    return "..".join(str(Decimal(decimal(float(hi[i]), float(lo[i]), digits))) if digits > 17 else
-                     f"{float(hi[i]):.{digits}g}" for i in (0, -1))
-
-
 def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, outdir: Path,
          *, measure, float64, determined=False, precision=None):
     import jax
 
     from metaloss._src.grid.zoom import EPS, MIN_ULPS
+    from metaloss._src.plot.deep import ends
     from metaloss._src.workflows.zoom import zoom as compute
     from metaloss._src.workflows.zoom_result import save_level
 

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from metaloss._src.errors import InputError
+from metaloss._src.plot.deep import CANDIDATES, Offset, cell_text, even, offset_param
 from metaloss._src.plot.paths import PATH_COLORS, crop, faded_path, outline, stride, thin
 from metaloss._src.plot.style import (
     DIVERGED_COLOR,
@@ -23,16 +24,7 @@ from metaloss._src.plot.style import (
     finite_masked,
     new_figure,
 )
-from metaloss._src.space import Linear, Log10, OneMinusLog10, Param
-
-_CANDIDATES: tuple[Param, ...] = (Linear(), Log10(), OneMinusLog10())
-
-
-def _even(u: np.ndarray) -> bool:
-    if len(u) < 3 or not np.all(np.isfinite(u)):
-        return len(u) < 3 and bool(np.all(np.isfinite(u)))
-    step = (u[-1] - u[0]) / (len(u) - 1)
-    return step != 0 and bool(np.allclose(np.diff(u), step, rtol=1e-3, atol=1e-9 * abs(step)))
+from metaloss._src.space import Linear, Param
 
 
 def drawn_param(da: xr.DataArray, dim: str, params: Mapping[str, Param] | None) -> Param:
@@ -45,12 +37,12 @@ def drawn_param(da: xr.DataArray, dim: str, params: Mapping[str, Param] | None) 
     """
     values = np.asarray(da[dim], float)
     given = (params or {}).get(dim)
-    for p in ((given,) if given is not None else ()) + _CANDIDATES:
+    for p in ((given,) if given is not None else ()) + CANDIDATES:
         try:
             u = np.asarray(p.inverse(values), float)
         except InputError:
             continue
-        if _even(u):
+        if even(u):
             return p
     return given if given is not None else Linear()
 
@@ -116,15 +108,35 @@ def colour_scale(variable: str | None, finite: np.ndarray, vmax: float | None):
     return matplotlib.colormaps["viridis"], Normalize(vmin, top), top
 
 
+def _places(da: xr.DataArray, params):
+    """``(drawn params, (x, y))``: each axis's parametrization and its cells' places,
+    as :func:`~metaloss._src.plot.deep.offset_param` offsets where the cells are too
+    close for float64 coordinates."""
+    drawn, places = {}, []
+    for d in da.dims:
+        drawn[d] = drawn_param(da, d, params)
+        found = offset_param(da, d, (params or {}).get(d), drawn[d])
+        if found is None:
+            places.append(np.asarray(drawn[d].inverse(np.asarray(da[d], float)), float))
+        else:
+            drawn[d], u = found
+            places.append(u)
+    return drawn, places
+
+
+def _cell(da: xr.DataArray, dim: str, i: int, drawn: Param) -> str:
+    if isinstance(drawn, Offset):
+        return f"{dim} {cell_text(da, dim, i)}"
+    return f"{dim} {float(np.asarray(da[dim])[i]):.3g}"
+
+
 def draw_landscape(ax, da: xr.DataArray, params=None, vmax: float | None = 10.0, *,
                    mark_min: bool = True):
     """Draws ``da`` into ``ax``; returns ``(image, legend handles, drawn params, ceiling)``."""
     if da.ndim != 2:
         raise InputError(f"heatmap needs a 2-D landscape, got dims {da.dims}")
     xdim, ydim = da.dims
-    drawn = {d: drawn_param(da, d, params) for d in (xdim, ydim)}
-    x = np.asarray(drawn[xdim].inverse(np.asarray(da[xdim], float)), float)
-    y = np.asarray(drawn[ydim].inverse(np.asarray(da[ydim], float)), float)
+    drawn, (x, y) = _places(da, params)
     z = finite_masked(da.transpose(ydim, xdim).values)
     xo, yo = np.argsort(x), np.argsort(y)
     x, y, z = x[xo], y[yo], z[yo][:, xo]
@@ -139,11 +151,12 @@ def draw_landscape(ax, da: xr.DataArray, params=None, vmax: float | None = 10.0,
         ok = np.where(div | np.ma.getmaskarray(z), np.inf, z.filled(np.inf))
         if np.isfinite(ok).any():
             i, j = np.unravel_index(np.argmin(ok), ok.shape)
-            vx, vy = float(np.asarray(da[xdim])[xo][j]), float(np.asarray(da[ydim])[yo][i])
+            at = [_cell(da, d, int(order[k]), drawn[d]) for d, order, k
+                  in ((xdim, xo, j), (ydim, yo, i))]
+            sep = "\n" if any(isinstance(drawn[d], Offset) for d in (xdim, ydim)) else " "
             handles += ax.plot([x[j]], [y[i]], "X", color="w", mec="k", mew=1.2, ms=11,
                                zorder=6, ls="none",
-                               label=f"minimum {ok[i, j]:.3g} at {xdim} {vx:.3g}, "
-                                     f"{ydim} {vy:.3g}")
+                               label=f"minimum {ok[i, j]:.3g} at{sep}{at[0]},{sep}{at[1]}")
     if div.any():
         ax.imshow(np.ma.masked_where(~div, np.ones_like(div, float)), origin="lower",
                   extent=ext, aspect="auto", interpolation="nearest",

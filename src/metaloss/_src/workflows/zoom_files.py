@@ -18,7 +18,10 @@ COLUMNS = ("level", "magnification", "depth", "dtype", "cell_ulps", "box", "dive
 def dimension_rows(results, factor: float) -> list[dict]:
     """A row per ``(Level, DataArray)``: the box, the float type, and the boundary
     dimension of the level's ``diverged`` mask with its 95% interval (empty, with a
-    note, where the level has no boundary)."""
+    note, where the level has no boundary). The box gives each axis's ends with the
+    digits that tell them apart (at least 10; ``hi + lo`` past float64)."""
+    from metaloss._src.plot.deep import ends
+
     rows = []
     for level, da in results:
         mask = np.asarray(da["diverged"], bool)
@@ -26,8 +29,7 @@ def dimension_rows(results, factor: float) -> list[dict]:
         row = {
             "level": level.index, "magnification": mag, "depth": math.log10(mag),
             "dtype": level.dtype, "cell_ulps": level.cell_ulps,
-            "box": "; ".join(f"{n} {float(v[0]):.10g}..{float(v[-1]):.10g}"
-                             for n, v in level.axes.items()),
+            "box": "; ".join(f"{n} {ends(v, least=10)}" for n, v in level.axes.items()),
             "diverged_share": float(mask.mean()), "boundary_cells": 0,
             "dimension": "", "ci_low": "", "ci_high": "", "r2": "", "note": "",
         }
