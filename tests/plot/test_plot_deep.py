@@ -17,7 +17,7 @@ import metaloss as ml
 from metaloss import plot
 from metaloss._src.grid.zoom_exact import power10
 from metaloss._src.plot import deep
-from metaloss._src.precision.exact import residues
+from metaloss._src.precision.exact import ends, residues
 from metaloss._src.space import Linear, Log10, OneMinusLog10
 
 SPACE = ml.Space({"lr": Log10(), "momentum": OneMinusLog10()})
@@ -137,10 +137,10 @@ def test_shallow_grids_are_drawn_as_before():
 def test_ends_tell_the_ends_apart_at_any_depth(least):
     _, exact = _deep()
     lr, _ = _axis(Fraction(1283722, 10**8), False)
-    a, b = deep.ends(lr, least=least).split("..")
+    a, b = ends(lr, least=least).split("..")
     assert a != b
     assert Fraction(Decimal(a)) == pytest.approx(exact["lr"][0], rel=1e-24)
     assert abs(Fraction(Decimal(b)) - exact["lr"][-1]) < (exact["lr"][-1] - exact["lr"][0]) / 100
-    assert deep.ends(np.array([0.001, 100.0]), least=least) == "0.001..100"
-    assert deep.ends(np.array([1.024087876123, 1.035946255]), least=10) == \
+    assert ends(np.array([0.001, 100.0]), least=least) == "0.001..100"
+    assert ends(np.array([1.024087876123, 1.035946255]), least=10) == \
         "1.024087876..1.035946255"

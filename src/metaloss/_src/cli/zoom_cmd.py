@@ -146,7 +146,7 @@ def _run(meta, view, center, factor, levels, size, seed, chunk, vmax, resume, ou
     import jax
 
     from metaloss._src.grid.zoom import EPS, MIN_ULPS
-    from metaloss._src.plot.deep import ends
+    from metaloss._src.precision.exact import ends
     from metaloss._src.workflows.zoom import zoom as compute
     from metaloss._src.workflows.zoom_result import save_level
 

@@ -1,7 +1,7 @@
 """Axes narrower than float64 coordinates resolve, as a deep zoom's levels past float64
 have (their values ``hi + lo`` in double-double, the residues beside each coordinate as
 ``NAME_lo``): drawn as offsets from a reference point, and written with the digits that
-tell their values apart.
+tell their cells apart (the axis ends: :func:`metaloss._src.precision.exact.ends`).
 
 An image places its cells at the float64 coordinates of the drawn parametrization
 (log10 lr, log10(1 - momentum), the value). Once the cells are narrower than
@@ -24,8 +24,7 @@ import numpy as np
 import xarray as xr
 
 from metaloss._src.errors import InputError
-from metaloss._src.precision.exact import decimal as dd_decimal
-from metaloss._src.precision.exact import hilo
+from metaloss._src.precision.exact import MAX_DIGITS, text
 from metaloss._src.space import Linear, Log10, OneMinusLog10, Param
 
 CANDIDATES: tuple[Param, ...] = (Linear(), Log10(), OneMinusLog10())
@@ -36,7 +35,6 @@ REF_DIGITS = 32
 """Significant digits of an offset axis's reference (about double-double's)."""
 PREC = 50
 """Decimal digits of the arithmetic placing an offset axis's cells."""
-MAX_DIGITS = 34
 
 
 def even(u: np.ndarray, rtol: float = 1e-3) -> bool:
@@ -143,25 +141,6 @@ def offset_param(da: xr.DataArray, dim: str, given: Param | None,
         if even(places, rtol=0.02):
             return Offset(p, ref, exponent), places
     return None
-
-
-def text(hi: float, lo: float, digits: int) -> str:
-    """``hi + lo`` to ``digits`` significant digits (``hi`` as Python writes it with
-    ``.{digits}g`` where ``lo`` is 0 and ``digits`` at most 17)."""
-    if lo == 0 and digits <= 17:
-        return f"{hi:.{digits}g}"
-    return str(Decimal(dd_decimal(hi, lo, digits)))
-
-
-def ends(values, least: int = 8) -> str:
-    """``FIRST..LAST`` of an axis, with the digits that tell them apart (at least
-    ``least``; the double-double values ``hi + lo`` of a level past float64, up to 34)."""
-    hi, lo = hilo(values)
-    a, b = (Fraction(float(hi[i])) + Fraction(float(lo[i])) for i in (0, -1))
-    scale = max(abs(a), abs(b))
-    digits = least if a == b or scale == 0 else \
-        min(MAX_DIGITS, max(least, math.ceil(math.log10(scale / abs(b - a))) + 3))
-    return "..".join(text(float(hi[i]), float(lo[i]), digits) for i in (0, -1))
 
 
 def cell_text(da: xr.DataArray, dim: str, i: int) -> str:

@@ -11,6 +11,8 @@ parts are the float64 values it always gave, so float64 consumers see no change.
 from __future__ import annotations
 
 import functools
+import math
+from decimal import Decimal
 from fractions import Fraction
 
 import jax
@@ -215,3 +217,26 @@ def decimal(hi: float, lo: float, digits: int = 34) -> str:
         exp10 -= 1
     m = str(round(scaled))
     return f"{sign}{m[0]}.{m[1:].rstrip('0') or '0'}e{exp10}"
+
+
+MAX_DIGITS = 34
+"""The most significant digits :func:`ends` writes (about double-double's and a margin)."""
+
+
+def text(hi: float, lo: float, digits: int) -> str:
+    """``hi + lo`` to ``digits`` significant digits (``hi`` as Python writes it with
+    ``.{digits}g`` where ``lo`` is 0 and ``digits`` at most 17)."""
+    if lo == 0 and digits <= 17:
+        return f"{hi:.{digits}g}"
+    return str(Decimal(decimal(hi, lo, digits)))
+
+
+def ends(values, least: int = 8) -> str:
+    """``FIRST..LAST`` of an axis, with the digits that tell them apart (at least
+    ``least``; the double-double values ``hi + lo`` of a level past float64, up to 34)."""
+    hi, lo = hilo(values)
+    a, b = (Fraction(float(hi[i])) + Fraction(float(lo[i])) for i in (0, -1))
+    scale = max(abs(a), abs(b))
+    digits = least if a == b or scale == 0 else \
+        min(MAX_DIGITS, max(least, math.ceil(math.log10(scale / abs(b - a))) + 3))
+    return "..".join(text(float(hi[i]), float(lo[i]), digits) for i in (0, -1))

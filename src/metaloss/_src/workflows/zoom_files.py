@@ -20,7 +20,7 @@ def dimension_rows(results, factor: float) -> list[dict]:
     dimension of the level's ``diverged`` mask with its 95% interval (empty, with a
     note, where the level has no boundary). The box gives each axis's ends with the
     digits that tell them apart (at least 10; ``hi + lo`` past float64)."""
-    from metaloss._src.plot.deep import ends
+    from metaloss._src.precision.exact import ends
 
     rows = []
     for level, da in results:
