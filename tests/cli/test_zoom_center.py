@@ -35,7 +35,8 @@ def planned(monkeypatch):
 def middle(values) -> mpmath.mpf:
     hi, lo = hilo(values)
     n = len(hi)
-    return sum(mpmath.mpf(float(hi[j])) + mpmath.mpf(float(lo[j])) for j in (n // 2 - 1, n // 2)) / 2
+    pair = (n // 2 - 1, n // 2)
+    return sum(mpmath.mpf(float(hi[j])) + mpmath.mpf(float(lo[j])) for j in pair) / 2
 
 
 def test_the_centre_reaches_the_plan_with_every_digit(planned, tmp_path, capsys):

@@ -55,8 +55,8 @@ from metaloss._src.grid.zoom_exact import (
     exact_value,
     inside_exactly,
     log10,
+    narrowest_exact,
 )
-from metaloss._src.precision.exact import hilo
 from metaloss._src.space import PARAM_KINDS, Param
 
 MIN_ULPS = 100
@@ -105,7 +105,8 @@ class ViewAxis:
         return self.value(np.linspace(lo, hi, n))
 
     def spec(self) -> str:
-        """The axis grammar's ``NAME=KIND:A:B`` (A, B are log10-spaced v for log and 1mlog)."""
+        """The axis grammar's ``NAME=KIND:A:B`` (A, B are log10-spaced v for log and 1mlog)
+        from the float64 ends (for a record: ``ends`` holds every digit)."""
         a, b = (self.lo, self.hi) if self.kind == "lin" else (10.0**self.lo, 10.0**self.hi)
         return f"{self.name}={self.kind}:{a:.17g}:{b:.17g}"
 
@@ -159,16 +160,6 @@ def narrowest_cell(values: np.ndarray) -> float:
     return float(rel.min())
 
 
-def narrowest_exact(values) -> float:
-    """:func:`narrowest_cell` of ``hi + lo`` values (differences of nearby ``hi`` parts
-    are exact, so the residues' differences add to them without loss)."""
-    hi, lo = hilo(values)
-    step = np.abs(np.diff(hi) + np.diff(lo))
-    scale = np.maximum(np.abs(hi[1:]), np.abs(hi[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.where(scale > 0, step / scale, np.inf).min())
-
-
 def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
               float64: bool = False, exact: bool = False, floor: str = "float32",
               cell=None) -> tuple[str, float]:
@@ -214,7 +205,7 @@ def check_center(view: Sequence[ViewAxis], center: Mapping[str, Any],
                          arguments={"center": "center={NAME: VALUE, ...}"})
     out = {}
     for ax in view:
-        q = exact_value(center[ax.name])
+        q = exact_value(center[ax.name], f"centre {ax.name}")
         value = float(center[ax.name]) if q is None else float(q)
         u = ax.coord(value)
         wide = narrowest_cell(ax.value([ax.lo, ax.hi])) >= min_ulps * EPS["float64"]
@@ -224,7 +215,7 @@ def check_center(view: Sequence[ViewAxis], center: Mapping[str, Any],
                 lo, hi = sorted(float(v) for v in ax.value([ax.lo, ax.hi]))
                 raise InputError(f"centre {ax.name}={value:g} lies outside the axis' "
                                  f"domain [{lo:g}, {hi:g}]")
-            raise InputError(f"centre {ax.name}={domain_text(ax, q)}")
+            raise InputError(f"centre {ax.name}={domain_text(ax, q, value)}")
         out[ax.name] = u if math.isfinite(u) else float(exact_coord(ax, q))
     return out
 

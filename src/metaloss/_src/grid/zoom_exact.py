@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from metaloss._src.errors import InputError
-from metaloss._src.precision.exact import residues
+from metaloss._src.precision.exact import hilo, residues
 
 if TYPE_CHECKING:
     from metaloss._src.grid.zoom import ViewAxis
@@ -21,10 +21,11 @@ DIGITS = 60
 """Significant decimal digits of the ``log10`` of a centre or of a view's end."""
 
 
-def exact_value(value: Any) -> Fraction | None:
+def exact_value(value: Any, what: str = "value") -> Fraction | None:
     """The exact rational of a centre value: a decimal string, ``decimal.Decimal``,
     ``fractions.Fraction``, int or float (a float is exactly that float); ``None`` for a
-    value that is not finite. :class:`InputError` for a string that is not a number."""
+    value that is not finite. :class:`InputError` (naming ``what``) for a string that is
+    not a number."""
     if isinstance(value, Fraction):
         return value
     if isinstance(value, str):
@@ -34,7 +35,7 @@ def exact_value(value: Any) -> Fraction | None:
             try:
                 float(value)
             except ValueError:
-                raise InputError(f"bad number {value!r}") from None
+                raise InputError(f"bad number {value!r} for {what}") from None
             return None  # inf, nan
     try:
         return Fraction(value) if isinstance(value, (int, decimal.Decimal)) else \
@@ -56,7 +57,7 @@ def exact_coord(ax: ViewAxis, value: Any, digits: int = DIGITS) -> Fraction | No
     (``1 - value`` exact), those to ``digits`` significant decimal digits (a float64
     ``log10`` would move a deep level's centre by up to an ulp of the coordinate, which
     is wider than the level); ``None`` outside the kind's domain."""
-    q = value if isinstance(value, Fraction) else exact_value(value)
+    q = value if value is None or isinstance(value, Fraction) else exact_value(value)
     if q is None or ax.kind == "lin":
         return q
     q = 1 - q if ax.kind == "1mlog" else q
@@ -70,10 +71,10 @@ def inside_exactly(ax: ViewAxis, value: Any) -> bool:
     return q is not None and lo <= q <= hi
 
 
-def domain_text(ax: ViewAxis, q: Fraction | None) -> str:
+def domain_text(ax: ViewAxis, q: Fraction | None, value: float) -> str:
     """``VALUE lies outside the axis' domain [LOW, HIGH]`` for a narrow view, with the
     digits that tell its ends apart (hyperparameter values; ``q`` from
-    :func:`exact_value`)."""
+    :func:`exact_value`, ``value`` its float64, shown where it is not finite)."""
     import math
 
     ends = list(ax.ends)
@@ -86,12 +87,23 @@ def domain_text(ax: ViewAxis, q: Fraction | None) -> str:
 
     def show(x: Fraction | None) -> str:
         if x is None:
-            return "nan"
+            return f"{value:g}"
         with decimal.localcontext() as ctx:
             ctx.prec = 60
             return f"{decimal.Decimal(x.numerator) / x.denominator:.{digits}g}"
 
     return f"{show(q)} lies outside the axis' domain [{show(low)}, {show(high)}]"
+
+
+def narrowest_exact(values) -> float:
+    """:func:`~metaloss._src.grid.zoom.narrowest_cell` of ``hi + lo`` values (differences
+    of nearby ``hi`` parts are exact, so the residues' differences add to them without
+    loss)."""
+    hi, lo = hilo(values)
+    step = np.abs(np.diff(hi) + np.diff(lo))
+    scale = np.maximum(np.abs(hi[1:]), np.abs(hi[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.where(scale > 0, step / scale, np.inf).min())
 
 
 def exact_axes(view: Sequence[ViewAxis], center: Mapping[str, Any] | None, factor: float,
