@@ -61,6 +61,24 @@ def test_double_double_levels_are_centred_on_the_exact_decimal(kind):
             np.testing.assert_array_equal(a.axes[name], b.axes[name])
 
 
+def test_a_decimal_1e_25_from_its_float64_rounding_is_told_apart():
+    """The decimal ``float(1.03) + 1e-25`` (and ``float(0.97) - 1e-25``): level 9, cells
+    7e-28 of lr, is centred on it (1e-13 of a cell measured), not on the float 126
+    cells (lr) and 7200 cells (momentum) away."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 80
+        given = {"lr": str(Decimal(1.03) + Decimal("1e-25")),
+                 "momentum": str(Decimal(0.97) - Decimal("1e-25"))}
+    assert all(float(v) in (1.03, 0.97) for v in given.values())
+    deep = plan(VIEW, given, 1000.0, 10, 16)[9]
+    for ax in VIEW:
+        assert abs(offset(ax, deep.axes[ax.name], given[ax.name])) < 1e-3
+        rounded = str(Decimal(float(given[ax.name])))
+        assert abs(offset(ax, deep.axes[ax.name], rounded)) > 100
+
+
 def test_a_float_centre_is_exactly_that_float():
     levels = plan(VIEW, {"lr": 1.03, "momentum": 0.97}, 1000.0, 9, 16)
     for ax in VIEW:

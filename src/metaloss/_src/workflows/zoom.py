@@ -186,7 +186,8 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
     Args:
       meta: the meta-loss (the view's two axes are its grid axes).
       view: the starting view's two axes, each ``NAME=KIND:A:B`` (KIND ``log``, ``lin``
-        or ``1mlog``; A and B hyperparameter values, for ``1mlog`` of ``1 - value``).
+        or ``1mlog``; A and B hyperparameter values, for ``1mlog`` of ``1 - value``,
+        every digit kept: a view narrower than float64 is level 0 in double-double).
       center: axis name -> hyperparameter value (a float, or a decimal string,
         ``Decimal`` or ``Fraction`` whose every digit centres levels past float64);
         ``None`` picks the boundary cell of level 0's ``diverged`` mask nearest its
