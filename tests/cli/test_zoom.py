@@ -183,9 +183,10 @@ def test_a_log_view_zoom_past_float64_runs_in_double_double_and_says_so(tmp_path
                              "--levels", "2", "--out", str(out)], capsys)
     assert code == 0, err
     line = next(ln for ln in stdout.splitlines() if ln.startswith("level 1:"))
-    # the window is 1.1e-13 of lr wide: its ends with the 16 digits that tell them apart
+    # the window is 1.1e-13 of lr wide: its ends with the 16 digits that tell them apart,
+    # centred on the decimals 1.03 and 0.97 (not on their float64 roundings, 2.7e-17 away)
     assert line.startswith("level 1: lr 1.029999999999941..1.030000000000059, momentum "
-                           "0.97000000000000101..0.969999999999998937; double-double: its "
+                           "0.970000000000001036..0.969999999999998964; double-double: its "
                            "narrowest cell is ")
     assert "float64 ulps wide (float64 needs 100)" in line
     rows = list(csv.DictReader((out / "dimensions.csv").open()))

@@ -67,8 +67,12 @@ def test_float64_below_the_threshold_double_double_past_float64():
     assert cell(28, f) / EPS["double-double"] == pytest.approx(104, abs=1)
     with pytest.raises(InputError, match="deeper than double-double resolves"):
         plan(VIEW, center, f, 30, 16)
-    with pytest.raises(InputError, match="deeper than float64 resolves"):  # level 0 is given
-        plan([parse_view_axis("lr=log:1:1.000000000000001"), VIEW[1]], center, f, 1, 16)
+    # a starting view past float64 is level 0 in double-double; past double-double, refused
+    narrow = plan([parse_view_axis("lr=log:1:1.000000000000001"), VIEW[1]], center, f, 1, 16)
+    assert narrow[0].dtype == "double-double"
+    with pytest.raises(InputError, match="deeper than double-double resolves"):
+        plan([parse_view_axis("lr=log:1:1.00000000000000000000000000001"), VIEW[1]], center,
+             f, 1, 16)
 
 
 def test_a_log_view_past_float64_has_exact_double_double_points():

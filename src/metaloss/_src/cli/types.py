@@ -64,10 +64,9 @@ class Assignment(_Checked):
         return name, number(value, text)
 
 
-class FixedValue(Assignment):
+class ExactValue(Assignment):
     """``NAME=VALUE`` -> ``(NAME, float)``, or ``(NAME, Fraction)`` when the decimal has
-    digits float64 does not hold: the meta-loss rounds it to float64 once and keeps the
-    residue for double-double (:func:`metaloss._src.hyper.exact_fixed`)."""
+    digits float64 does not hold (every digit kept)."""
 
     def parse(self, text):
         name, raw = split_assignment(text, "value")
@@ -79,6 +78,12 @@ class FixedValue(Assignment):
         except (ValueError, ZeroDivisionError):
             return name, value
         return name, value if exact == Fraction(value) else exact
+
+
+class FixedValue(ExactValue):
+    """:class:`ExactValue` for a fixed hyperparameter: the meta-loss rounds a Fraction to
+    float64 once and keeps the residue for double-double
+    (:func:`metaloss._src.hyper.exact_fixed`)."""
 
 
 class ParamKind(_Checked):

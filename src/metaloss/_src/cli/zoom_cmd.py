@@ -14,7 +14,7 @@ from metaloss._src.cli.options import (
     colour_ceiling,
     problem_options,
 )
-from metaloss._src.cli.types import Assignment, Spec, unique
+from metaloss._src.cli.types import ExactValue, Spec, unique
 from metaloss._src.errors import InputError
 
 STUDY_VIEW = ("lr=log:1e-3:1e2", "momentum=1mlog:1e-3:1")
@@ -35,10 +35,12 @@ Examples:
 @click.option("--axis", "axes", multiple=True, metavar="NAME=KIND:A:B",
               show_default="the study's lr=log:1e-3:1e2 and momentum=1mlog:1e-3:1",
               help="An axis of the starting view (give two, in order), in the landscape's "
-                   "grammar without N: KIND log, lin or 1mlog; A and B hyperparameter values.")
-@click.option("--center", "centers", type=Assignment(), multiple=True, metavar="NAME=VALUE",
+                   "grammar without N: KIND log, lin or 1mlog; A and B hyperparameter values, "
+                   "every digit kept (a view narrower than float64 runs in double-double).")
+@click.option("--center", "centers", type=ExactValue(), multiple=True, metavar="NAME=VALUE",
               help="The zoom's centre, a hyperparameter value (not an outer coordinate) per "
-                   "axis (repeat per axis).")
+                   "axis (repeat per axis). Every digit counts: levels past float64 are "
+                   "centred on the exact decimal.")
 @click.option("--auto", is_flag=True,
               help="Centre on the divergence boundary: the boundary cell of the first level "
                    "nearest its middle.")

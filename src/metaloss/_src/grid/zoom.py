@@ -15,28 +15,48 @@ ulps, rounding the values to float32 moves each by at most 0.5% of a cell, and t
 unroll's own rounding -- about one ulp per step, up to ``steps`` ulps in the worst
 case of errors that add up, the study's 50 -- stays below half a cell. The study's
 256 x 256 view has its narrowest cell (momentum 0.999) 230 float32 ulps wide, so
-it stays in float32. A level (past level 0) narrower than :data:`MIN_ULPS` float64
-ulps (about 2.2e-14 relative) runs in double-double, the outer loss only, down to
-:data:`MIN_ULPS` double-double ulps (about 5e-30), whatever its axes' kinds: its
-values are computed exactly around the centre and rounded once to double-double
-(:func:`metaloss._src.grid.zoom_exact.exact_axes`; ``10^u`` for ``log`` axes, ``1 -
-10^u`` for ``1mlog``). A deeper zoom, or a starting view narrower than float64
-resolves, is refused before anything is computed.
+it stays in float32. A level narrower than :data:`MIN_ULPS` float64 ulps (about
+2.2e-14 relative), the starting view included, runs in double-double, the outer loss
+only, down to :data:`MIN_ULPS` double-double ulps (about 5e-30), whatever its axes'
+kinds: its values are computed exactly around the centre and rounded once to
+double-double (:func:`metaloss._src.grid.zoom_exact.exact_axes`; ``10^u`` for ``log``
+axes, ``1 - 10^u`` for ``1mlog``). A deeper zoom is refused before anything is
+computed.
+
+Exact centre and ends. A centre value may be a decimal string, ``decimal.Decimal``,
+``fractions.Fraction`` or float, and a view's ends ``A`` and ``B`` are decimal
+strings: float32 and float64 levels use their float64 roundings (:class:`ViewAxis`'s
+``lo`` and ``hi``), double-double levels every digit (``ViewAxis.ends``; the centre
+through :func:`metaloss._src.grid.zoom_exact.exact_value`, a float being exactly that
+float), so a zoom 1e25 times narrower is centred on the decimal asked for, not on
+its float64 neighbour 1e-17 away. ``Level.box`` is float64: at double-double depth it
+is the float64 neighbourhood of the centre, narrower than float64 tells apart;
+``Level.axes`` holds the exact grid.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from metaloss._src.errors import InputError, check_int
 from metaloss._src.grid.axes import AXIS_KINDS, number, split_assignment
-from metaloss._src.grid.zoom_exact import exact_axes
-from metaloss._src.precision.exact import hilo
+from metaloss._src.grid.zoom_exact import (
+    domain_text,
+    exact_axes,
+    exact_cell,
+    exact_coord,
+    exact_value,
+    inside_exactly,
+    log10,
+    narrowest_exact,
+)
 from metaloss._src.space import PARAM_KINDS, Param
 
 MIN_ULPS = 100
@@ -49,12 +69,21 @@ DEPTH = {"levels": "levels", "factor": "factor"}
 @dataclasses.dataclass(frozen=True)
 class ViewAxis:
     """One axis of a view: ``kind`` (log, lin or 1mlog) and its range in axis
-    coordinates ``u`` (log10 v, v or log10(1 - v)), ``lo < hi``."""
+    coordinates ``u`` (log10 v, v or log10(1 - v)), ``lo < hi`` in float64 (``lo <=
+    hi`` for a view narrower than float64 tells apart); ``exact`` the ends as exact
+    rationals (``lin``: the decimals given; ``log``, ``1mlog``: their ``log10`` to 60
+    digits), or ``None`` where they are ``lo`` and ``hi`` themselves."""
 
     name: str
     kind: str
     lo: float
     hi: float
+    exact: tuple[Fraction, Fraction] | None = None
+
+    @property
+    def ends(self) -> tuple[Fraction, Fraction]:
+        """The view's ends in axis coordinates, exactly (double-double levels use them)."""
+        return self.exact or (Fraction(self.lo), Fraction(self.hi))
 
     @property
     def param(self) -> Param:
@@ -76,7 +105,8 @@ class ViewAxis:
         return self.value(np.linspace(lo, hi, n))
 
     def spec(self) -> str:
-        """The axis grammar's ``NAME=KIND:A:B`` (A, B are log10-spaced v for log and 1mlog)."""
+        """The axis grammar's ``NAME=KIND:A:B`` (A, B are log10-spaced v for log and 1mlog)
+        from the float64 ends (for a record: ``ends`` holds every digit)."""
         a, b = (self.lo, self.hi) if self.kind == "lin" else (10.0**self.lo, 10.0**self.hi)
         return f"{self.name}={self.kind}:{a:.17g}:{b:.17g}"
 
@@ -91,19 +121,27 @@ def parse_view_axis(spec: str) -> ViewAxis:
         raise InputError(f"bad axis {spec!r}: expected NAME=KIND:A:B with KIND one of "
                          f"{', '.join(AXIS_KINDS)}, e.g. lr=log:1e-3:1e2")
     kind, a, b = parts[0], number(parts[1], spec), number(parts[2], spec)
+    ea, eb = exact_value(parts[1]), exact_value(parts[2])  # every digit (None: inf, nan)
     if kind != "lin":
         if not (a > 0 and b > 0):
             raise InputError(f"bad axis {spec!r}: a log axis needs positive values, "
                              f"got {a:g}, {b:g}")
         a, b = math.log10(a), math.log10(b)
-    if not (math.isfinite(a) and math.isfinite(b)) or a == b:
+        ea, eb = (None, None) if ea is None or eb is None else (log10(ea), log10(eb))
+    if not (math.isfinite(a) and math.isfinite(b)) or (a == b if ea is None or eb is None
+                                                        else ea == eb):
         raise InputError(f"bad axis {spec!r}: needs two different finite ends")
-    return ViewAxis(name, kind, min(a, b), max(a, b))
+    lo, hi = min(a, b), max(a, b)
+    exact = None if ea is None or eb is None else (min(ea, eb), max(ea, eb))
+    return ViewAxis(name, kind, lo, hi, None if exact == (Fraction(lo), Fraction(hi))
+                    else exact)
 
 
 @dataclasses.dataclass(frozen=True)
 class Level:
-    """One level of a zoom: its box in axis coordinates, its grid and its float type."""
+    """One level of a zoom: its box in float64 axis coordinates (at double-double depth
+    only the float64 neighbourhood of the centre: ``axes`` holds the exact grid), its
+    grid and its float type."""
 
     index: int
     box: dict[str, tuple[float, float]]
@@ -122,31 +160,23 @@ def narrowest_cell(values: np.ndarray) -> float:
     return float(rel.min())
 
 
-def narrowest_exact(values) -> float:
-    """:func:`narrowest_cell` of ``hi + lo`` values (differences of nearby ``hi`` parts
-    are exact, so the residues' differences add to them without loss)."""
-    hi, lo = hilo(values)
-    step = np.abs(np.diff(hi) + np.diff(lo))
-    scale = np.maximum(np.abs(hi[1:]), np.abs(hi[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.where(scale > 0, step / scale, np.inf).min())
-
-
 def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
-              float64: bool = False, exact: bool = False,
-              floor: str = "float32") -> tuple[str, float]:
+              float64: bool = False, exact: bool = False, floor: str = "float32",
+              cell=None) -> tuple[str, float]:
     """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64,
     or with ``exact`` (axes carrying their residues) past double-double, where
     ``"double-double"`` takes over. ``floor`` is the lowest precision to use
     (``float64=True`` is ``floor="float64"``): a level runs at ``floor`` or, where its
-    cells need it, higher."""
+    cells need it, higher. ``cell()``, where given, is the narrowest cell a refusal
+    names (of the exact values, :func:`~metaloss._src.grid.zoom_exact.exact_cell`)."""
     if floor not in EPS:
         raise InputError(f"unknown precision {floor!r}: choose one of {', '.join(EPS)}")
     rel = min(narrowest_exact(v) if exact else narrowest_cell(v) for v in axes.values())
     if floor == "double-double" or (exact and rel < min_ulps * EPS["float64"]):
         if rel < min_ulps * EPS["double-double"]:
             raise InputError(f"the zoom is deeper than double-double resolves: its narrowest "
-                             f"cell is {rel:.3g} of its value; use fewer levels or a smaller "
+                             f"cell is {rel if cell is None else cell():.3g} of its value; use "
+                             f"fewer levels or a smaller "
                              f"factor", arguments=DEPTH)
         if exact or rel >= min_ulps * EPS["float64"]:  # else values not exact: refused
             return "double-double", rel / EPS["float32"]
@@ -160,9 +190,13 @@ def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
     return dtype, rel / EPS["float32"]
 
 
-def check_center(view: Sequence[ViewAxis], center: Mapping[str, float]) -> dict[str, float]:
-    """The centre in axis coordinates; :class:`InputError` unless it names each view
-    axis once and lies inside the starting view."""
+def check_center(view: Sequence[ViewAxis], center: Mapping[str, Any],
+                 min_ulps: float = MIN_ULPS) -> dict[str, float]:
+    """The centre in float64 axis coordinates; :class:`InputError` unless it names each
+    view axis once and lies inside the starting view: by its float64 coordinate, or
+    exactly (:func:`~metaloss._src.grid.zoom_exact.inside_exactly`); an axis spanning
+    fewer than ``min_ulps`` float64 ulps is judged exactly alone (the float64 rounding of
+    a value there may lie far outside it)."""
     names = [ax.name for ax in view]
     extra = [n for n in center if n not in names]
     if extra or len(center) != len(names):
@@ -171,13 +205,18 @@ def check_center(view: Sequence[ViewAxis], center: Mapping[str, float]) -> dict[
                          arguments={"center": "center={NAME: VALUE, ...}"})
     out = {}
     for ax in view:
-        value = float(center[ax.name])
+        q = exact_value(center[ax.name], f"centre {ax.name}")
+        value = float(center[ax.name]) if q is None else float(q)
         u = ax.coord(value)
-        lo, hi = sorted(float(v) for v in ax.value([ax.lo, ax.hi]))
-        if not (math.isfinite(u) and ax.lo <= u <= ax.hi):
-            raise InputError(f"centre {ax.name}={value:g} lies outside the axis' domain "
-                             f"[{lo:g}, {hi:g}]")
-        out[ax.name] = u
+        wide = narrowest_cell(ax.value([ax.lo, ax.hi])) >= min_ulps * EPS["float64"]
+        if not ((wide and math.isfinite(u) and ax.lo <= u <= ax.hi)
+                or inside_exactly(ax, q)):
+            if wide:
+                lo, hi = sorted(float(v) for v in ax.value([ax.lo, ax.hi]))
+                raise InputError(f"centre {ax.name}={value:g} lies outside the axis' "
+                                 f"domain [{lo:g}, {hi:g}]")
+            raise InputError(f"centre {ax.name}={domain_text(ax, q, value)}")
+        out[ax.name] = u if math.isfinite(u) else float(exact_coord(ax, q))
     return out
 
 
@@ -211,22 +250,24 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
     level 0 alone when it is ``None``, for a centre picked from level 0's result).
 
     Raises :class:`InputError` for a factor <= 1, levels < 1, a size < 2, a centre
-    outside the view, or a zoom deeper than double-double resolves (a level 0 deeper
-    than float64; see the module docstring). ``floor`` (or
+    outside the view, or a zoom deeper than double-double resolves (see the module
+    docstring). ``floor`` (or
     ``float64=True``, floor float64) is the lowest precision of any level (see
     :func:`precision`).
     """
     factor, levels, size = check_zoom(factor, levels, size)
     if len({ax.name for ax in view}) != len(view) or len(view) != 2:
         raise InputError(f"a zoom needs two different axes, got {[ax.name for ax in view]}")
-    center_u = check_center(view, center) if center is not None else {}
+    center_u = check_center(view, center, min_ulps) if center is not None else {}
     out = []
     for k in range(levels if center is not None else 1):
         box = level_box(view, center_u, factor, k)
         axes = {ax.name: ax.values(*box[ax.name], size) for ax in view}
-        if k > 0 and min(narrowest_cell(v) for v in axes.values()) < min_ulps * EPS["float64"]:
-            axes = exact_axes(view, center, factor, k, size)
-        dtype, ulps = precision(axes, min_ulps, float64, exact=k > 0, floor=floor)
+        cell = None
+        if not min(narrowest_cell(v) for v in axes.values()) >= min_ulps * EPS["float64"]:
+            axes = exact_axes(view, center, factor, k, size)  # past float64 (or NaN)
+            cell = functools.partial(exact_cell, view, center, factor, k, size)
+        dtype, ulps = precision(axes, min_ulps, float64, exact=True, floor=floor, cell=cell)
         out.append(Level(k, box, axes, dtype, ulps))
     return out
 

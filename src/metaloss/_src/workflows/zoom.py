@@ -43,7 +43,18 @@ def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, f
     idx = np.argwhere(cells)
     mid = (np.asarray(cells.shape) - 1) / 2
     i = idx[np.argmin(((idx - mid) ** 2).sum(axis=1))]
-    return {name: float(v[j]) for (name, v), j in zip(axes.items(), i, strict=True)}
+    return {name: exact_point(v, j) for (name, v), j in zip(axes.items(), i, strict=True)}
+
+
+def exact_point(values, j: int):
+    """``values[j]``: a float, or the exact ``hi + lo`` (a Fraction) of an axis carrying
+    double-double residues (a starting view narrower than float64)."""
+    from fractions import Fraction
+
+    lo = getattr(values, "lo", None)
+    if lo is None or lo[j] == 0:
+        return float(values[j])
+    return Fraction(float(values[j])) + Fraction(float(lo[j]))
 
 
 def open_zoom_store(path, config: Mapping[str, Any]):
@@ -137,6 +148,20 @@ def check_deep(meta, planned: Sequence[Level], measure=None) -> None:
                          f"factor", arguments=DEPTH)
 
 
+def exact_config(view: Sequence[ViewAxis], center, planned: Sequence[Level]) -> dict:
+    """The store's record of the exact centre and view ends, where a planned level is past
+    float64 (the only levels they change; other zooms' records are as they were)."""
+    from metaloss._src.grid.zoom import EPS, MIN_ULPS
+    from metaloss._src.grid.zoom_exact import exact_value
+
+    if all(lv.cell_ulps * EPS["float32"] >= MIN_ULPS * EPS["float64"] for lv in planned):
+        return {}
+    out = {"exact_view": [[str(q) for q in ax.ends] for ax in view]}
+    if center is not None:
+        out["exact_center"] = {k: str(exact_value(v)) for k, v in center.items()}
+    return {"exact": out}
+
+
 def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | None = None,
          factor: float = 4.0, levels: int = 5, size: int = 256, *, key=None, store=None,
          resume: bool = False, on_level=None, float64: bool = False, determined: bool = False,
@@ -161,9 +186,12 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
     Args:
       meta: the meta-loss (the view's two axes are its grid axes).
       view: the starting view's two axes, each ``NAME=KIND:A:B`` (KIND ``log``, ``lin``
-        or ``1mlog``; A and B hyperparameter values, for ``1mlog`` of ``1 - value``).
-      center: axis name -> hyperparameter value; ``None`` picks the boundary cell of
-        level 0's ``diverged`` mask nearest its middle.
+        or ``1mlog``; A and B hyperparameter values, for ``1mlog`` of ``1 - value``,
+        every digit kept: a view narrower than float64 is level 0 in double-double).
+      center: axis name -> hyperparameter value (a float, or a decimal string,
+        ``Decimal`` or ``Fraction`` whose every digit centres levels past float64);
+        ``None`` picks the boundary cell of level 0's ``diverged`` mask nearest its
+        middle.
       factor: each level is ``factor`` times narrower on every axis (> 1).
       levels: number of levels, the starting view included (>= 1).
       size: points per axis at every level (>= 16, for box counting).
@@ -215,6 +243,7 @@ def zoom(meta, view: Sequence[str | ViewAxis], center: Mapping[str, float] | Non
                   "center": "auto" if auto else {k: float(v) for k, v in center.items()}}
         if floor != "float32":
             config["precision"] = floor
+        config.update(exact_config(view, center, planned))
         root = open_zoom_store(store, config)
     done: list[tuple[Level, Any]] = []
     k = 0
