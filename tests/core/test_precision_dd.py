@@ -158,3 +158,17 @@ def test_matmul_is_a_compensated_dot_product(x64, shape):
                 terms = [ea[i][t] * eb[t][j] for t in range(k)]
                 err = abs(eg[i][j] - sum(terms)) / sum(abs(t) for t in terms)
                 assert err < 1e-31, (i, j, float(err))
+
+
+def test_exp_up_to_the_float64_overflow(x64):
+    """``exp`` and ``expm1`` are finite up to ``log(max float64) = 709.78`` (``k = 1023``
+    and ``1024`` of ``2^k 2^(j/64) e^t``); they were ``inf`` from ``708.74`` on."""
+    xs = np.array([708.7, 708.8, 709.0, 709.5, 709.78])
+    x = dd.lift(xs)
+    for f in (dd.exp, dd.expm1):
+        got = jax.jit(f)(x)
+        want = [mpmath.exp(mpmath.mpf(float(v))) - (f is dd.expm1) for v in xs]
+        assert _err(got, want) < BOUND, f.__name__
+        over = jax.jit(f)(dd.lift(np.array([709.79, 710.0, 1e4, np.inf])))
+        assert np.all(np.isposinf(np.asarray(over.hi))), f.__name__
+    assert np.isnan(float(dd.expm1(dd.lift(np.float64(np.nan))).hi))
