@@ -172,3 +172,17 @@ def test_exp_up_to_the_float64_overflow(x64):
         over = jax.jit(f)(dd.lift(np.array([709.79, 710.0, 1e4, np.inf])))
         assert np.all(np.isposinf(np.asarray(over.hi))), f.__name__
     assert np.isnan(float(dd.expm1(dd.lift(np.float64(np.nan))).hi))
+
+
+def test_log_over_the_whole_float64_range(x64):
+    """``log`` of the smallest and largest normal float64s: ``x exp(-log x)`` multiplied
+    a tiny by a huge number, whose Veltkamp split underflows (XLA flushes subnormals to
+    zero; one above 1.3e300 overflows it): ``log 1e-300`` was ``1e-11`` off, ``log 1e305`` NaN."""
+    rng = np.random.default_rng(6)
+    his = np.concatenate([10 ** rng.uniform(-307, -292, 40), [2.3e-308, 1e-300]])
+    x = dd.lift(his)  # lo = 0: a residue below 2e-308 would be flushed, not data
+    y, ys = _random_dd(rng, 60, 250, 308.2, log=True)
+    z, zs = _random_dd(rng, 60, -292, -250, log=True)
+    for v, want in ((x, _exact(his, 0 * his)), (y, ys), (z, zs)):
+        got = jax.jit(dd.log)(v)
+        assert _err(got, [mpmath.log(w) for w in want]) < BOUND

@@ -108,10 +108,17 @@ def expm1(x: DD) -> DD:
 
 
 def log(x: DD) -> DD:
-    """One Newton step on ``exp`` from the float64 log: ``y + x exp(-y) - 1``."""
+    """One Newton step on ``exp`` from the float64 log: ``y + x exp(-y) - 1``. Beyond
+    ``2^+-500`` first ``x = 2^e m`` (``log x = e ln2 + log m``): there ``x exp(-y)`` is
+    a tiny times a huge number, whose split underflows (XLA flushes subnormals)."""
     positive = x.hi > 0
     safe = dd.where(positive, x, dd.lift(1.0))
-    y = jnp.log(safe.hi)
-    out = add(dd.lift(y), _sub_float(mul(safe, exp(dd.lift(-y))), 1.0))
+    e = jnp.frexp(safe.hi)[1].astype(jnp.float64)
+    e = jnp.where(jnp.abs(e) > 500, e, 0.0)
+    half = jnp.floor(e / 2)
+    m = dd.scale(dd.scale(safe, _power_of_two(-half)), _power_of_two(half - e))  # exact
+    y = jnp.log(m.hi)
+    out = add(dd.lift(y), _sub_float(mul(m, exp(dd.lift(-y))), 1.0))
+    out = add(dd.mul_float(dd.const(dd._LN2), e), out)                # + e ln2 (0 for e = 0)
     bad = jnp.where(x.hi == 0, -jnp.inf, jnp.nan)
     return materialize(DD(jnp.where(positive, out.hi, bad), jnp.where(positive, out.lo, 0.0)))
