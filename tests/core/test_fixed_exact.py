@@ -115,3 +115,10 @@ def test_residues_follow_the_value():
 def test_set_keeps_digits_float64_does_not_hold(text, want):
     name, value = FixedValue().parse(text)
     assert value == want and type(value) is type(want)
+
+
+@pytest.mark.parametrize("value", ["abc", "1/3", None, [0.5]])
+def test_a_fixed_value_that_is_no_number_is_an_input_error(value):
+    with pytest.raises(ml.InputError, match="'delta'") as info:
+        meta(value)
+    assert "\n" not in str(info.value)

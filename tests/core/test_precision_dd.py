@@ -158,3 +158,31 @@ def test_matmul_is_a_compensated_dot_product(x64, shape):
                 terms = [ea[i][t] * eb[t][j] for t in range(k)]
                 err = abs(eg[i][j] - sum(terms)) / sum(abs(t) for t in terms)
                 assert err < 1e-31, (i, j, float(err))
+
+
+def test_exp_up_to_the_float64_overflow(x64):
+    """``exp`` and ``expm1`` are finite up to ``log(max float64) = 709.78`` (``k = 1023``
+    and ``1024`` of ``2^k 2^(j/64) e^t``); they were ``inf`` from ``708.74`` on."""
+    xs = np.array([708.7, 708.8, 709.0, 709.5, 709.78])
+    x = dd.lift(xs)
+    for f in (dd.exp, dd.expm1):
+        got = jax.jit(f)(x)
+        want = [mpmath.exp(mpmath.mpf(float(v))) - (f is dd.expm1) for v in xs]
+        assert _err(got, want) < BOUND, f.__name__
+        over = jax.jit(f)(dd.lift(np.array([709.79, 710.0, 1e4, np.inf])))
+        assert np.all(np.isposinf(np.asarray(over.hi))), f.__name__
+    assert np.isnan(float(dd.expm1(dd.lift(np.float64(np.nan))).hi))
+
+
+def test_log_over_the_whole_float64_range(x64):
+    """``log`` of the smallest and largest normal float64s: ``x exp(-log x)`` multiplied
+    a tiny by a huge number, whose Veltkamp split underflows (XLA flushes subnormals to
+    zero; one above 1.3e300 overflows it): ``log 1e-300`` was ``1e-11`` off, ``log 1e305`` NaN."""
+    rng = np.random.default_rng(6)
+    his = np.concatenate([10 ** rng.uniform(-307, -292, 40), [2.3e-308, 1e-300]])
+    x = dd.lift(his)  # lo = 0: a residue below 2e-308 would be flushed, not data
+    y, ys = _random_dd(rng, 60, 250, 308.2, log=True)
+    z, zs = _random_dd(rng, 60, -292, -250, log=True)
+    for v, want in ((x, _exact(his, 0 * his)), (y, ys), (z, zs)):
+        got = jax.jit(dd.log)(v)
+        assert _err(got, [mpmath.log(w) for w in want]) < BOUND

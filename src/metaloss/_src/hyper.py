@@ -78,7 +78,11 @@ def exact_fixed(given: Mapping[str, Any], carried=()) -> tuple[tuple, tuple]:
     (``dataclasses.replace`` passes them on)."""
     fixed, lo = [], {}
     for name, value in given.items():
-        hi = float(value)
+        try:
+            hi = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"fixed value of {str(name)!r} must be a number or a decimal "
+                             f"string, got {value!r}") from None
         fixed.append((str(name), hi))
         r = _residue(value, hi)
         if r:

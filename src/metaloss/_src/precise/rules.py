@@ -30,7 +30,6 @@ from metaloss._src.problems.quadratic import Quadratic, _rotation
 from metaloss._src.problems.wavy import Wavy1D
 
 _TWO_PI = dd._PI_2 * 4
-_SQRT2 = "1.41421356237309504880168872420969807856967187537694807317667973799"
 
 
 class Rule(NamedTuple):

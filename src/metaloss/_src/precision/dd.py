@@ -22,6 +22,12 @@ below ``1e-30`` for add, mul, div, sqrt, exp and expm1 on ``|x| <= 50``, sin and
 tiny arguments (``1e-25 <= |x| <= 0.1``) sin, tanh and exp keep it too; log has error
 below ``1e-30 max(1, |log x|)`` on ``[1e-10, 1e10]``. Every op needs float64 inputs: run under
 ``jax.enable_x64``.
+
+Range: XLA flushes subnormal float64s to zero, so a ``lo`` below ``2^-1022`` is lost
+(values under ``~1e-292`` keep about float64 accuracy) and a product of a number under
+``~3e-300`` with a large one (whose split underflows) can be off by up to ``2^-27``
+relative; a factor above ``~1.3e300`` overflows the split of a product (NaN).
+Infinities become NaN in sums, products and quotients (NaN propagates).
 """
 
 from metaloss._src.precision.arith import (  # noqa: F401 - the module's interface

@@ -55,7 +55,8 @@ _EXP_TAIL = [float(Fraction(1, math.factorial(n))) for n in range(7, 12)]
 
 
 def _expm1_core(x: DD):
-    """``(k, m)`` with ``exp(x) = 2^k (1 + m)``, ``m`` a DD with ``|m| < 0.42``."""
+    """``(k, m)`` with ``exp(x) = 2^k (1 + m)``, ``m`` a DD with ``|m| < 0.42`` (below
+    ``1.82`` where ``k = 1023`` stands for ``1024``, ``x`` in ``(709.43, 709.79)``)."""
     y = DD(jnp.clip(x.hi, -2000.0, 2000.0), x.lo)
     n = jnp.round(y.hi * float(1 / _LN2_STEP))
     k = jnp.floor((n + _EXP_STEPS // 2) / _EXP_STEPS)
@@ -72,7 +73,10 @@ def _expm1_core(x: DD):
     for hi, lo in reversed(_EXP_DD[2:6]):
         acc = add(mul(acc, t), DD(jnp.float64(hi), jnp.float64(lo)))
     q = mul(_add_float(mul(acc, t), 1.0), t)                           # expm1(t)
-    return k, add(table_m1, mul(table, q))                             # 2^(j/64) e^t - 1
+    m = add(table_m1, mul(table, q))                                   # 2^(j/64) e^t - 1
+    # 2^1024 is no float64 but exp(x) is, up to x = 709.78: 2^1024 (1 + m) = 2^1023 (1 + m')
+    top = k == 1024
+    return jnp.where(top, 1023.0, k), dd.where(top, _add_float(dd.scale(m, 2.0), 1.0), m)
 
 
 _EXP_TABLE_J = _table(_EXP_TABLE)
@@ -84,13 +88,13 @@ def _power_of_two(k):
 
 def exp(x: DD) -> DD:
     """``exp``: ``x = (64 k + j) ln2/64 + t``, ``exp x = 2^k 2^(j/64) e^t``; 0 below
-    ``-708``, ``inf`` above ``709``."""
+    ``-708``, ``inf`` above ``709.78`` (where float64 overflows)."""
     k, m = _expm1_core(x)
     out = _add_float(m, 1.0)
-    big = jnp.abs(k) > 1022
+    big = (k > 1023) | (k < -1022)
     f = _power_of_two(k)
-    overflow = jnp.where(x.hi > 0, jnp.inf, 0.0)
-    return materialize(DD(jnp.where(big, overflow, out.hi * f), jnp.where(big, 0.0, out.lo * f)))
+    hi = jnp.where(big, jnp.where(x.hi > 0, jnp.inf, 0.0), out.hi * f)
+    return materialize(DD(hi, jnp.where(big | jnp.isinf(hi), 0.0, out.lo * f)))
 
 
 def expm1(x: DD) -> DD:
@@ -98,16 +102,23 @@ def expm1(x: DD) -> DD:
     k, m = _expm1_core(x)
     f = _power_of_two(k)
     out = add(DD(m.hi * f, m.lo * f), DD(*two_sum(f, -1.0)))
-    big = jnp.abs(k) > 1022
+    big = (k > 1023) | (k < -1022) | (~jnp.isfinite(out.hi) & (x.hi > 0))  # or overflow
     overflow = jnp.where(x.hi > 0, jnp.inf, -1.0)
     return materialize(DD(jnp.where(big, overflow, out.hi), jnp.where(big, 0.0, out.lo)))
 
 
 def log(x: DD) -> DD:
-    """One Newton step on ``exp`` from the float64 log: ``y + x exp(-y) - 1``."""
+    """One Newton step on ``exp`` from the float64 log: ``y + x exp(-y) - 1``. Beyond
+    ``2^+-500`` first ``x = 2^e m`` (``log x = e ln2 + log m``): there ``x exp(-y)`` is
+    a tiny times a huge number, whose split underflows (XLA flushes subnormals)."""
     positive = x.hi > 0
     safe = dd.where(positive, x, dd.lift(1.0))
-    y = jnp.log(safe.hi)
-    out = add(dd.lift(y), _sub_float(mul(safe, exp(dd.lift(-y))), 1.0))
+    e = jnp.frexp(safe.hi)[1].astype(jnp.float64)
+    e = jnp.where(jnp.abs(e) > 500, e, 0.0)
+    half = jnp.floor(e / 2)
+    m = dd.scale(dd.scale(safe, _power_of_two(-half)), _power_of_two(half - e))  # exact
+    y = jnp.log(m.hi)
+    out = add(dd.lift(y), _sub_float(mul(m, exp(dd.lift(-y))), 1.0))
+    out = add(dd.mul_float(dd.const(dd._LN2), e), out)                # + e ln2 (0 for e = 0)
     bad = jnp.where(x.hi == 0, -jnp.inf, jnp.nan)
     return materialize(DD(jnp.where(positive, out.hi, bad), jnp.where(positive, out.lo, 0.0)))

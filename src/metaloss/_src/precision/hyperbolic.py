@@ -95,7 +95,6 @@ def _expm1_neg(v: DD) -> DD:
     s = r.hi
     tail = s * (_TAIL[0] + s * (_TAIL[1] + s * (_TAIL[2] + s * _TAIL[3])))
     c = [DD(jnp.float64(hi), jnp.float64(lo)) for hi, lo in _C]   # traced under x64
-    # the constant second (XLA folds (c + y) - c to y: see arith.two_sum)
     acc = _add(DD(tail, jnp.zeros_like(tail)), c[0])
     for ci in c[1:]:
         acc = _add(_mul(acc, r), ci)

@@ -58,9 +58,8 @@ def _take(table: np.ndarray, index):
 
 
 def _plus_const(b, c: tuple[float, float]) -> DD:
-    """``b + c`` for a float64 array ``b`` and a double-double constant ``c`` with
-    ``|c| >= |b|``. The constant comes second in the two-sum: XLA's algebraic simplifier
-    folds ``(C + b) - C`` to ``b`` for a constant ``C`` (float-unsafe), which turns
-    ``two_sum(C, b)`` into a plain sum under ``jit`` (1e-16 relative off)."""
+    """``b + c`` for a float64 array ``b`` and a double-double constant ``c``: the same
+    operations as ``_add_float(DD(*c), b)`` (:func:`.arith.two_sum` is exact under
+    ``jit`` with a constant in either place: ``tests/core/test_precision_fold.py``)."""
     s, e = two_sum(b, jnp.float64(c[0]))
     return DD(*quick_two_sum(s, e + c[1]))

@@ -11,7 +11,8 @@ keeps its relative accuracy at tiny arguments and near multiples of ``pi``. The 
 is rounded to double-double from 60-digit ``decimal`` series (sin of ``r pi/512``,
 ``r <= 256``, and the symmetries of the quadrants). Accurate (error below ``1e-30``,
 :mod:`.dd`) for ``|x| < 2.6e7``, where the reduction is exact; beyond, the products
-``c_i n`` round (an error up to ``|x| 2^-53``; the values stay within ``[-1, 1]``).
+``c_i n`` round (an error up to ``|x| 2^-53``; the values stay within ``[-1, 1]``, up
+to ``|x| ~ 1.1e306``: beyond, ``n`` overflows and the result is NaN).
 """
 
 from __future__ import annotations
