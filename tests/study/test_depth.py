@@ -100,3 +100,20 @@ def test_undetermined_rows_carry_the_uncertainty_dimension():
     fine = depth_rows.boundary_findings("b", _rows([0.8] * 4, [1] * 4, WIDTHS), "s", "p",
                                         uncertainty)
     assert fine[1].value == "stays fractal" and len(asked) == 1
+
+
+def test_an_uncertainty_window_without_enough_changes_keeps_the_verdict():
+    """The uncertainty exponent's refusal (too few outcomes change in its window) is a
+    note on the row, as in the Sohl-Dickstein rows, not an error that ends the atlas."""
+    from metaloss._src.errors import InputError
+
+    def refused(low, high):
+        raise InputError("fewer than two eps changed 5 outcomes or more: no boundary")
+
+    rows = _rows([0.8] * 4, [1, 1, 0.95, 0.5], WIDTHS)
+    depth_found, summary = depth_rows.boundary_findings("b", rows, "s", "p", refused)
+    assert summary.finding == "past float64, b: undetermined"
+    assert summary.value == "undetermined" and summary.ci is None
+    assert "uncertainty exponent not measured" in summary.explanation
+    assert "no boundary" in summary.explanation
+    assert depth_found.value == 1e-26

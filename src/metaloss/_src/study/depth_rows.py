@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 
+from metaloss._src.errors import InputError
 from metaloss._src.plot.style import figure
 from metaloss._src.study.findings import Finding
 
@@ -105,7 +106,9 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
                       uncertainty=None) -> list[Finding]:
     """The two rows of one boundary. ``uncertainty(low, high)`` returns an
     :class:`~metaloss._src.analysis.uncertainty.UncertaintyDimension` of that window; it
-    is called only when the verdict is ``"undetermined"``."""
+    is called only when the verdict is ``"undetermined"``, and where it raises
+    :class:`InputError` (too few outcomes change there) the row keeps the verdict as its
+    value and says why."""
     multi = [r for r in rows if r["changes"] > 1]
     deepest = min(multi, key=lambda r: r["width"]) if multi else None
     f64 = [r["float64_agrees"] for r in rows if r["float64_agrees"] is not None]
@@ -129,11 +132,16 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
     extra = ""
     if v == "undetermined" and uncertainty is not None:
         low, high = uncertainty_window(rows)
-        u = uncertainty(low, high)
-        value, ci = round(float(u.dimension), 4), tuple(float(c) for c in u.ci)
-        method = "uncertainty-exponent dimension (double-double), as undetermined"
-        extra = (f"; uncertainty exponent {u.exponent:.3f} in [{low:.17g}, {high:.17g}] "
-                 f"({u.samples} samples)")
+        try:
+            u = uncertainty(low, high)
+        except InputError as err:  # too few changes in the window: a note, as sohl's rows
+            extra = (f"; uncertainty exponent not measured in [{low:.17g}, {high:.17g}]: "
+                     f"{err}")
+        else:
+            value, ci = round(float(u.dimension), 4), tuple(float(c) for c in u.ci)
+            method = "uncertainty-exponent dimension (double-double), as undetermined"
+            extra = (f"; uncertainty exponent {u.exponent:.3f} in [{low:.17g}, {high:.17g}] "
+                     f"({u.samples} samples)")
     ddims = [r["dimension"] for r in deep]
     settled = []
     for r in rows:
