@@ -15,12 +15,13 @@ to its start (past float64, which cannot place two points in such a window):
   perturbed points: the windows that fail are too narrow for float64 coordinates;
 - ``"smooth"``: all determined, but some level crosses fewer times than
   :data:`MIN_DIMENSION` allows (a single crossing has dimension 0);
-- ``"not past float64"``: the zoom stopped (no label change left) before that depth.
+- ``"not past float64"``: the zoom ended (its levels spent, or no label change left)
+  before that depth.
 
 Measured (2026-12-07, nice'd on the shared 2-core CPU machine, 254 s for the whole
 precision part before the width-16 network; with it 469 s wall, 301 s CPU at load 5
 against 43 s, 17 s for main's code then: ``_depth(False, out)`` of
-``metaloss._src.cli.atlas_cmd``, i.e. what ``metaloss atlas`` runs; Liu 13 levels of
+``metaloss._src.study.atlas``, i.e. what ``metaloss atlas`` runs; Liu 13 levels of
 128 x 300 steps, tries 8; the tanh networks 18 levels of 32, tries 3):
 
 - Liu 1.5x the onset: crossing dimension 0.58-0.63 from 1e-3 to 3e-10 wide, 0.40 at
@@ -191,8 +192,8 @@ def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
                    key=None) -> list[Finding]:
     """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom` with
     ``steps`` and :func:`.depth.tanh_zoom`, whose rows say their ``network``).
-    An undetermined boundary gets its uncertainty exponent from ``samples`` points
-    (256 with ``quick``, else 2000), double-double, ``eps`` 1e-1 to 1e-4 of the window."""
+    An undetermined boundary gets its uncertainty exponent from 256 points with
+    ``quick``, else 2000, double-double, ``eps`` 1e-1 to 1e-4 of the window."""
     import jax
 
     from metaloss._src.analysis.uncertainty import uncertainty_dimension
