@@ -117,3 +117,10 @@ def test_an_uncertainty_window_without_enough_changes_keeps_the_verdict():
     assert "uncertainty exponent not measured" in summary.explanation
     assert "no boundary" in summary.explanation
     assert depth_found.value == 1e-26
+
+
+def test_liu_rows_say_their_steps_and_start_and_the_findings_read_them():
+    rows = depth.depth_zoom(1.5, steps=50, x0=2.0, levels=1, size=8)
+    assert rows[0]["steps"] == 50 and rows[0]["x0"] == 2.0
+    settings = depth_rows.atlas_findings(rows)[0].settings
+    assert "cosine_quadratic x0=2, SGD, 50 steps" in settings

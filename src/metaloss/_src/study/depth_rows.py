@@ -188,10 +188,10 @@ def depth_figure(rows: list[dict]):
     return fig
 
 
-def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
-                   key=None) -> list[Finding]:
-    """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom` with
-    ``steps`` and :func:`.depth.tanh_zoom`, whose rows say their ``network``).
+def atlas_findings(rows: list[dict], *, quick: bool = False, key=None) -> list[Finding]:
+    """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom`, whose rows
+    say their ``steps`` and ``x0``, and :func:`.depth.tanh_zoom`, whose rows say their
+    ``network``).
     An undetermined boundary gets its uncertainty exponent from 256 points with
     ``quick``, else 2000, double-double, ``eps`` 1e-1 to 1e-4 of the window."""
     import jax
@@ -214,8 +214,9 @@ def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
                         f"[{lo:g}, {hi:g}], {zoom}")
             paper = "Sohl-Dickstein 2024"
         else:
-            meta, axis = depth.liu_meta(mine[0]["roughness"], steps), "lr"
-            settings = (f"cosine_quadratic x0=10, SGD, {steps} steps, lr from "
+            steps, x0 = mine[0]["steps"], mine[0]["x0"]
+            meta, axis = depth.liu_meta(mine[0]["roughness"], steps, x0), "lr"
+            settings = (f"cosine_quadratic x0={x0:g}, SGD, {steps} steps, lr from "
                         f"[{float(depth.RANGE[0]):g}, {float(depth.RANGE[1]):g}], {zoom}")
             paper = "Liu 2024"
 
