@@ -89,3 +89,24 @@ def test_metaloss_estimate_is_the_generic_one_on_its_flags(x64):
 def test_an_outcome_of_the_wrong_shape_is_refused():
     with pytest.raises(InputError, match="one flag per point"):
         ml.analysis.uncertainty_dimension_of(lambda p: np.zeros(3, bool), {"x": (0, 1)})
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"log": ("x", "z")}, "log name 'z' is not in the box"),
+    ({"box": {"x": (0.0, 1.0)}, "log": ("x",)}, "box entry 'x' is log: it needs 0 < low"),
+    ({"box": {"x": (-1.0, 1.0)}, "log": ("x",)}, "box entry 'x' is log: it needs 0 < low"),
+    ({"box": {"x": (0.0, np.inf)}}, "box entry 'x' needs finite"),
+    ({"box": {"x": 1.0}}, "box entry 'x' needs"),
+    ({"eps": [1e-2, 1e-2]}, "all distinct"),
+    ({"level": 2.0}, "level must lie in"),
+    ({"resamples": -1}, "resamples must be"),
+])
+def test_bad_options_of_any_outcome_are_one_line(options, message):
+    """Each refused before any outcome is computed, naming what is wrong (these gave a
+    traceback, the wrong name, or 'the box holds no boundary')."""
+    called = []
+    box = options.pop("box", {"x": (0.5, 2.0)})
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        ml.analysis.uncertainty_dimension_of(lambda p: called.append(1) or p["x"] < 1, box,
+                                             samples=64, **options)
+    assert not called

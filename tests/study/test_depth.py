@@ -100,3 +100,27 @@ def test_undetermined_rows_carry_the_uncertainty_dimension():
     fine = depth_rows.boundary_findings("b", _rows([0.8] * 4, [1] * 4, WIDTHS), "s", "p",
                                         uncertainty)
     assert fine[1].value == "stays fractal" and len(asked) == 1
+
+
+def test_an_uncertainty_window_without_enough_changes_keeps_the_verdict():
+    """The uncertainty exponent's refusal (too few outcomes change in its window) is a
+    note on the row, as in the Sohl-Dickstein rows, not an error that ends the atlas."""
+    from metaloss._src.errors import InputError
+
+    def refused(low, high):
+        raise InputError("fewer than two eps changed 5 outcomes or more: no boundary")
+
+    rows = _rows([0.8] * 4, [1, 1, 0.95, 0.5], WIDTHS)
+    depth_found, summary = depth_rows.boundary_findings("b", rows, "s", "p", refused)
+    assert summary.finding == "past float64, b: undetermined"
+    assert summary.value == "undetermined" and summary.ci is None
+    assert "uncertainty exponent not measured" in summary.explanation
+    assert "no boundary" in summary.explanation
+    assert depth_found.value == 1e-26
+
+
+def test_liu_rows_say_their_steps_and_start_and_the_findings_read_them():
+    rows = depth.depth_zoom(1.5, steps=50, x0=2.0, levels=1, size=8)
+    assert rows[0]["steps"] == 50 and rows[0]["x0"] == 2.0
+    settings = depth_rows.atlas_findings(rows)[0].settings
+    assert "cosine_quadratic x0=2, SGD, 50 steps" in settings

@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from metaloss._src.errors import MAX_SAMPLES, InputError, check_int
+from metaloss._src.errors import MAX_SAMPLES, InputError, check_int, check_range
 from metaloss._src.grid.compute import landscape
 from metaloss._src.measures import LOSS, Measure
 from metaloss._src.measures import get as get_measure
@@ -130,7 +130,7 @@ def uncertainty_dimension(meta: MetaLoss, box: Mapping[str, tuple[float, float]]
     for any outcome, not only a :class:`~metaloss.MetaLoss`'s.
 
     Raises:
-      InputError: an empty or inverted box, fewer than two ``eps``, or too few samples.
+      InputError: bad options, as :func:`uncertainty_dimension_of` refuses them.
     """
     def outcome(values):
         return flags(meta, values, key=run_key, measure=measure, precision=precision)
@@ -160,22 +160,20 @@ def uncertainty_dimension_of(flags_fn: Callable[[dict[str, np.ndarray]], np.ndar
     whose outcome is True).
 
     Raises:
-      InputError: an empty or inverted box, fewer than two ``eps``, too few samples,
-        or ``flags_fn`` returning other than one flag per point.
+      InputError: an empty, inverted or non-finite box (or a ``log`` entry not in it or
+        not positive), fewer than two distinct ``eps``, too few samples, ``level``
+        outside (0, 1), negative ``resamples``, or ``flags_fn`` returning other than
+        one flag per point.
     """
-    if not box:
-        raise InputError("uncertainty_dimension needs a box: {name: (low, high), ...}")
     samples = check_int("samples", samples, 16, limit=MAX_SAMPLES, hint="use fewer samples")
+    resamples = check_int("resamples", resamples, 0)
+    check_range("level", level, 0.0, 1.0, closed=(False, False))
     eps = np.asarray(sorted(float(e) for e in eps))
-    if eps.size < 2 or not np.all((eps > 0) & (eps < 1)):
-        raise InputError(f"eps needs at least two values in (0, 1), got {eps.tolist()}")
-    bad = [n for n, (lo, hi) in box.items() if not (float(lo) < float(hi))]
-    if bad or any(n not in box for n in log):
-        raise InputError(f"box entry {(bad or list(log))[0]!r} needs (low, high) with low < high")
-    names = list(box)
+    if np.unique(eps).size < 2 or not np.all((eps > 0) & (eps < 1)):
+        raise InputError(f"eps needs two values or more in (0, 1), all distinct, "
+                         f"got {eps.tolist()}")
+    names, lows, highs = _bounds(box, log)
     n = len(names)
-    lows = np.array([np.log10(box[k][0]) if k in log else box[k][0] for k in names], float)
-    highs = np.array([np.log10(box[k][1]) if k in log else box[k][1] for k in names], float)
     key = jax.random.key(0) if key is None else key
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
     u = rng.random((samples, n))
@@ -196,6 +194,29 @@ def uncertainty_dimension_of(flags_fn: Callable[[dict[str, np.ndarray]], np.ndar
     alpha, ci = _fit(eps, changed, resamples, level, rng)
     return UncertaintyDimension(n - alpha, (n - ci[1], n - ci[0]), alpha, eps, fractions,
                                 samples, n, float(out[0].mean()))
+
+
+def _bounds(box: Mapping, log: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``box``'s names and its lows and highs, log10 for the names in ``log``."""
+    if not box:
+        raise InputError("uncertainty_dimension needs a box: {name: (low, high), ...}")
+    missing = [k for k in log if k not in box]
+    if missing:
+        raise InputError(f"log name {missing[0]!r} is not in the box ({', '.join(box)})")
+    bounds = []
+    for k, pair in box.items():
+        try:
+            lo, hi = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            raise InputError(f"box entry {k!r} needs (low, high), got {pair!r}") from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise InputError(f"box entry {k!r} needs finite (low, high) with low < high, "
+                             f"got {pair!r}")
+        if k in log and not lo > 0:
+            raise InputError(f"box entry {k!r} is log: it needs 0 < low < high, got {pair!r}")
+        bounds.append((np.log10(lo), np.log10(hi)) if k in log else (lo, hi))
+    lows, highs = np.array(bounds, float).T
+    return list(box), lows, highs
 
 
 def _fit(eps, changed, resamples, level, rng):

@@ -91,11 +91,12 @@ def liu_meta(roughness: float, steps: int = 300, x0: float = 10.0) -> MetaLoss:
 
 def depth_zoom(roughness: float, *, steps: int = 300, levels: int = 12, size: int = 128,
                tries: int = 8, x0: float = 10.0) -> list[dict]:
-    """The rows of one roughness (in units of the onset ``1 / (2 pi^2)``)."""
+    """The rows of one roughness (in units of the onset ``1 / (2 pi^2)``), each with its
+    ``steps`` and ``x0``."""
     rows = zoom_line(liu_meta(roughness, steps, x0), "lr", *RANGE, levels=levels,
                      size=size, tries=tries)
-    return [{"boundary": f"Liu {roughness:g}x onset", "roughness": roughness, **row}
-            for row in rows]
+    return [{"boundary": f"Liu {roughness:g}x onset", "roughness": roughness,
+             "steps": steps, "x0": x0, **row} for row in rows]
 
 
 def tanh_meta(net: dict = TANH, *, width: int | None = None,

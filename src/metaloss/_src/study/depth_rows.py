@@ -15,12 +15,13 @@ to its start (past float64, which cannot place two points in such a window):
   perturbed points: the windows that fail are too narrow for float64 coordinates;
 - ``"smooth"``: all determined, but some level crosses fewer times than
   :data:`MIN_DIMENSION` allows (a single crossing has dimension 0);
-- ``"not past float64"``: the zoom stopped (no label change left) before that depth.
+- ``"not past float64"``: the zoom ended (its levels spent, or no label change left)
+  before that depth.
 
 Measured (2026-12-07, nice'd on the shared 2-core CPU machine, 254 s for the whole
 precision part before the width-16 network; with it 469 s wall, 301 s CPU at load 5
 against 43 s, 17 s for main's code then: ``_depth(False, out)`` of
-``metaloss._src.cli.atlas_cmd``, i.e. what ``metaloss atlas`` runs; Liu 13 levels of
+``metaloss._src.study.atlas``, i.e. what ``metaloss atlas`` runs; Liu 13 levels of
 128 x 300 steps, tries 8; the tanh networks 18 levels of 32, tries 3):
 
 - Liu 1.5x the onset: crossing dimension 0.58-0.63 from 1e-3 to 3e-10 wide, 0.40 at
@@ -59,6 +60,7 @@ from __future__ import annotations
 
 import math
 
+from metaloss._src.errors import InputError
 from metaloss._src.plot.style import figure
 from metaloss._src.study.findings import Finding
 
@@ -105,7 +107,9 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
                       uncertainty=None) -> list[Finding]:
     """The two rows of one boundary. ``uncertainty(low, high)`` returns an
     :class:`~metaloss._src.analysis.uncertainty.UncertaintyDimension` of that window; it
-    is called only when the verdict is ``"undetermined"``."""
+    is called only when the verdict is ``"undetermined"``, and where it raises
+    :class:`InputError` (too few outcomes change there) the row keeps the verdict as its
+    value and says why."""
     multi = [r for r in rows if r["changes"] > 1]
     deepest = min(multi, key=lambda r: r["width"]) if multi else None
     f64 = [r["float64_agrees"] for r in rows if r["float64_agrees"] is not None]
@@ -129,11 +133,16 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
     extra = ""
     if v == "undetermined" and uncertainty is not None:
         low, high = uncertainty_window(rows)
-        u = uncertainty(low, high)
-        value, ci = round(float(u.dimension), 4), tuple(float(c) for c in u.ci)
-        method = "uncertainty-exponent dimension (double-double), as undetermined"
-        extra = (f"; uncertainty exponent {u.exponent:.3f} in [{low:.17g}, {high:.17g}] "
-                 f"({u.samples} samples)")
+        try:
+            u = uncertainty(low, high)
+        except InputError as err:  # too few changes in the window: a note, as sohl's rows
+            extra = (f"; uncertainty exponent not measured in [{low:.17g}, {high:.17g}]: "
+                     f"{err}")
+        else:
+            value, ci = round(float(u.dimension), 4), tuple(float(c) for c in u.ci)
+            method = "uncertainty-exponent dimension (double-double), as undetermined"
+            extra = (f"; uncertainty exponent {u.exponent:.3f} in [{low:.17g}, {high:.17g}] "
+                     f"({u.samples} samples)")
     ddims = [r["dimension"] for r in deep]
     settled = []
     for r in rows:
@@ -179,12 +188,12 @@ def depth_figure(rows: list[dict]):
     return fig
 
 
-def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
-                   key=None) -> list[Finding]:
-    """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom` with
-    ``steps`` and :func:`.depth.tanh_zoom`, whose rows say their ``network``).
-    An undetermined boundary gets its uncertainty exponent from ``samples`` points
-    (256 with ``quick``, else 2000), double-double, ``eps`` 1e-1 to 1e-4 of the window."""
+def atlas_findings(rows: list[dict], *, quick: bool = False, key=None) -> list[Finding]:
+    """The rows of every boundary in ``rows`` (from :func:`.depth.depth_zoom`, whose rows
+    say their ``steps`` and ``x0``, and :func:`.depth.tanh_zoom`, whose rows say their
+    ``network``).
+    An undetermined boundary gets its uncertainty exponent from 256 points with
+    ``quick``, else 2000, double-double, ``eps`` 1e-1 to 1e-4 of the window."""
     import jax
 
     from metaloss._src.analysis.uncertainty import uncertainty_dimension
@@ -205,8 +214,9 @@ def atlas_findings(rows: list[dict], *, quick: bool = False, steps: int = 300,
                         f"[{lo:g}, {hi:g}], {zoom}")
             paper = "Sohl-Dickstein 2024"
         else:
-            meta, axis = depth.liu_meta(mine[0]["roughness"], steps), "lr"
-            settings = (f"cosine_quadratic x0=10, SGD, {steps} steps, lr from "
+            steps, x0 = mine[0]["steps"], mine[0]["x0"]
+            meta, axis = depth.liu_meta(mine[0]["roughness"], steps, x0), "lr"
+            settings = (f"cosine_quadratic x0={x0:g}, SGD, {steps} steps, lr from "
                         f"[{float(depth.RANGE[0]):g}, {float(depth.RANGE[1]):g}], {zoom}")
             paper = "Liu 2024"
 

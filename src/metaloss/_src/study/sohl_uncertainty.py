@@ -11,8 +11,9 @@ convergence score's sign, True where the run did not converge, the score > 0).
 The box is one frame of the same zoom sequence (:data:`FRAME`: frame 2, 9/16 of a
 decade wide with the default zoom x4 per frame), in the same log10 hyperparameter
 coordinates, and the perturbations :data:`EPS` run from 1e-1 to 1e-4 of the frame's
-side. Those scales (0.06 to 6e-5 decades) lie within the ones the box count of frames
-2 to 5 spans (from a frame's width down to a cell of the deepest, 9e-5 decades).
+side. Those scales (0.06 to 6e-5 decades) are about those the box count of frames 2 to 5
+spans (from a frame's width down to a cell of the deepest, 9e-5 decades); the smallest
+eps reaches 0.6 of that cell.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ class Landscape:
         found damaged and recomputed), or ``None`` without a store.
       precision: the precision asked for (``None``: JAX's default).
       float64_determined: for ``precision="double-double"``, the share of points whose
-        float64 ``diverged`` flag equals the double-double one; else ``None``.
+        float64 ``diverged`` flag equals the double-double one (over several processes,
+        on process 0 only); else ``None``.
     """
 
     data: xr.DataArray
