@@ -122,3 +122,28 @@ def test_a_fixed_value_that_is_no_number_is_an_input_error(value):
     with pytest.raises(ml.InputError, match="'delta'") as info:
         meta(value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("text, want", [
+    ("delta=1e-100000000", 0.0),  # Fraction(text) would build 10^100000000: minutes
+    ("delta=-1e-100000000", -0.0),
+    ("delta=1.5e-300", Fraction(decimal.Decimal("1.5e-300"))),
+])
+def test_set_with_a_huge_exponent_parses_at_once(text, want):
+    name, value = FixedValue().parse(text)
+    assert value == want and type(value) is type(want)
+
+
+@pytest.mark.timeout(30)
+def test_decimal_values_beyond_the_exponent_limit():
+    from metaloss._src.grid.zoom_exact import exact_value
+    from metaloss._src.precision.arith import decimal_fraction
+
+    assert decimal_fraction("1e-100000000") == 0 == decimal_fraction(decimal.Decimal("-1e-500"))
+    assert decimal_fraction(" 2.5e-3 ") == Fraction(1, 400)
+    for bad in ("1e100000000", "nan", "inf", "abc"):
+        with pytest.raises(ValueError):
+            decimal_fraction(bad)
+    assert exact_value("1e-100000000") == 0 and exact_value("1e100000000") is None
+    assert meta("1e-100000000").fixed_lo == ()  # no residue: the value is 0 in double-double

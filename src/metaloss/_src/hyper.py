@@ -20,6 +20,7 @@ import jax.numpy as jnp
 from metaloss._src.errors import InputError
 from metaloss._src.optimizers.base import InnerOptimizer
 from metaloss._src.optimizers.groups import split_name
+from metaloss._src.precision.arith import decimal_fraction
 from metaloss._src.problems.base import Problem
 
 
@@ -103,7 +104,7 @@ def _residue(value, hi: float) -> float:
     if not _exact(value) or not math.isfinite(hi):
         return 0.0
     try:
-        q = Fraction(value.strip() if isinstance(value, str) else value)
+        q = decimal_fraction(value) if isinstance(value, str | Decimal) else Fraction(value)
     except (ValueError, ZeroDivisionError, OverflowError):
         return 0.0
     return float(q - Fraction(hi))

@@ -14,6 +14,7 @@ import click
 
 from metaloss._src.errors import InputError
 from metaloss._src.grid.axes import number, parse_axis, split_assignment
+from metaloss._src.precision.arith import decimal_fraction
 from metaloss._src.space import PARAM_KINDS
 from metaloss._src.spec import REGISTRY, parse_one
 
@@ -74,8 +75,8 @@ class ExactValue(Assignment):
         if not math.isfinite(value):
             return name, value
         try:
-            exact = Fraction(raw.strip())
-        except (ValueError, ZeroDivisionError):
+            exact = decimal_fraction(raw)
+        except ValueError:
             return name, value
         return name, value if exact == Fraction(value) else exact
 

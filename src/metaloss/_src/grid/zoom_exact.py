@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from metaloss._src.errors import InputError
+from metaloss._src.precision.arith import decimal_fraction
 from metaloss._src.precision.exact import hilo, residues
 
 if TYPE_CHECKING:
@@ -28,18 +29,17 @@ def exact_value(value: Any, what: str = "value") -> Fraction | None:
     not a number."""
     if isinstance(value, Fraction):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str | decimal.Decimal):
         try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
+            return decimal_fraction(value)
+        except ValueError:
             try:
                 float(value)
             except ValueError:
                 raise InputError(f"bad number {value!r} for {what}") from None
             return None  # inf, nan
     try:
-        return Fraction(value) if isinstance(value, (int, decimal.Decimal)) else \
-            Fraction(float(value))
+        return Fraction(value) if isinstance(value, int) else Fraction(float(value))
     except (OverflowError, ValueError):  # inf, nan
         return None
 

@@ -4,6 +4,7 @@ the elementary functions (:mod:`.elementary`)."""
 
 from __future__ import annotations
 
+import decimal
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -46,10 +47,35 @@ def _fraction_dd(q: Fraction) -> tuple[float, float]:
     return hi, float(q - Fraction(hi))
 
 
+EXPONENT_LIMIT = 400
+"""Decimal exponents past which :func:`decimal_fraction` does not build the rational:
+float64 holds nothing there but 0 and inf, and double-double no residue either."""
+
+
+def decimal_fraction(text: str | decimal.Decimal) -> Fraction:
+    """The exact rational of a finite decimal string (or ``decimal.Decimal``).
+    :class:`ValueError` for a string that is not a finite number or whose exponent
+    passes +:data:`EXPONENT_LIMIT`; a
+    magnitude below ``10^-EXPONENT_LIMIT`` is 0 (its float64 and double-double
+    rounding). ``Fraction(text)`` alone would build ``10^|exponent|`` in full: a
+    string like ``1e-100000000`` would take minutes."""
+    try:
+        d = text if isinstance(text, decimal.Decimal) else decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
+        raise ValueError(f"not a decimal number: {text!r}") from None
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    if d.is_zero() or d.adjusted() < -EXPONENT_LIMIT:
+        return Fraction(0)
+    if d.adjusted() > EXPONENT_LIMIT:
+        raise ValueError(f"{text!r} is beyond float64's range")
+    return Fraction(d)
+
+
 def from_string(text: str) -> tuple[float, float]:
     """A decimal string (e.g. ``"1.23456789012345678901234567890123"``) rounded to the
     nearest double-double, as a Python ``(hi, lo)`` pair: every digit up to ~32 is kept."""
-    return _fraction_dd(Fraction(text))
+    return _fraction_dd(decimal_fraction(text))
 
 
 def from_fraction(q: Fraction) -> tuple[float, float]:

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from metaloss._src.precision import dd
+from metaloss._src.precision.arith import decimal_fraction
 
 
 class ExactValues(np.ndarray):
@@ -62,7 +63,7 @@ def hilo(values) -> tuple[np.ndarray, np.ndarray]:
 
 def points(start: str, stop: str, num: int) -> list[Fraction]:
     """The ``num`` exact rationals evenly spaced from decimal ``start`` to ``stop``."""
-    a, b = Fraction(start.strip()), Fraction(stop.strip())
+    a, b = decimal_fraction(start), decimal_fraction(stop)
     step = (b - a) / max(num - 1, 1)
     return [a + step * i for i in range(num)]
 
@@ -94,7 +95,7 @@ def lin_residues(hi: np.ndarray, start: str, stop: str) -> ExactValues:
     vectorized: ``start + i (stop - start) / (n - 1)`` in double-double (NumPy), so a
     million-point axis costs milliseconds, not a Fraction per point."""
     n = len(hi)
-    a, b = Fraction(start.strip()), Fraction(stop.strip())
+    a, b = decimal_fraction(start), decimal_fraction(stop)
     step = (b - a) / max(n - 1, 1)
     a_hi, s_hi = float(a), float(step)
     a_lo, s_lo = float(a - Fraction(a_hi)), float(step - Fraction(s_hi))
@@ -122,7 +123,7 @@ def log_residues(hi: np.ndarray, start: str, stop: str, one_minus: bool = False)
     (:mod:`metaloss._src.precision.dd`). ``tests/core/test_exact_axes.py`` holds every
     point within ``1e-30`` (relative) of 40-digit mpmath."""
     hi = np.asarray(hi, np.float64)
-    a, b = Fraction(start.strip()), Fraction(stop.strip())
+    a, b = decimal_fraction(start), decimal_fraction(stop)
     return ExactValues(hi, lambda: _log_lo(hi, a, b, one_minus))
 
 
