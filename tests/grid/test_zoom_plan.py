@@ -70,7 +70,8 @@ def test_float64_below_the_threshold_double_double_past_float64():
     # a starting view past float64 is level 0 in double-double; past double-double, refused
     narrow = plan([parse_view_axis("lr=log:1:1.000000000000001"), VIEW[1]], center, f, 1, 16)
     assert narrow[0].dtype == "double-double"
-    with pytest.raises(InputError, match="deeper than double-double resolves"):
+    with pytest.raises(InputError, match="the starting view is narrower than double-double "
+                       "resolves: .*; widen the view$"):
         plan([parse_view_axis("lr=log:1:1.00000000000000000000000000001"), VIEW[1]], center,
              f, 1, 16)
 

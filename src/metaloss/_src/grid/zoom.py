@@ -162,22 +162,25 @@ def narrowest_cell(values: np.ndarray) -> float:
 
 def precision(axes: Mapping[str, np.ndarray], min_ulps: float = MIN_ULPS,
               float64: bool = False, exact: bool = False, floor: str = "float32",
-              cell=None) -> tuple[str, float]:
+              cell=None, start: bool = False) -> tuple[str, float]:
     """``(dtype, narrowest cell in float32 ulps)``; :class:`InputError` past float64,
     or with ``exact`` (axes carrying their residues) past double-double, where
     ``"double-double"`` takes over. ``floor`` is the lowest precision to use
     (``float64=True`` is ``floor="float64"``): a level runs at ``floor`` or, where its
     cells need it, higher. ``cell()``, where given, is the narrowest cell a refusal
-    names (of the exact values, :func:`~metaloss._src.grid.zoom_exact.exact_cell`)."""
+    names (of the exact values, :func:`~metaloss._src.grid.zoom_exact.exact_cell`);
+    ``start``: the axes are the starting view's, which a refusal asks to widen (fewer
+    levels or a smaller factor would not help)."""
     if floor not in EPS:
         raise InputError(f"unknown precision {floor!r}: choose one of {', '.join(EPS)}")
     rel = min(narrowest_exact(v) if exact else narrowest_cell(v) for v in axes.values())
     if floor == "double-double" or (exact and rel < min_ulps * EPS["float64"]):
         if rel < min_ulps * EPS["double-double"]:
-            raise InputError(f"the zoom is deeper than double-double resolves: its narrowest "
-                             f"cell is {rel if cell is None else cell():.3g} of its value; use "
-                             f"fewer levels or a smaller "
-                             f"factor", arguments=DEPTH)
+            what = "the starting view is narrower" if start else "the zoom is deeper"
+            fix = "widen the view" if start else "use fewer levels or a smaller factor"
+            raise InputError(f"{what} than double-double resolves: its narrowest cell is "
+                             f"{rel if cell is None else cell():.3g} of its value; {fix}",
+                             arguments={} if start else DEPTH)
         if exact or rel >= min_ulps * EPS["float64"]:  # else values not exact: refused
             return "double-double", rel / EPS["float32"]
     if rel < min_ulps * EPS["float64"]:
@@ -267,7 +270,8 @@ def plan(view: Sequence[ViewAxis], center: Mapping[str, float] | None, factor: f
         if not min(narrowest_cell(v) for v in axes.values()) >= min_ulps * EPS["float64"]:
             axes = exact_axes(view, center, factor, k, size)  # past float64 (or NaN)
             cell = functools.partial(exact_cell, view, center, factor, k, size)
-        dtype, ulps = precision(axes, min_ulps, float64, exact=True, floor=floor, cell=cell)
+        dtype, ulps = precision(axes, min_ulps, float64, exact=True, floor=floor, cell=cell,
+                                start=k == 0)
         out.append(Level(k, box, axes, dtype, ulps))
     return out
 
