@@ -29,6 +29,7 @@ import numpy as np
 from metaloss._src.grid.compute import landscape
 from metaloss._src.meta import MetaLoss
 from metaloss._src.precise.unroll import evaluate
+from metaloss._src.precision.exact import hilo, residues
 from metaloss._src.problems import CRITICAL_ROUGHNESS, CosineQuadratic, MeanFieldMLP
 
 RANGE = (Fraction("0.98"), Fraction("1.06"))
@@ -58,9 +59,7 @@ NETWORKS = (TANH, TANH_SMALL)
 
 
 def _pair(pts: list[Fraction]) -> tuple[np.ndarray, np.ndarray]:
-    hi = np.array([float(q) for q in pts])
-    lo = np.array([float(q - Fraction(float(h))) for q, h in zip(pts, hi, strict=True)])
-    return hi, lo
+    return hilo(residues(np.array([float(q) for q in pts]), pts))
 
 
 def _flags(meta, name: str, pts: list[Fraction]) -> np.ndarray:
