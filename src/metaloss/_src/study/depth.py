@@ -127,7 +127,11 @@ def tanh_zoom(net: dict = TANH, *, width: int | None = None, steps: int | None =
 def zoom_line(meta, name: str, a: Fraction, b: Fraction, *, levels: int = 12,
               size: int = 128, tries: int = 8) -> list[dict]:
     """The 1-D double-double zoom of the module docstring along hyperparameter ``name``
-    from ``[a, b]`` (any meta-loss with a double-double route; the ``diverged`` flag)."""
+    from ``[a, b]`` (any meta-loss with a double-double route; the ``diverged`` flag).
+    Each row has its window's ``start`` and ``width`` as floats and, exactly,
+    ``exact_start`` and ``exact_width`` (``str`` of a :class:`~fractions.Fraction`): the
+    level's scan points are ``exact_start + exact_width i / (size - 1)``, which the float
+    ``start`` cannot give once the window is narrower than float64's spacing there."""
     rows, scan = [], None
     for level in range(levels):
         pts, flags, ch = scan or _scan(meta, name, a, b, size)
@@ -138,6 +142,7 @@ def zoom_line(meta, name: str, a: Fraction, b: Fraction, *, levels: int = 12,
                 low = np.asarray(landscape(meta, {name: floats})["diverged"])
             f64 = float((low == flags).mean())
         rows.append({"level": level, "width": float(b - a), "start": float(a),
+                     "exact_start": str(a), "exact_width": str(b - a),
                      "relative_width": float((b - a) / abs(a)) if a else float(b - a),
                      "size": size, "changes": int(ch.size),
                      "dimension": math.log(ch.size) / math.log(size - 1) if ch.size > 1
