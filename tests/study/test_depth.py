@@ -63,9 +63,9 @@ def test_points_on_a_crossing_are_undetermined_and_far_ones_determined():
     assert depth.determined_share(meta, "lr", pts, flags, ulps=0) == 1.0
 
 
-def _rows(dims, shares, widths):
-    return [{"boundary": "b", "roughness": None, "level": i, "width": w, "start": 1.0,
-             "relative_width": w, "size": 128, "changes": round(127 ** d),
+def _rows(dims, shares, widths, start=1.0):
+    return [{"boundary": "b", "roughness": None, "level": i, "width": w, "start": start,
+             "relative_width": w / start, "size": 128, "changes": round(127 ** d),
              "dimension": d, "float64_agrees": 1.0 if w > 1e-14 else None,
              "determined": s}
             for i, (d, s, w) in enumerate(zip(dims, shares, widths, strict=True))]
@@ -102,6 +102,20 @@ def test_undetermined_rows_carry_the_uncertainty_dimension():
     fine = depth_rows.boundary_findings("b", _rows([0.8] * 4, [1] * 4, WIDTHS), "s", "p",
                                         uncertainty)
     assert fine[1].value == "stays fractal" and len(asked) == 1
+
+
+def test_the_depth_is_the_narrowest_multi_crossing_window_relative_to_its_start():
+    """At lr ~ 42 a window 3.7e-14 wide is 8.7e-16 relative (about five float64
+    numbers): the depth row reports the relative width, against float64's relative
+    spacing, as the verdict and the figure judge it."""
+    rows = _rows([0.8, 0.8, 0.47, 0.0], [1] * 4, [30, 1e-9, 3.66e-14, 1.2e-15], start=42.0)
+    depth_found, summary = depth_rows.boundary_findings("b", rows, "s", "p")
+    assert math.isclose(depth_found.value, 3.66e-14 / 42)
+    assert "2.2e-16 relative" in depth_found.paper_value
+    assert "1e-16" in depth_found.paper_value  # the threshold the verdict uses (DEEP)
+    assert "width / start" in depth_found.method
+    assert "3.66e-14 wide at 42" in depth_found.explanation
+    assert summary.finding == "past float64, b: smooth"
 
 
 def test_an_uncertainty_window_without_enough_changes_keeps_the_verdict():
