@@ -66,18 +66,23 @@ def reference_diverged(meta, lr0: Fraction, digits: int = 60) -> bool:
     return False
 
 
+def window_points(row: dict, points: int) -> list[Fraction]:
+    """``points`` evenly spaced points of the level ``row``'s scan (exactly its scan
+    points: rebuilt from the row's exact start and width, which the float ``start``
+    cannot give once the window is narrower than float64's spacing there)."""
+    a, width = Fraction(row["exact_start"]), Fraction(row["exact_width"])
+    size = row["size"]
+    return [a + width * int(i) / (size - 1)
+            for i in np.linspace(0, size - 1, points).round().astype(int)]
+
+
 def check(meta, rows, levels: int, points: int, digits: int) -> list[dict]:
     """Per level (the first ``levels``): the share of ``points`` evenly spaced scan
-    points whose double-double flag equals the decimal reference's. Each level's exact
-    window is rebuilt from the rows (its start is one of the last level's scan points)."""
-    lo, hi = (Fraction(q) for q in rows[0]["network"]["range"])
-    a, width, size, out = lo, hi - lo, rows[0]["size"], []
+    points (:func:`window_points`) whose double-double flag equals the decimal
+    reference's."""
+    out = []
     for row in rows[:levels]:
-        if row["level"]:
-            width /= size - 1
-            a += width * round((Fraction(row["start"]) - a) / width)
-        pts = [a + width * i / (size - 1)
-               for i in np.linspace(0, size - 1, points).round().astype(int)]
+        pts = window_points(row, points)
         got = _flags(meta, "lr/layer0", pts)
         t = time.perf_counter()
         want = np.array([reference_diverged(meta, q, digits) for q in pts])

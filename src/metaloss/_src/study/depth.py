@@ -29,6 +29,7 @@ import numpy as np
 from metaloss._src.grid.compute import landscape
 from metaloss._src.meta import MetaLoss
 from metaloss._src.precise.unroll import evaluate
+from metaloss._src.precision.exact import hilo, residues
 from metaloss._src.problems import CRITICAL_ROUGHNESS, CosineQuadratic, MeanFieldMLP
 
 RANGE = (Fraction("0.98"), Fraction("1.06"))
@@ -58,9 +59,7 @@ NETWORKS = (TANH, TANH_SMALL)
 
 
 def _pair(pts: list[Fraction]) -> tuple[np.ndarray, np.ndarray]:
-    hi = np.array([float(q) for q in pts])
-    lo = np.array([float(q - Fraction(float(h))) for q, h in zip(pts, hi, strict=True)])
-    return hi, lo
+    return hilo(residues(np.array([float(q) for q in pts]), pts))
 
 
 def _flags(meta, name: str, pts: list[Fraction]) -> np.ndarray:
@@ -128,7 +127,11 @@ def tanh_zoom(net: dict = TANH, *, width: int | None = None, steps: int | None =
 def zoom_line(meta, name: str, a: Fraction, b: Fraction, *, levels: int = 12,
               size: int = 128, tries: int = 8) -> list[dict]:
     """The 1-D double-double zoom of the module docstring along hyperparameter ``name``
-    from ``[a, b]`` (any meta-loss with a double-double route; the ``diverged`` flag)."""
+    from ``[a, b]`` (any meta-loss with a double-double route; the ``diverged`` flag).
+    Each row has its window's ``start`` and ``width`` as floats and, exactly,
+    ``exact_start`` and ``exact_width`` (``str`` of a :class:`~fractions.Fraction`): the
+    level's scan points are ``exact_start + exact_width i / (size - 1)``, which the float
+    ``start`` cannot give once the window is narrower than float64's spacing there."""
     rows, scan = [], None
     for level in range(levels):
         pts, flags, ch = scan or _scan(meta, name, a, b, size)
@@ -139,6 +142,7 @@ def zoom_line(meta, name: str, a: Fraction, b: Fraction, *, levels: int = 12,
                 low = np.asarray(landscape(meta, {name: floats})["diverged"])
             f64 = float((low == flags).mean())
         rows.append({"level": level, "width": float(b - a), "start": float(a),
+                     "exact_start": str(a), "exact_width": str(b - a),
                      "relative_width": float((b - a) / abs(a)) if a else float(b - a),
                      "size": size, "changes": int(ch.size),
                      "dimension": math.log(ch.size) / math.log(size - 1) if ch.size > 1

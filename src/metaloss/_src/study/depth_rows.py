@@ -1,7 +1,8 @@
 """The atlas rows and figure of the double-double zooms (:mod:`.depth`, issue 24).
 
 Per boundary (Liu's at one roughness, or the tanh network's) two rows: how deep the
-zoom went (the narrowest window that still held more than one label change), and a
+zoom went (the width, relative to its start, of the narrowest window that still held
+more than one label change; beside float64's relative spacing 2^-52), and a
 verdict computed from the levels whose window is narrower than :data:`DEEP` relative
 to its start (past float64, which cannot place two points in such a window):
 
@@ -67,6 +68,11 @@ from metaloss._src.study.findings import Finding
 DEEP = 1e-16
 """Levels narrower than this relative to their start are past float64 (2^-52 = 2.2e-16
 is its relative spacing)."""
+FLOAT64_DEPTH = (f"float64 spacing 2^-52 = 2.2e-16 relative (past float64 here: below "
+                 f"{DEEP:g} relative)")
+"""The depth row's reference: the depth is the narrowest window's width relative to its
+start (a window 3.7e-14 wide at 42 is 8.7e-16 relative, about five float64 numbers,
+while one 1e-14 wide at 1 holds about 45)."""
 MIN_DETERMINED = 0.9
 MIN_DIMENSION = 0.2
 """At 128 points per level, 3 label changes give log 3 / log 127 = 0.23; at 32 points,
@@ -111,21 +117,24 @@ def boundary_findings(name: str, rows: list[dict], settings: str, paper: str,
     :class:`InputError` (too few outcomes change there) the row keeps the verdict as its
     value and says why."""
     multi = [r for r in rows if r["changes"] > 1]
-    deepest = min(multi, key=lambda r: r["width"]) if multi else None
+    deepest = min(multi, key=lambda r: r["relative_width"]) if multi else None
     f64 = [r["float64_agrees"] for r in rows if r["float64_agrees"] is not None]
     deep = [r for r in rows if r["relative_width"] < DEEP]
     share = min((r["determined"] for r in deep), default=None)
-    note = (f"deepest level {rows[-1]['width']:.3g} wide; per level log10(width):"
-            f"crossing dimension/determined share: {profile(rows)}")
+    note = (f"deepest level {rows[-1]['width']:.3g} wide ({rows[-1]['relative_width']:.3g} "
+            f"relative); per level log10(width):crossing dimension/determined share: "
+            f"{profile(rows)}")
+    if deepest is not None:
+        note = (f"narrowest window with > 1 label change {deepest['width']:.3g} wide at "
+                f"{deepest['start']:.10g}; " + note)
     if f64:
         span = f"{min(f64):.0%}" + ("" if min(f64) == max(f64) else f" to {max(f64):.0%}")
         note += (f"; float64 flags equal double-double's on {span} of the points of the "
                  f"{len(f64)} levels it resolves")
-    depth = Finding(paper, f"depth of the fractal boundary, {name}",
-                    "float64 zooms stop near 1e-14 wide",
-                    None if deepest is None else deepest["width"], None,
-                    "1-D double-double zoom; narrowest window with > 1 label change",
-                    settings, None, note)
+    depth = Finding(paper, f"depth of the fractal boundary, {name}", FLOAT64_DEPTH,
+                    None if deepest is None else deepest["relative_width"], None,
+                    "1-D double-double zoom; narrowest window with > 1 label change, "
+                    "width / start", settings, None, note)
     v = verdict(rows)
     value, ci, method = v, None, (f"levels narrower than {DEEP:g} (relative): determined "
                                   f"share >= {MIN_DETERMINED} and crossing dimension >= "
