@@ -23,8 +23,10 @@ from metaloss._src.precision.arith import DD, add, materialize, mul, two_sum
 from metaloss._src.precision.tables import (
     _add_float,
     _cody_waite,
+    _dd_const,
     _dd_of,
     _inv_fact,
+    _power_of_two,
     _sub_float,
     _table,
     _take,
@@ -69,9 +71,9 @@ def _expm1_core(x: DD):
     tail = jnp.zeros_like(t.hi)
     for c in reversed(_EXP_TAIL):
         tail = tail * t.hi + c
-    acc = _add_float(DD(*_EXP_DD[6]), t.hi * tail)
-    for hi, lo in reversed(_EXP_DD[2:6]):
-        acc = add(mul(acc, t), DD(jnp.float64(hi), jnp.float64(lo)))
+    acc = _add_float(_dd_const(_EXP_DD[6]), t.hi * tail)
+    for c in reversed(_EXP_DD[2:6]):
+        acc = add(mul(acc, t), _dd_const(c))
     q = mul(_add_float(mul(acc, t), 1.0), t)                           # expm1(t)
     m = add(table_m1, mul(table, q))                                   # 2^(j/64) e^t - 1
     # 2^1024 is no float64 but exp(x) is, up to x = 709.78: 2^1024 (1 + m) = 2^1023 (1 + m')
@@ -80,10 +82,6 @@ def _expm1_core(x: DD):
 
 
 _EXP_TABLE_J = _table(_EXP_TABLE)
-
-
-def _power_of_two(k):
-    return jnp.ldexp(jnp.float64(1.0), jnp.clip(k, -1022, 1023).astype(jnp.int32))
 
 
 def exp(x: DD) -> DD:
