@@ -7,8 +7,8 @@ prints the largest error relative to 50-digit mpmath. Exact transformations give
 :func:`metaloss._src.precision.dd.two_prod`'s optimization barriers (the compiled HLO
 holds no opt-barrier: XLA removes them before fusion). Then sincos on five ranges
 (relative for sin of tiny arguments; a two-sum with a constant first was folded by XLA
-under jit, ~1e-28 here: ``precision.tables._plus_const``). Then the mean objective of the
-double-double unroll (``metaloss._src.precise.unroll``) against mpmath.
+under jit, ~1e-28 here, before :func:`.arith.two_sum` was written for it). Then the mean
+objective of the double-double unroll (``metaloss._src.precise.unroll``) against mpmath.
 
     .venv/bin/python scripts/dd_fusion_check.py
 """

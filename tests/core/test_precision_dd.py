@@ -186,3 +186,20 @@ def test_log_over_the_whole_float64_range(x64):
     for v, want in ((x, _exact(his, 0 * his)), (y, ys), (z, zs)):
         got = jax.jit(dd.log)(v)
         assert _err(got, [mpmath.log(w) for w in want]) < BOUND
+
+
+@pytest.mark.parametrize("mode", ["op by op", "jit"])
+def test_log_within_1e_31_over_the_normal_range(x64, mode):
+    """``log`` below ``1e-31 max(1, |log x|)`` (dd.py) on log-uniform samples of
+    ``[1e-300, 1e300]`` and of ``[1e-10, 1e10]``, op by op and under jit (XLA may fold
+    or contract the two differently). A Newton step alone (``y + w``) leaves ``w^2/2``:
+    up to 1.56e-30 on ``[2^-500, 2^500]``, where ``|log x|`` and so ``|w|`` is largest."""
+    rng = np.random.default_rng(9)
+    wide, wides = _random_dd(rng, 300, -290, 300, log=True)
+    documented, documenteds = _random_dd(rng, 200, -10, 10, log=True)
+    tiny = 10 ** rng.uniform(-300, -290, 40)  # lo = 0: a residue there would be subnormal
+    cases = [(wide, wides), (documented, documenteds), (dd.lift(tiny), _exact(tiny, 0 * tiny))]
+    for x, xs in cases:
+        with jax.disable_jit(mode == "op by op"):
+            got = jax.jit(dd.log)(x)
+        assert _err(got, [mpmath.log(v) for v in xs], relative=False) < 1e-31

@@ -58,8 +58,8 @@ def _run(mode, f, x):
 
 @pytest.mark.parametrize("where", list(RANGES))
 def test_sin_cos_in_every_mode(x64, where):
-    """Error below 1e-30 max(1, |f|) for sincos, sin and cos in each mode (before the
-    constants were ordered for XLA, jit gave 2e-28 here: tables._plus_const)."""
+    """Error below 1e-30 max(1, |f|) for sincos, sin and cos in each mode (before
+    two-sum was written for XLA's folding of ``(C + b) - C``, jit gave 2e-28 here)."""
     rng = np.random.default_rng(list(RANGES).index(where))
     x = _draw(RANGES[where](rng), rng)
     exact = [_value(h, lo) for h, lo in zip(np.asarray(x.hi), np.asarray(x.lo), strict=True)]
@@ -93,12 +93,15 @@ def test_tiny_and_near_pi_keep_relative_accuracy(x64):
         assert _err(_run(mode, dd.sincos, x)[0], want, True) < 1e-28, mode  # 2.2e-30
 
 
-def test_constant_second_in_two_sum_stays_exact_under_jit(x64):
-    """``b + C`` for a dd constant ``C``, against exact rationals, under jit (XLA folds
-    ``(C + b) - C`` to ``b``; the constant must enter the two-sum second)."""
+@pytest.mark.parametrize("mode", ["op by op", "jit"])
+def test_constant_plus_float_stays_exact(x64, mode):
+    """``C + b`` for a dd constant ``C`` (the series' ``1/120 + t^2 R``), against exact
+    rationals: under jit XLA folds ``(C + b) - C`` to ``b``, which two-sum must survive
+    with the constant first."""
     b = np.random.default_rng(8).uniform(-1e-9, 1e-9, 100)
     c = trig._S5
-    got = jax.jit(lambda b: tables._plus_const(b, c))(b)
+    with jax.disable_jit(mode == "op by op"):
+        got = jax.jit(lambda b: tables._add_float(tables._dd_const(c), b))(b)
     for h, lo, v in zip(np.asarray(got.hi), np.asarray(got.lo), b, strict=True):
         want = Fraction(float(v)) + Fraction(c[0]) + Fraction(c[1])
         assert abs(Fraction(float(h)) + Fraction(float(lo)) - want) < Fraction(1, 10**34)

@@ -38,10 +38,6 @@ class Rule(NamedTuple):
     loss: Callable
 
 
-def _const(q) -> DD:
-    return dd.const(Fraction(q))
-
-
 def _array(a) -> DD:
     return dd.lift(jnp.asarray(a, jnp.float64))
 
@@ -50,7 +46,7 @@ def cosine(problem: CosineQuadratic) -> Rule:
     """``x^2 + delta cos(2 pi x / lam)``; ``delta``, ``lam`` and ``x0`` may be axes."""
 
     def parts(x, hp):
-        k = dd.div(_const(_TWO_PI), hp["lam"])
+        k = dd.div(dd.const(_TWO_PI), hp["lam"])
         s, c = dd.sincos(dd.mul(k, x))
         return k, s, c
 
@@ -74,7 +70,7 @@ def modulated(problem: ModulatedQuadratic) -> Rule:
     ``2x (1 + delta cos) - delta k x^2 sin`` with ``k = 2 pi / lam``."""
 
     def parts(x, hp):
-        k = dd.div(_const(_TWO_PI), hp["lam"])
+        k = dd.div(dd.const(_TWO_PI), hp["lam"])
         s, c = dd.sincos(dd.mul(k, x))
         return k, s, dd.add(dd.lift(1.0), dd.mul(hp["delta"], c))
 
@@ -148,7 +144,7 @@ def _times(q: Fraction):
     hi, lo = dd.from_fraction(q)
     if lo == 0.0 and math.frexp(abs(hi))[0] == 0.5:
         return lambda v: dd.scale(v, hi)
-    c = _const(q)
+    c = dd.const(q)
     return lambda v: dd.mul(v, c)
 
 

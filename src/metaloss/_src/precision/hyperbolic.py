@@ -22,13 +22,20 @@ import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from metaloss._src.precision import arith as dd
 from metaloss._src.precision.arith import DD, materialize, mul_float, quick_two_sum, two_sum
-from metaloss._src.precision.tables import _add_float, _cody_waite, _sub_float, _take
+from metaloss._src.precision.tables import (
+    _add_float,
+    _cody_waite,
+    _dd_const,
+    _power_of_two,
+    _sloppy_add,
+    _sub_float,
+    _take,
+)
 
 _STEPS = 2048                                     # table 2^(j/2048), j = -1024 .. 1023
 _LN2_STEP = dd._LN2 / _STEPS
@@ -56,14 +63,6 @@ def _table() -> np.ndarray:
     return np.array(rows, np.float64)
 
 
-def _add(x: DD, y: DD) -> DD:
-    """``x + y`` with an absolute error of about ``2^-106 max(|x|, |y|)`` (Hida, Li &
-    Bailey's sloppy add: one two-sum), so relative ``2^-105`` where they cancel by at
-    most a factor two, and exact enough for a residual that is meant to cancel."""
-    s, e = two_sum(x.hi, y.hi)
-    return DD(*quick_two_sum(s, e + (x.lo + y.lo)))
-
-
 def _mul(x: DD, y: DD) -> DD:
     """:func:`.arith.mul` for operands whose high parts are sums (outputs of two-sums),
     not products: no FMA can absorb them, so only the split and the rounded product
@@ -74,12 +73,6 @@ def _mul(x: DD, y: DD) -> DD:
     al, bl = x.hi - ah, y.hi - bh
     e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
     return DD(*quick_two_sum(p, e + (x.hi * y.lo + x.lo * y.hi)))
-
-
-def _power_of_two(k):
-    """``2^k`` for integral float64 ``k`` in ``[-1022, 1023]``, from its bits."""
-    bits = (k.astype(jnp.int64) + 1023) << 52
-    return jax.lax.bitcast_convert_type(bits, jnp.float64)
 
 
 def _expm1_neg(v: DD) -> DD:
@@ -94,14 +87,14 @@ def _expm1_neg(v: DD) -> DD:
     # from r^5/5! on are below 5e-19 and float64 carries them; the rest double-double
     s = r.hi
     tail = s * (_TAIL[0] + s * (_TAIL[1] + s * (_TAIL[2] + s * _TAIL[3])))
-    c = [DD(jnp.float64(hi), jnp.float64(lo)) for hi, lo in _C]   # traced under x64
-    acc = _add(DD(tail, jnp.zeros_like(tail)), c[0])
+    c = [_dd_const(ci) for ci in _C]                                    # traced under x64
+    acc = _sloppy_add(DD(tail, jnp.zeros_like(tail)), c[0])
     for ci in c[1:]:
-        acc = _add(_mul(acc, r), ci)
+        acc = _sloppy_add(_mul(acc, r), ci)
     q = _mul(acc, r)                                                    # expm1 r
-    m = _add(table_m1, _mul(table, q))                                  # 2^(j/N) e^r - 1
+    m = _sloppy_add(table_m1, _mul(table, q))                           # 2^(j/N) e^r - 1
     f = _power_of_two(k)
-    return _add(DD(m.hi * f, m.lo * f), DD(*two_sum(f, -1.0)))          # 2^k (1 + m) - 1
+    return _sloppy_add(DD(m.hi * f, m.lo * f), DD(*two_sum(f, -1.0)))   # 2^k (1 + m) - 1
 
 
 def tanh(x: DD) -> DD:
@@ -113,7 +106,8 @@ def tanh(x: DD) -> DD:
     d = _add_float(e, 2.0)                                              # 2 + e in (1, 2]
     inv = 1.0 / d.hi
     q1 = dd._round(-e.hi * inv)
-    rest = _add(DD(-e.hi, -e.lo), DD(*(-w for w in mul_float(d, q1))))  # -e - d q1, exact
+    # -e - d q1, exact
+    rest = _sloppy_add(DD(-e.hi, -e.lo), DD(*(-w for w in mul_float(d, q1))))
     t = DD(*quick_two_sum(q1, rest.hi * inv))
     t = dd.where(x.hi < 0, DD(-t.hi, -t.lo), t)
     return materialize(DD(jnp.where(big, jnp.sign(x.hi), t.hi), jnp.where(big, 0.0, t.lo)))

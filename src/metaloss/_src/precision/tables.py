@@ -1,12 +1,14 @@
 """Helpers of the table-driven double-double functions (:mod:`.elementary`,
-:mod:`.trig`): constants rounded to double-double, Cody-Waite splits, sums with a
-float64, constant tables and their rows."""
+:mod:`.trig`, :mod:`.hyperbolic`): constants rounded to double-double, Cody-Waite
+splits, sums with a float64, the sloppy add, powers of two, constant tables and their
+rows."""
 
 from __future__ import annotations
 
 import math
 from fractions import Fraction
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -16,6 +18,12 @@ from metaloss._src.precision.arith import DD, quick_two_sum, two_sum
 
 def _dd_of(q) -> tuple[float, float]:
     return dd.from_fraction(Fraction(q))
+
+
+def _dd_const(c: tuple[float, float]) -> DD:
+    """A ``(hi, lo)`` pair as a DD of 0-d float64 arrays (call it when tracing, under
+    x64: made at import, they would be float32 where x64 was off)."""
+    return DD(jnp.float64(c[0]), jnp.float64(c[1]))
 
 
 def _inv_fact(n: int) -> tuple[float, float]:
@@ -43,7 +51,27 @@ def _sub_float(x: DD, b) -> DD:
 
 
 def _add_float(x: DD, b) -> DD:
+    """``x + b`` for a float64 ``b``; ``x`` may be a constant (``_add_float(_dd_const(c),
+    b)``): :func:`.arith.two_sum` is exact under ``jit`` with a constant in either
+    place (``tests/core/test_precision_fold.py``)."""
     return _sub_float(x, -b)
+
+
+def _sloppy_add(x: DD, y: DD) -> DD:
+    """``x + y`` by one two-sum of the high parts (Hida, Li & Bailey's sloppy add): an
+    absolute error of about ``2^-106 max(|x|, |y|)``, so relative ``2^-105`` where the
+    two cancel by at most a factor two, and exact enough for a residual that is meant
+    to cancel. Half the work of :func:`.arith.add`."""
+    s, e = two_sum(x.hi, y.hi)
+    return DD(*quick_two_sum(s, e + (x.lo + y.lo)))
+
+
+def _power_of_two(k):
+    """``2^k`` for integral float64 ``k``, clipped to ``[-1022, 1023]``, from its bits
+    (the same values as ``jnp.ldexp(1.0, k)`` there, for fewer operations; a NaN ``k``
+    gives 1)."""
+    bits = (jnp.clip(k, -1022, 1023).astype(jnp.int64) + 1023) << 52
+    return jax.lax.bitcast_convert_type(bits, jnp.float64)
 
 
 def _table(rows) -> np.ndarray:
@@ -56,10 +84,3 @@ def _take(table: np.ndarray, index):
     rows = jnp.take(jnp.asarray(table, jnp.float64), index, axis=0, mode="clip")
     return [DD(rows[..., 2 * i], rows[..., 2 * i + 1]) for i in range(table.shape[1] // 2)]
 
-
-def _plus_const(b, c: tuple[float, float]) -> DD:
-    """``b + c`` for a float64 array ``b`` and a double-double constant ``c``: the same
-    operations as ``_add_float(DD(*c), b)`` (:func:`.arith.two_sum` is exact under
-    ``jit`` with a constant in either place: ``tests/core/test_precision_fold.py``)."""
-    s, e = two_sum(b, jnp.float64(c[0]))
-    return DD(*quick_two_sum(s, e + c[1]))

@@ -23,12 +23,13 @@ from fractions import Fraction
 import jax.numpy as jnp
 
 from metaloss._src.precision import arith as dd
-from metaloss._src.precision.arith import DD, materialize, mul, quick_two_sum, two_sum
+from metaloss._src.precision.arith import DD, materialize, mul
 from metaloss._src.precision.tables import (
     _add_float,
     _cody_waite,
+    _dd_const,
     _dd_of,
-    _plus_const,
+    _sloppy_add,
     _sub_float,
     _table,
     _take,
@@ -80,10 +81,6 @@ _RS = [float(Fraction(1, 39916800)) * -1, float(Fraction(1, 362880)), -float(Fra
 _RC = [-float(Fraction(1, 3628800)), float(Fraction(1, 40320)), -float(Fraction(1, 720))]
 
 
-def _const(c) -> DD:
-    return DD(jnp.float64(c[0]), jnp.float64(c[1]))
-
-
 def _poly(h, coeffs):
     acc = coeffs[0]
     for c in coeffs[1:]:
@@ -91,20 +88,13 @@ def _poly(h, coeffs):
     return acc
 
 
-def _sum(x: DD, y: DD) -> DD:
-    """``x + y`` by one two-sum of the high parts (Hida, Li & Bailey's sloppy add):
-    error below ``2^-104 (|x| + |y|)``, used where the two do not cancel."""
-    s, e = two_sum(x.hi, y.hi)
-    return DD(*quick_two_sum(s, e + (x.lo + y.lo)))
-
-
 def _series(t: DD):
     """``(sin t, cos t - 1)`` for ``|t| <= pi/1024``."""
     t2 = dd.square(t)
     h = t2.hi
-    p = _sum(mul(t2, _plus_const(h * _poly(h, _RS), _S5)), _const(_S3))
-    sin_t = _sum(t, mul(mul(t, t2), p))
-    a = _add_float(mul(t2, _plus_const(h * _poly(h, _RC), _C4)), -0.5)
+    p = _sloppy_add(mul(t2, _add_float(_dd_const(_S5), h * _poly(h, _RS))), _dd_const(_S3))
+    sin_t = _sloppy_add(t, mul(mul(t, t2), p))
+    a = _add_float(mul(t2, _add_float(_dd_const(_C4), h * _poly(h, _RC))), -0.5)
     return sin_t, mul(t2, a)
 
 
@@ -125,11 +115,11 @@ def _parts(x: DD):
 # |S (cos t - 1) + C sin t| <= 3.1e-3 (an error below 2e-34 even where they cancel), and
 # below |S| / 2 unless S = 0, where it is exact: the sums need no cancellation-proof add
 def _sin(s, c, st, cm1):
-    return _sum(s, _sum(mul(s, cm1), mul(c, st)))
+    return _sloppy_add(s, _sloppy_add(mul(s, cm1), mul(c, st)))
 
 
 def _cos(s, c, st, cm1):
-    return _sum(c, _sum(mul(c, cm1), -mul(s, st)))
+    return _sloppy_add(c, _sloppy_add(mul(c, cm1), -mul(s, st)))
 
 
 def sincos(x: DD):
