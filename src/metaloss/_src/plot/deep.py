@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from metaloss._src.errors import InputError
+from metaloss._src.precision.arith import to_fraction
 from metaloss._src.precision.exact import MAX_DIGITS, text
 from metaloss._src.space import Linear, Log10, OneMinusLog10, Param
 
@@ -76,7 +77,7 @@ def exact_values(da: xr.DataArray, dim: str) -> list[Fraction]:
     hi = np.asarray(da[dim].values, np.float64)
     name = f"{dim}_lo"
     lo = np.asarray(da[name].values, np.float64) if name in da.coords else np.zeros_like(hi)
-    return [Fraction(float(h)) + Fraction(float(low)) for h, low in zip(hi, lo, strict=True)]
+    return [to_fraction(h, low) for h, low in zip(hi, lo, strict=True)]
 
 
 def _coordinate(p: Param, q: Fraction) -> Decimal | None:

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from metaloss._src.precision import dd
-from metaloss._src.precision.arith import decimal_fraction
+from metaloss._src.precision.arith import decimal_fraction, to_fraction
 
 
 class ExactValues(np.ndarray):
@@ -236,7 +236,7 @@ def ends(values, least: int = 8) -> str:
     """``FIRST..LAST`` of an axis, with the digits that tell them apart (at least
     ``least``; the double-double values ``hi + lo`` of a level past float64, up to 34)."""
     hi, lo = hilo(values)
-    a, b = (Fraction(float(hi[i])) + Fraction(float(lo[i])) for i in (0, -1))
+    a, b = (to_fraction(hi[i], lo[i]) for i in (0, -1))
     scale = max(abs(a), abs(b))
     digits = least if a == b or scale == 0 else \
         min(MAX_DIGITS, max(least, math.ceil(math.log10(scale / abs(b - a))) + 3))

@@ -49,12 +49,12 @@ def pick_center(mask: np.ndarray, axes: Mapping[str, np.ndarray]) -> dict[str, f
 def exact_point(values, j: int):
     """``values[j]``: a float, or the exact ``hi + lo`` (a Fraction) of an axis carrying
     double-double residues (a starting view narrower than float64)."""
-    from fractions import Fraction
+    from metaloss._src.precision.arith import to_fraction
 
     lo = getattr(values, "lo", None)
     if lo is None or lo[j] == 0:
         return float(values[j])
-    return Fraction(float(values[j])) + Fraction(float(lo[j]))
+    return to_fraction(values[j], lo[j])
 
 
 def open_zoom_store(path, config: Mapping[str, Any]):
